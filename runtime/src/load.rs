@@ -1,0 +1,331 @@
+//! Loading: BTF, then maps (with exclusive program hashes), then programs.
+//! Every kernel object is an [`OwnedFd`] from the moment it exists, so an
+//! error at any step closes everything created before it.
+
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+
+use crate::error::{Error, Result};
+use crate::map::Map;
+use crate::obj::btf::{Btf, Kind};
+use crate::obj::insn::encode;
+use crate::obj::maps::MapOrigin;
+use crate::obj::section::AttachTarget;
+use crate::open::{OpenMap, OpenObject, OpenProgram};
+use crate::prog::Program;
+use crate::sys::{self, MapCreateOpts, ProgLoadOpts};
+
+/// Initial verifier log size; grown to what the kernel reports it needs.
+const LOG_SIZE: usize = 1 << 20;
+/// Largest verifier log we allocate (the kernel's own cap is UINT_MAX >> 2).
+const MAX_LOG_SIZE: usize = 1 << 30;
+
+/// A loaded object: every map created, every autoloaded program loaded.
+#[derive(Debug)]
+pub struct Object {
+    maps: Vec<Map>,
+    progs: Vec<Program>,
+    /// The object's BTF in the kernel; kept so that tools (bpftool) can
+    /// still show map and program types while the object lives.
+    btf: Option<OwnedFd>,
+}
+
+impl Object {
+    /// All maps, in object order.
+    pub fn maps(&self) -> &[Map] {
+        &self.maps
+    }
+
+    /// All programs, in object order (loaded or not).
+    pub fn programs(&self) -> &[Program] {
+        &self.progs
+    }
+
+    /// The map named `name`.
+    pub fn map(&self, name: &str) -> Result<&Map> {
+        self.maps
+            .iter()
+            .find(|m| m.name() == name)
+            .ok_or_else(|| Error::NotFound {
+                kind: "map",
+                name: name.to_string(),
+            })
+    }
+
+    /// The program named `name`.
+    pub fn program(&self, name: &str) -> Result<&Program> {
+        self.progs
+            .iter()
+            .find(|p| p.name() == name)
+            .ok_or_else(|| Error::NotFound {
+                kind: "program",
+                name: name.to_string(),
+            })
+    }
+
+    /// The object's BTF fd, if it had BTF.
+    pub fn btf_fd(&self) -> Option<BorrowedFd<'_>> {
+        self.btf.as_ref().map(AsFd::as_fd)
+    }
+
+    /// Splits the object into maps, programs and BTF fd, in object order
+    /// (for generated skeletons).
+    pub fn into_parts(self) -> (Vec<Map>, Vec<Program>, Option<OwnedFd>) {
+        (self.maps, self.progs, self.btf)
+    }
+}
+
+impl OpenObject {
+    /// Creates the maps and loads the autoloaded programs.
+    ///
+    /// Before any syscall, checks that exclusive maps are used by no other
+    /// autoloaded program ([`Error::ExclusiveConflict`]). A verifier
+    /// rejection returns [`Error::Verifier`] with the complete log.
+    pub fn load(self) -> Result<Object> {
+        self.check_exclusive()?;
+        let OpenObject { core, maps, progs } = self;
+        let file = core.file;
+
+        let btf = match file.btf.as_ref() {
+            Some(b) => Some(load_btf(b)?),
+            None => None,
+        };
+        let btf_fd = btf.as_ref().map(AsFd::as_fd);
+
+        let mut created = Vec::with_capacity(maps.len());
+        for m in maps {
+            let hash = match &m.exclusive {
+                Some((p, _)) => {
+                    Some(
+                        progs
+                            .get(*p)
+                            .map(|p| p.hash)
+                            .ok_or_else(|| Error::NotFound {
+                                kind: "program",
+                                name: format!("#{p}"),
+                            })?,
+                    )
+                }
+                None => None,
+            };
+            created.push(create_map(m, btf_fd, hash.as_ref())?);
+        }
+
+        let mut vmlinux: Option<Btf> = None;
+        let license = nul_terminated(&file.license);
+        let mut loaded = Vec::with_capacity(progs.len());
+        for p in progs {
+            let fd = if p.autoload {
+                Some(load_program(
+                    &p,
+                    &created,
+                    btf_fd,
+                    &license,
+                    file.kernel_version,
+                    &mut vmlinux,
+                )?)
+            } else {
+                None
+            };
+            loaded.push(Program {
+                insn_count: p.linked.insns.len(),
+                hash: p.hash,
+                def: p.def,
+                fd,
+            });
+        }
+        Ok(Object {
+            maps: created,
+            progs: loaded,
+            btf,
+        })
+    }
+}
+
+fn nul_terminated(s: &str) -> Vec<u8> {
+    let mut v = s.as_bytes().to_vec();
+    v.push(0);
+    v
+}
+
+fn log_text(buf: &[u8]) -> String {
+    let end = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
+    String::from_utf8_lossy(buf.get(..end).unwrap_or_default()).into_owned()
+}
+
+fn load_btf(btf: &Btf) -> Result<OwnedFd> {
+    match sys::btf_load(btf.raw(), None) {
+        Ok(fd) => Ok(fd),
+        Err((first, _)) => {
+            let mut log = vec![0u8; LOG_SIZE];
+            match sys::btf_load(btf.raw(), Some(&mut log)) {
+                Ok(fd) => Ok(fd),
+                Err((e, _)) => Err(Error::Verifier {
+                    target: "BTF".to_string(),
+                    source: if e.raw_os_error().is_some() { e } else { first },
+                    log: log_text(&log),
+                }),
+            }
+        }
+    }
+}
+
+fn create_map(m: OpenMap, btf_fd: Option<BorrowedFd<'_>>, hash: Option<&[u8; 32]>) -> Result<Map> {
+    let def = &m.def;
+    let with_btf = def.btf_key_type_id != 0 || def.btf_value_type_id != 0;
+    let opts = MapCreateOpts {
+        map_type: def.map_type,
+        key_size: def.key_size,
+        value_size: def.value_size,
+        max_entries: def.max_entries,
+        map_flags: def.map_flags,
+        numa_node: def.numa_node,
+        name: &def.name,
+        btf_fd: btf_fd.filter(|_| with_btf),
+        btf_key_type_id: def.btf_key_type_id,
+        btf_value_type_id: def.btf_value_type_id,
+        map_extra: def.map_extra,
+        excl_prog_hash: hash,
+    };
+    let fd = sys::map_create(&opts).map_err(|e| Error::syscall("BPF_MAP_CREATE", &def.name, e))?;
+    if let (MapOrigin::Data { read_only }, Some(init)) = (&def.origin, &def.initial_value) {
+        let key = 0u32.to_ne_bytes();
+        if init.iter().any(|&b| b != 0) {
+            sys::map_update(fd.as_fd(), &key, init, 0)
+                .map_err(|e| Error::syscall("BPF_MAP_UPDATE_ELEM (initial value)", &def.name, e))?;
+        }
+        if *read_only {
+            sys::map_freeze(fd.as_fd())
+                .map_err(|e| Error::syscall("BPF_MAP_FREEZE", &def.name, e))?;
+        }
+    }
+    Ok(Map {
+        fd,
+        exclusive: m.exclusive.map(|(_, n)| n),
+        def: m.def,
+    })
+}
+
+fn attach_btf_id(target: &AttachTarget, vmlinux: &mut Option<Btf>, prog: &str) -> Result<u32> {
+    if vmlinux.is_none() {
+        let path = "/sys/kernel/btf/vmlinux";
+        let data = std::fs::read(path).map_err(|source| Error::Io {
+            path: path.to_string(),
+            source,
+        })?;
+        *vmlinux = Some(Btf::parse(&data)?);
+    }
+    let (name, is_func) = target.btf_name();
+    vmlinux
+        .as_ref()
+        .and_then(|v| {
+            v.find(&name, |k| {
+                if is_func {
+                    matches!(k, Kind::Func { .. })
+                } else {
+                    matches!(k, Kind::Typedef(_))
+                }
+            })
+        })
+        .ok_or_else(|| {
+            Error::invalid(
+                prog,
+                format!("attach target `{name}` not found in the kernel's BTF"),
+            )
+        })
+}
+
+fn load_program(
+    p: &OpenProgram,
+    maps: &[Map],
+    btf_fd: Option<BorrowedFd<'_>>,
+    license: &[u8],
+    kern_version: u32,
+    vmlinux: &mut Option<Btf>,
+) -> Result<OwnedFd> {
+    let mut insns = p.linked.insns.clone();
+    for &(at, m) in &p.linked.map_slots {
+        let map = maps
+            .get(m)
+            .ok_or_else(|| Error::invalid(p.name(), format!("map #{m} missing")))?;
+        let fd = std::os::fd::AsRawFd::as_raw_fd(&map.fd);
+        if let Some(ins) = insns.get_mut(at) {
+            ins.imm = fd;
+        }
+    }
+    let code = encode(&insns);
+    let func_info: Vec<u8> = p
+        .linked
+        .func_info
+        .iter()
+        .flat_map(|f| [f.insn_off.to_ne_bytes(), f.type_id.to_ne_bytes()].concat())
+        .collect();
+    let line_info: Vec<u8> = p
+        .linked
+        .line_info
+        .iter()
+        .flat_map(|l| {
+            [
+                l.insn_off.to_ne_bytes(),
+                l.file_name_off.to_ne_bytes(),
+                l.line_off.to_ne_bytes(),
+                l.line_col.to_ne_bytes(),
+            ]
+            .concat()
+        })
+        .collect();
+    let kind = &p.def.kind;
+    let attach_btf_id = match &kind.attach_target {
+        Some(t) => attach_btf_id(t, vmlinux, p.name())?,
+        None => 0,
+    };
+    let base = || ProgLoadOpts {
+        prog_type: kind.prog_type,
+        insns: &code,
+        license,
+        log_level: 0,
+        log_buf: None,
+        kern_version,
+        prog_flags: kind.flags,
+        name: p.name(),
+        expected_attach_type: kind.expected_attach_type.unwrap_or(0),
+        prog_btf_fd: btf_fd,
+        func_info: &func_info,
+        line_info: &line_info,
+        attach_btf_id,
+    };
+    let first = match sys::prog_load(base()) {
+        Ok(fd) => return Ok(fd),
+        Err((e, _)) => e,
+    };
+    // Load again with a log, growing the buffer to what the kernel needed.
+    let mut size = LOG_SIZE;
+    loop {
+        let mut log = vec![0u8; size];
+        let opts = ProgLoadOpts {
+            log_level: 1,
+            log_buf: Some(&mut log),
+            ..base()
+        };
+        match sys::prog_load(opts) {
+            Ok(fd) => return Ok(fd),
+            Err((e, true_size)) => {
+                let needed = true_size as usize;
+                if e.raw_os_error() == Some(libc::ENOSPC) && needed > size && needed <= MAX_LOG_SIZE
+                {
+                    size = needed;
+                    continue;
+                }
+                let source = if e.raw_os_error() == Some(libc::ENOSPC) {
+                    first
+                } else {
+                    e
+                };
+                return Err(Error::Verifier {
+                    target: p.name().to_string(),
+                    source,
+                    log: log_text(&log),
+                });
+            }
+        }
+    }
+}

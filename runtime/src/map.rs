@@ -1,0 +1,221 @@
+//! A map in the kernel, with raw-byte operations.
+
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+
+use crate::error::{Error, Result};
+use crate::obj::maps::map_type;
+use crate::obj::MapDef;
+use crate::sys;
+
+/// A created map. Closed when dropped.
+#[derive(Debug)]
+pub struct Map {
+    pub(crate) def: MapDef,
+    pub(crate) fd: OwnedFd,
+    pub(crate) exclusive: Option<String>,
+}
+
+/// What the kernel reports about a map (`bpf_map_info` prefix).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MapInfo {
+    /// `enum bpf_map_type`.
+    pub map_type: u32,
+    /// Kernel-wide map id.
+    pub id: u32,
+    /// Key size.
+    pub key_size: u32,
+    /// Value size.
+    pub value_size: u32,
+    /// Max entries.
+    pub max_entries: u32,
+    /// Flags.
+    pub map_flags: u32,
+    /// The kernel's (truncated) name.
+    pub name: String,
+}
+
+fn le32(b: &[u8], at: usize) -> u32 {
+    b.get(at..at + 4)
+        .map_or(0, |s| u32::from_ne_bytes([s[0], s[1], s[2], s[3]]))
+}
+
+impl Map {
+    /// The map's name in the object.
+    pub fn name(&self) -> &str {
+        &self.def.name
+    }
+
+    /// The definition it was created from (with settings applied).
+    pub fn def(&self) -> &MapDef {
+        &self.def
+    }
+
+    /// `enum bpf_map_type`.
+    pub fn map_type(&self) -> u32 {
+        self.def.map_type
+    }
+
+    /// Key size in bytes.
+    pub fn key_size(&self) -> u32 {
+        self.def.key_size
+    }
+
+    /// Value size in bytes (per CPU for per-CPU maps).
+    pub fn value_size(&self) -> u32 {
+        self.def.value_size
+    }
+
+    /// Maximum entries.
+    pub fn max_entries(&self) -> u32 {
+        self.def.max_entries
+    }
+
+    /// The program this map was created exclusive to, if any.
+    pub fn exclusive_program(&self) -> Option<&str> {
+        self.exclusive.as_deref()
+    }
+
+    /// Bytes a lookup returns: the value size, or for per-CPU maps one
+    /// 8-byte aligned slot per possible CPU.
+    pub fn value_buffer_len(&self) -> Result<usize> {
+        let size = self.def.value_size as usize;
+        if map_type::is_per_cpu(self.def.map_type) {
+            let cpus = sys::possible_cpus()
+                .map_err(|e| Error::syscall("reading possible CPUs", self.name(), e))?;
+            Ok(size.next_multiple_of(8) * cpus)
+        } else {
+            Ok(size)
+        }
+    }
+
+    fn check_key(&self, key: &[u8]) -> Result<()> {
+        if key.len() != self.def.key_size as usize {
+            return Err(Error::invalid(
+                self.name(),
+                format!(
+                    "key is {} bytes, the map's keys are {}",
+                    key.len(),
+                    self.def.key_size
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Looks `key` up; `None` if absent.
+    pub fn lookup(&self, key: &[u8], flags: u64) -> Result<Option<Vec<u8>>> {
+        self.check_key(key)?;
+        let mut value = vec![0u8; self.value_buffer_len()?];
+        let found = sys::map_lookup(self.fd.as_fd(), key, &mut value, flags)
+            .map_err(|e| Error::syscall("BPF_MAP_LOOKUP_ELEM", self.name(), e))?;
+        Ok(found.then_some(value))
+    }
+
+    /// Inserts or replaces `key` (flags: `BPF_ANY` 0, `BPF_NOEXIST` 1,
+    /// `BPF_EXIST` 2, `BPF_F_LOCK` 4).
+    pub fn update(&self, key: &[u8], value: &[u8], flags: u64) -> Result<()> {
+        self.check_key(key)?;
+        let want = self.value_buffer_len()?;
+        if value.len() != want {
+            return Err(Error::invalid(
+                self.name(),
+                format!("value is {} bytes, the map needs {want}", value.len()),
+            ));
+        }
+        sys::map_update(self.fd.as_fd(), key, value, flags)
+            .map_err(|e| Error::syscall("BPF_MAP_UPDATE_ELEM", self.name(), e))
+    }
+
+    /// Deletes `key`; `false` if it was absent.
+    pub fn delete(&self, key: &[u8]) -> Result<bool> {
+        self.check_key(key)?;
+        sys::map_delete(self.fd.as_fd(), key)
+            .map_err(|e| Error::syscall("BPF_MAP_DELETE_ELEM", self.name(), e))
+    }
+
+    /// The key after `key` (the first key for `None`); `None` at the end.
+    pub fn next_key(&self, key: Option<&[u8]>) -> Result<Option<Vec<u8>>> {
+        if let Some(k) = key {
+            self.check_key(k)?;
+        }
+        let mut next = vec![0u8; self.def.key_size as usize];
+        let more = sys::map_next_key(self.fd.as_fd(), key, &mut next)
+            .map_err(|e| Error::syscall("BPF_MAP_GET_NEXT_KEY", self.name(), e))?;
+        Ok(more.then_some(next))
+    }
+
+    /// Iterates over the keys (a snapshot taken step by step, as the
+    /// kernel's `GET_NEXT_KEY` allows; concurrent updates may be seen).
+    pub fn keys(&self) -> Keys<'_> {
+        Keys {
+            map: self,
+            last: None,
+            done: false,
+        }
+    }
+
+    /// Freezes the map: user space can no longer write it (programs can).
+    pub fn freeze(&self) -> Result<()> {
+        sys::map_freeze(self.fd.as_fd())
+            .map_err(|e| Error::syscall("BPF_MAP_FREEZE", self.name(), e))
+    }
+
+    /// What the kernel reports about the map.
+    pub fn info(&self) -> Result<MapInfo> {
+        let mut b = [0u8; 40];
+        sys::obj_info(self.fd.as_fd(), &mut b)
+            .map_err(|e| Error::syscall("BPF_OBJ_GET_INFO_BY_FD", self.name(), e))?;
+        let name_bytes = b.get(24..40).unwrap_or_default();
+        let end = name_bytes
+            .iter()
+            .position(|&c| c == 0)
+            .unwrap_or(name_bytes.len());
+        Ok(MapInfo {
+            map_type: le32(&b, 0),
+            id: le32(&b, 4),
+            key_size: le32(&b, 8),
+            value_size: le32(&b, 12),
+            max_entries: le32(&b, 16),
+            map_flags: le32(&b, 20),
+            name: String::from_utf8_lossy(name_bytes.get(..end).unwrap_or_default()).into_owned(),
+        })
+    }
+}
+
+impl AsFd for Map {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.fd.as_fd()
+    }
+}
+
+/// Iterator over a map's keys; see [`Map::keys`].
+#[derive(Debug)]
+pub struct Keys<'a> {
+    map: &'a Map,
+    last: Option<Vec<u8>>,
+    done: bool,
+}
+
+impl Iterator for Keys<'_> {
+    type Item = Result<Vec<u8>>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        match self.map.next_key(self.last.as_deref()) {
+            Ok(Some(k)) => {
+                self.last = Some(k.clone());
+                Some(Ok(k))
+            }
+            Ok(None) => {
+                self.done = true;
+                None
+            }
+            Err(e) => {
+                self.done = true;
+                Some(Err(e))
+            }
+        }
+    }
+}

@@ -1,0 +1,493 @@
+//! The object model: what a clang-compiled BPF object defines, parsed from
+//! its bytes with no system calls. The `#[bpf_skeleton]` macro uses this
+//! same parser at compile time.
+//!
+//! Data flows one way: bytes → [`elf`] → [`ObjectFile`] (maps, functions,
+//! programs, classified relocations) → [`reloc::link`] (final instruction
+//! streams) → the loader.
+
+pub mod btf;
+pub mod btf_ext;
+pub mod elf;
+pub mod insn;
+pub mod maps;
+pub mod reloc;
+pub mod section;
+
+use std::collections::BTreeMap;
+
+use crate::error::{Error, Result};
+use btf::{Btf, Kind};
+use btf_ext::{BtfExt, LineInfo};
+use elf::{Elf, SymbolType};
+use insn::{Insn, INSN_SIZE};
+pub use maps::{MapDef, MapOrigin};
+pub use section::ProgKind;
+
+/// Instructions in one section above this count are refused (the kernel's
+/// own limit for a privileged program is 1 million).
+pub const MAX_INSNS: usize = 1_000_000;
+
+/// What an instruction that needs relocating refers to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RelocTarget {
+    /// `ld_imm64` of a map: becomes `BPF_PSEUDO_MAP_FD`.
+    Map(usize),
+    /// `ld_imm64` of a global variable: becomes `BPF_PSEUDO_MAP_VALUE`
+    /// with `offset` into the data map's value.
+    Data {
+        /// Index of the data map.
+        map: usize,
+        /// Byte offset of the variable in the section.
+        offset: u32,
+    },
+    /// A bpf-to-bpf call to instruction `insn` of section `section`.
+    Call {
+        /// ELF section index of the callee.
+        section: usize,
+        /// Instruction index within that section.
+        insn: usize,
+    },
+    /// An `ld_imm64` loading the address of a function (callbacks such as
+    /// `bpf_loop`'s): becomes `BPF_PSEUDO_FUNC`.
+    FuncPtr {
+        /// ELF section index of the function.
+        section: usize,
+        /// Instruction index within that section.
+        insn: usize,
+    },
+}
+
+/// One function: a program entry point or a subprogram.
+#[derive(Debug, Clone)]
+pub struct Function {
+    /// Symbol name.
+    pub name: String,
+    /// ELF section index.
+    pub section: usize,
+    /// ELF section name.
+    pub section_name: String,
+    /// First instruction's index within the section.
+    pub start: usize,
+    /// The function's instructions, unrelocated.
+    pub insns: Vec<Insn>,
+    /// Relocations: (instruction index within the function, target).
+    pub relocs: Vec<(usize, RelocTarget)>,
+    /// The function's `BTF_KIND_FUNC` id from `.BTF.ext`, if any.
+    pub func_info: Option<u32>,
+    /// Line info with `insn_off` in instructions relative to the function.
+    pub line_info: Vec<LineInfo>,
+    /// Global (non-static) linkage.
+    pub global: bool,
+}
+
+/// One program: a function in an executable section other than `.text`.
+#[derive(Debug, Clone)]
+pub struct ProgramDef {
+    /// The function's symbol name.
+    pub name: String,
+    /// The ELF section name (as written, including any `?` prefix).
+    pub section: String,
+    /// What the section name says: type, attach type, autoload.
+    pub kind: ProgKind,
+    /// Index of the entry function in [`ObjectFile::functions`].
+    pub function: usize,
+}
+
+/// A parsed BPF object.
+#[derive(Debug, Clone)]
+pub struct ObjectFile {
+    /// The `license` section's string ("GPL" etc.).
+    pub license: String,
+    /// The `version` section's value, or 0.
+    pub kernel_version: u32,
+    /// The object's BTF, with DATASEC fix-ups applied.
+    pub btf: Option<Btf>,
+    /// Every map, in a stable order: BTF maps, legacy maps, data sections.
+    pub maps: Vec<MapDef>,
+    /// Every program, in section then offset order.
+    pub programs: Vec<ProgramDef>,
+    /// Every function (programs' entry points and subprograms).
+    pub functions: Vec<Function>,
+}
+
+impl ObjectFile {
+    /// Parses an object from its bytes.
+    pub fn parse(data: &[u8]) -> Result<Self> {
+        let elf = Elf::parse(data)?;
+
+        let mut btf = match elf.section_by_name(".BTF") {
+            Some((_, s)) => Some(Btf::parse(s.data)?),
+            None => None,
+        };
+        if let Some(b) = btf.as_mut() {
+            maps::fix_datasecs(&elf, b)?;
+        }
+        let ext = match (elf.section_by_name(".BTF.ext"), btf.as_ref()) {
+            (Some((_, s)), Some(b)) => BtfExt::parse(s.data, b.strings())?,
+            _ => BtfExt::default(),
+        };
+
+        let license = match elf.section_by_name("license") {
+            Some((_, s)) => {
+                let end = s.data.iter().position(|&b| b == 0).unwrap_or(s.data.len());
+                String::from_utf8(s.data.get(..end).unwrap_or_default().to_vec())
+                    .map_err(|_| Error::malformed("section `license`", "not UTF-8"))?
+            }
+            None => String::new(),
+        };
+        let kernel_version = match elf.section_by_name("version") {
+            Some((_, s)) => match s.data.get(..4) {
+                Some(b) => u32::from_le_bytes([b[0], b[1], b[2], b[3]]),
+                None => {
+                    return Err(Error::malformed(
+                        "section `version`",
+                        "shorter than 4 bytes",
+                    ))
+                }
+            },
+            None => 0,
+        };
+
+        let mut map_defs = Vec::new();
+        maps::btf_maps(&elf, btf.as_ref(), &mut map_defs)?;
+        maps::legacy_maps(&elf, &mut map_defs)?;
+        maps::data_maps(&elf, btf.as_ref(), &mut map_defs)?;
+
+        let mut functions = Vec::new();
+        let mut programs = Vec::new();
+        for (index, sec) in elf.sections.iter().enumerate() {
+            let Some(sec) = sec else { continue };
+            if !sec.executable || sec.size == 0 {
+                continue;
+            }
+            let first = functions.len();
+            section_functions(&elf, index, &map_defs, &ext, &mut functions)?;
+            if let Some(n) = ext.core_relos.get(&sec.name) {
+                return Err(Error::unsupported(
+                    format!("section `{}`", sec.name),
+                    format!("{n} CO-RE relocation(s) (BPF_CORE_READ / preserve_access_index)"),
+                ));
+            }
+            if sec.name == ".text" {
+                continue;
+            }
+            for (i, f) in functions.iter().enumerate().skip(first) {
+                let kind = section::classify(&sec.name).ok_or_else(|| {
+                    Error::unsupported(
+                        format!("program `{}` in section `{}`", f.name, sec.name),
+                        "unknown program type: the section name follows no SEC() convention",
+                    )
+                })?;
+                programs.push(ProgramDef {
+                    name: f.name.clone(),
+                    section: sec.name.clone(),
+                    kind,
+                    function: i,
+                });
+            }
+        }
+        check_unique(map_defs.iter().map(|m| m.name.as_str()), "map")?;
+        check_unique(programs.iter().map(|p| p.name.as_str()), "program")?;
+
+        Ok(ObjectFile {
+            license,
+            kernel_version,
+            btf,
+            maps: map_defs,
+            programs,
+            functions,
+        })
+    }
+
+    /// The index of the map named `name`.
+    pub fn map_index(&self, name: &str) -> Option<usize> {
+        self.maps.iter().position(|m| m.name == name)
+    }
+
+    /// The index of the program named `name`.
+    pub fn program_index(&self, name: &str) -> Option<usize> {
+        self.programs.iter().position(|p| p.name == name)
+    }
+}
+
+fn check_unique<'a>(names: impl Iterator<Item = &'a str>, kind: &str) -> Result<()> {
+    let mut seen = std::collections::BTreeSet::new();
+    for n in names {
+        if !seen.insert(n) {
+            return Err(Error::malformed(
+                format!("{kind} `{n}`"),
+                format!("two {kind}s share this name"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Splits executable section `index` into functions and classifies every
+/// relocation (and every unrelocated bpf-to-bpf call) in it.
+fn section_functions(
+    elf: &Elf,
+    index: usize,
+    map_defs: &[MapDef],
+    ext: &BtfExt,
+    out: &mut Vec<Function>,
+) -> Result<()> {
+    let Some(sec) = elf.section(index) else {
+        return Ok(());
+    };
+    let sloc = format!("section `{}`", sec.name);
+    let insns = insn::decode(sec.data).ok_or_else(|| {
+        Error::malformed(
+            &sloc,
+            format!("size {} is not a multiple of 8", sec.data.len()),
+        )
+    })?;
+    if insns.len() > MAX_INSNS {
+        return Err(Error::malformed(
+            &sloc,
+            format!(
+                "{} instructions, more than the kernel's limit of {MAX_INSNS}",
+                insns.len()
+            ),
+        ));
+    }
+
+    // Relocations by instruction index.
+    let mut targets: BTreeMap<usize, RelocTarget> = BTreeMap::new();
+    for r in &sec.relocs {
+        let rloc = || format!("relocation in {sloc} at offset {:#x}", r.offset);
+        if r.offset % INSN_SIZE as u64 != 0 {
+            return Err(Error::malformed(
+                rloc(),
+                "offset is not instruction-aligned",
+            ));
+        }
+        let at = (r.offset / INSN_SIZE as u64) as usize;
+        let ins = *insns.get(at).ok_or_else(|| {
+            Error::malformed(
+                rloc(),
+                format!("offset is outside the {} byte section", sec.data.len()),
+            )
+        })?;
+        let sym = elf.symbol(r.symbol).ok_or_else(|| {
+            Error::malformed(rloc(), format!("symbol index {} does not exist", r.symbol))
+        })?;
+        let sym_name = || {
+            if sym.name.is_empty() {
+                format!("symbol #{}", r.symbol)
+            } else {
+                format!("`{}`", sym.name)
+            }
+        };
+        let Some(tsec_index) = sym.section else {
+            return Err(Error::unsupported(
+                rloc(),
+                format!(
+                    "reference to extern {} (kfuncs, __ksym and __kconfig externs are not yet supported)",
+                    sym_name()
+                ),
+            ));
+        };
+        let tsec = elf.section(tsec_index).ok_or_else(|| {
+            Error::malformed(
+                rloc(),
+                format!("{} is defined in missing section #{tsec_index}", sym_name()),
+            )
+        })?;
+        let target = match r.r_type {
+            // R_BPF_64_64: ld_imm64.
+            1 => {
+                if !ins.is_ld_imm64() || insns.get(at + 1).is_none() {
+                    return Err(Error::malformed(
+                        rloc(),
+                        "R_BPF_64_64 on an instruction that is not ld_imm64",
+                    ));
+                }
+                // S + A: the symbol's value plus the addend clang left in imm.
+                let addend = i64::from(ins.imm);
+                let value = sym.value as i64 + addend;
+                if tsec.executable {
+                    if value < 0 || value % INSN_SIZE as i64 != 0 {
+                        return Err(Error::malformed(
+                            rloc(),
+                            format!("function address {value} is not instruction-aligned"),
+                        ));
+                    }
+                    RelocTarget::FuncPtr {
+                        section: tsec_index,
+                        insn: (value / INSN_SIZE as i64) as usize,
+                    }
+                } else if let Some(m) = map_defs.iter().position(|m| {
+                    !m.is_data()
+                        && m.section_index == tsec_index
+                        && (sym.kind != SymbolType::Section && m.name == sym.name
+                            || sym.kind == SymbolType::Section && m.offset as i64 == value)
+                }) {
+                    RelocTarget::Map(m)
+                } else if let Some(m) = map_defs
+                    .iter()
+                    .position(|m| m.is_data() && m.section_index == tsec_index)
+                {
+                    let offset = u32::try_from(value)
+                        .ok()
+                        .filter(|&o| o < map_defs.get(m).map_or(0, |d| d.value_size))
+                        .ok_or_else(|| {
+                            Error::malformed(
+                                rloc(),
+                                format!("offset {value} is outside section `{}`", tsec.name),
+                            )
+                        })?;
+                    RelocTarget::Data { map: m, offset }
+                } else {
+                    return Err(Error::malformed(
+                        rloc(),
+                        format!(
+                            "ld_imm64 refers to {} in section `{}`, which is neither a map, global data nor code",
+                            sym_name(),
+                            tsec.name
+                        ),
+                    ));
+                }
+            }
+            // R_BPF_64_32: call.
+            10 => {
+                if !ins.is_pseudo_call() {
+                    return Err(Error::malformed(
+                        rloc(),
+                        "R_BPF_64_32 on an instruction that is not a bpf-to-bpf call",
+                    ));
+                }
+                if !tsec.executable {
+                    return Err(Error::malformed(
+                        rloc(),
+                        format!("call target {} is not code", sym_name()),
+                    ));
+                }
+                let target = (sym.value / INSN_SIZE as u64) as i64 + i64::from(ins.imm) + 1;
+                RelocTarget::Call {
+                    section: tsec_index,
+                    insn: usize::try_from(target).map_err(|_| {
+                        Error::malformed(rloc(), format!("call target {target} is negative"))
+                    })?,
+                }
+            }
+            other => {
+                return Err(Error::unsupported(
+                    rloc(),
+                    format!(
+                        "relocation type {other} in code (expected R_BPF_64_64 or R_BPF_64_32)"
+                    ),
+                ))
+            }
+        };
+        targets.insert(at, target);
+    }
+    // Calls clang resolved itself (same section, no relocation).
+    for (at, ins) in insns.iter().enumerate() {
+        if ins.is_pseudo_call() && !targets.contains_key(&at) {
+            let target = at as i64 + i64::from(ins.imm) + 1;
+            let target = usize::try_from(target)
+                .ok()
+                .filter(|&t| t < insns.len())
+                .ok_or_else(|| {
+                    Error::malformed(
+                        format!("{sloc}, instruction {at}"),
+                        format!("call target {target} is outside the section"),
+                    )
+                })?;
+            targets.insert(
+                at,
+                RelocTarget::Call {
+                    section: index,
+                    insn: target,
+                },
+            );
+        }
+    }
+
+    // Function symbols, by offset.
+    let mut syms: Vec<_> = elf
+        .symbols_in(index)
+        .filter(|s| s.kind == SymbolType::Func)
+        .collect();
+    syms.sort_by_key(|s| s.value);
+    if syms.is_empty() {
+        return Err(Error::malformed(
+            &sloc,
+            "executable section without function symbols",
+        ));
+    }
+    let func_infos = ext.func_info.get(&sec.name);
+    let line_infos = ext.line_info.get(&sec.name);
+    let mut covered = 0usize;
+    for (k, s) in syms.iter().enumerate() {
+        let floc = format!("function `{}` in {sloc}", s.name);
+        if s.value % INSN_SIZE as u64 != 0 || s.size % INSN_SIZE as u64 != 0 {
+            return Err(Error::malformed(
+                &floc,
+                "offset or size is not instruction-aligned",
+            ));
+        }
+        let start = (s.value / INSN_SIZE as u64) as usize;
+        let end = if s.size > 0 {
+            start.saturating_add((s.size / INSN_SIZE as u64) as usize)
+        } else {
+            syms.get(k + 1)
+                .map_or(insns.len(), |n| (n.value / INSN_SIZE as u64) as usize)
+        };
+        if start < covered || end > insns.len() || start >= end {
+            return Err(Error::malformed(
+                &floc,
+                format!("instructions {start}..{end} overlap another function or leave the section ({} instructions)", insns.len()),
+            ));
+        }
+        covered = end;
+        let body = insns.get(start..end).unwrap_or_default().to_vec();
+        if let Some(last) = body.last() {
+            if last.is_ld_imm64() {
+                return Err(Error::malformed(&floc, "ends in the middle of an ld_imm64"));
+            }
+        }
+        let relocs = targets
+            .range(start..end)
+            .map(|(&at, &t)| (at - start, t))
+            .collect();
+        let byte_range = (start * INSN_SIZE) as u64..(end * INSN_SIZE) as u64;
+        let func_info = func_infos
+            .and_then(|v| {
+                v.iter()
+                    .find(|fi| u64::from(fi.insn_off) == byte_range.start)
+            })
+            .map(|fi| fi.type_id);
+        let line_info = line_infos
+            .map(|v| {
+                v.iter()
+                    .filter(|li| byte_range.contains(&u64::from(li.insn_off)))
+                    .map(|li| LineInfo {
+                        insn_off: li.insn_off / INSN_SIZE as u32 - start as u32,
+                        ..*li
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        out.push(Function {
+            name: s.name.clone(),
+            section: index,
+            section_name: sec.name.clone(),
+            start,
+            insns: body,
+            relocs,
+            func_info,
+            line_info,
+            global: s.global,
+        });
+    }
+    Ok(())
+}
+
+/// Whether a BTF type is a FUNC (used to validate `.BTF.ext` func info).
+pub(crate) fn is_func(btf: &Btf, id: u32) -> bool {
+    btf.get(id)
+        .is_ok_and(|t| matches!(t.kind, Kind::Func { .. }))
+}

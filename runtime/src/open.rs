@@ -1,0 +1,354 @@
+//! The open state: an object parsed and linked, nothing in the kernel yet.
+//! Maps and programs can still be configured (max entries, exclusivity,
+//! autoload, initial global data).
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use crate::error::{Error, Result};
+use crate::hash::program_digest;
+use crate::obj::maps::map_type;
+use crate::obj::reloc::{link, LinkedProgram};
+use crate::obj::{MapDef, ObjectFile, ProgramDef};
+
+static NEXT_OBJECT_ID: AtomicU64 = AtomicU64::new(1);
+
+/// A map before it is created.
+#[derive(Debug, Clone)]
+pub struct OpenMap {
+    pub(crate) object_id: u64,
+    pub(crate) index: usize,
+    pub(crate) def: MapDef,
+    pub(crate) exclusive: Option<(usize, String)>,
+}
+
+impl OpenMap {
+    /// The map's name (symbol name, or section name for global data).
+    pub fn name(&self) -> &str {
+        &self.def.name
+    }
+
+    /// The definition as the object gives it, with any settings applied.
+    pub fn def(&self) -> &MapDef {
+        &self.def
+    }
+
+    /// The maximum number of entries the map will be created with.
+    pub fn max_entries(&self) -> u32 {
+        self.def.max_entries
+    }
+
+    /// Changes the number of entries (for ring buffers, the size in bytes,
+    /// a power-of-two multiple of the page size).
+    pub fn set_max_entries(&mut self, n: u32) -> Result<()> {
+        if n == 0 {
+            return Err(Error::invalid(
+                self.name(),
+                "max_entries must be at least 1",
+            ));
+        }
+        if self.def.is_data() {
+            return Err(Error::invalid(
+                self.name(),
+                "a global-data map always has exactly one entry",
+            ));
+        }
+        self.def.max_entries = n;
+        Ok(())
+    }
+
+    /// Makes the map exclusive to `prog`: at load it is created with the
+    /// program's hash, and the kernel refuses every other program that
+    /// references it. `prog` must belong to the same open object. A second
+    /// call replaces the first.
+    pub fn set_exclusive(&mut self, prog: &OpenProgram) -> Result<()> {
+        if prog.object_id != self.object_id {
+            return Err(Error::invalid(
+                self.name(),
+                format!(
+                    "program `{}` belongs to another object; a map can only be made \
+                     exclusive to a program of its own object",
+                    prog.name()
+                ),
+            ));
+        }
+        self.exclusive = Some((prog.index, prog.name().to_string()));
+        Ok(())
+    }
+
+    /// Makes the map exclusive to the program with index `prog_index` and
+    /// name `name` in the same object. For generated skeletons, whose types
+    /// guarantee both come from the same object file.
+    #[doc(hidden)]
+    pub fn set_exclusive_by_index(&mut self, prog_index: usize, name: &str) {
+        self.exclusive = Some((prog_index, name.to_string()));
+    }
+
+    /// Removes any exclusivity.
+    pub fn clear_exclusive(&mut self) {
+        self.exclusive = None;
+    }
+
+    /// The program this map is exclusive to, if any.
+    pub fn exclusive_program(&self) -> Option<&str> {
+        self.exclusive.as_ref().map(|(_, n)| n.as_str())
+    }
+
+    /// The initial contents of a global-data map.
+    pub fn initial_value(&self) -> Option<&[u8]> {
+        self.def.initial_value.as_deref()
+    }
+
+    /// Mutable access to the initial contents of a global-data map (for
+    /// example to set `const volatile` configuration in `.rodata`).
+    pub fn initial_value_mut(&mut self) -> Option<&mut [u8]> {
+        self.def.initial_value.as_deref_mut()
+    }
+}
+
+/// A program before it is loaded.
+#[derive(Debug, Clone)]
+pub struct OpenProgram {
+    pub(crate) object_id: u64,
+    pub(crate) index: usize,
+    pub(crate) def: ProgramDef,
+    pub(crate) linked: LinkedProgram,
+    pub(crate) hash: [u8; 32],
+    pub(crate) autoload: bool,
+}
+
+impl OpenProgram {
+    /// The program's name (its function's symbol name).
+    pub fn name(&self) -> &str {
+        &self.def.name
+    }
+
+    /// The ELF section it was defined in.
+    pub fn section(&self) -> &str {
+        &self.def.section
+    }
+
+    /// `enum bpf_prog_type`.
+    pub fn prog_type(&self) -> u32 {
+        self.def.kind.prog_type
+    }
+
+    /// Whether [`OpenObject::load`] loads it.
+    pub fn autoload(&self) -> bool {
+        self.autoload
+    }
+
+    /// Includes or excludes the program from loading.
+    pub fn set_autoload(&mut self, autoload: bool) {
+        self.autoload = autoload;
+    }
+
+    /// The SHA-256 digest the kernel will compute for this program. Known
+    /// before load: it depends only on the relocated instructions.
+    pub fn hash(&self) -> [u8; 32] {
+        self.hash
+    }
+
+    /// The relocated program.
+    pub fn linked(&self) -> &LinkedProgram {
+        &self.linked
+    }
+}
+
+/// What is shared by all parts of an open object besides its maps and
+/// programs. Generated skeletons hold it while they own the parts.
+#[derive(Debug, Clone)]
+pub struct OpenCore {
+    pub(crate) object_id: u64,
+    pub(crate) file: ObjectFile,
+}
+
+/// A parsed, relocated object: nothing is in the kernel yet.
+#[derive(Debug, Clone)]
+pub struct OpenObject {
+    pub(crate) core: OpenCore,
+    pub(crate) maps: Vec<OpenMap>,
+    pub(crate) progs: Vec<OpenProgram>,
+}
+
+impl OpenObject {
+    /// Parses and relocates an object from its bytes.
+    pub fn from_bytes(data: &[u8]) -> Result<Self> {
+        Self::from_file_model(ObjectFile::parse(data)?)
+    }
+
+    /// Reads, parses and relocates the object at `path`.
+    pub fn from_file(path: impl AsRef<std::path::Path>) -> Result<Self> {
+        let path = path.as_ref();
+        let data = std::fs::read(path).map_err(|source| Error::Io {
+            path: path.display().to_string(),
+            source,
+        })?;
+        Self::from_bytes(&data)
+    }
+
+    /// Builds an open object from an already parsed model.
+    pub fn from_file_model(file: ObjectFile) -> Result<Self> {
+        let object_id = NEXT_OBJECT_ID.fetch_add(1, Ordering::Relaxed);
+        let maps = file
+            .maps
+            .iter()
+            .enumerate()
+            .map(|(index, def)| OpenMap {
+                object_id,
+                index,
+                def: def.clone(),
+                exclusive: None,
+            })
+            .collect();
+        let progs = file
+            .programs
+            .iter()
+            .enumerate()
+            .map(|(index, def)| {
+                let linked = link(&file, index)?;
+                Ok(OpenProgram {
+                    object_id,
+                    index,
+                    hash: program_digest(&linked.insns),
+                    autoload: def.kind.autoload,
+                    def: def.clone(),
+                    linked,
+                })
+            })
+            .collect::<Result<_>>()?;
+        Ok(OpenObject {
+            core: OpenCore { object_id, file },
+            maps,
+            progs,
+        })
+    }
+
+    /// The parsed object model.
+    pub fn file(&self) -> &ObjectFile {
+        &self.core.file
+    }
+
+    /// All maps, in object order.
+    pub fn maps(&self) -> &[OpenMap] {
+        &self.maps
+    }
+
+    /// All programs, in object order.
+    pub fn programs(&self) -> &[OpenProgram] {
+        &self.progs
+    }
+
+    /// The map named `name`.
+    pub fn map(&self, name: &str) -> Result<&OpenMap> {
+        self.maps
+            .iter()
+            .find(|m| m.name() == name)
+            .ok_or_else(|| not_found("map", name))
+    }
+
+    /// The map named `name`, mutably.
+    pub fn map_mut(&mut self, name: &str) -> Result<&mut OpenMap> {
+        self.maps
+            .iter_mut()
+            .find(|m| m.name() == name)
+            .ok_or_else(|| not_found("map", name))
+    }
+
+    /// The program named `name`.
+    pub fn program(&self, name: &str) -> Result<&OpenProgram> {
+        self.progs
+            .iter()
+            .find(|p| p.name() == name)
+            .ok_or_else(|| not_found("program", name))
+    }
+
+    /// The program named `name`, mutably.
+    pub fn program_mut(&mut self, name: &str) -> Result<&mut OpenProgram> {
+        self.progs
+            .iter_mut()
+            .find(|p| p.name() == name)
+            .ok_or_else(|| not_found("program", name))
+    }
+
+    /// Makes map `map` exclusive to program `prog` (both by name).
+    pub fn set_exclusive(&mut self, map: &str, prog: &str) -> Result<()> {
+        let p = self.program(prog)?;
+        let (index, name) = (p.index, p.name().to_string());
+        self.map_mut(map)?.exclusive = Some((index, name));
+        Ok(())
+    }
+
+    /// Includes or excludes program `prog` from loading.
+    pub fn set_autoload(&mut self, prog: &str, autoload: bool) -> Result<()> {
+        self.program_mut(prog)?.set_autoload(autoload);
+        Ok(())
+    }
+
+    /// Splits the object into its shared core, maps and programs (for
+    /// generated skeletons, which own each part in a typed field).
+    pub fn into_parts(self) -> (OpenCore, Vec<OpenMap>, Vec<OpenProgram>) {
+        (self.core, self.maps, self.progs)
+    }
+
+    /// Reassembles an object from [`into_parts`](Self::into_parts). Every
+    /// map and program of the object must be given back exactly once.
+    pub fn from_parts(core: OpenCore, maps: Vec<OpenMap>, progs: Vec<OpenProgram>) -> Result<Self> {
+        let ok_maps = maps.len() == core.file.maps.len()
+            && maps
+                .iter()
+                .enumerate()
+                .all(|(i, m)| m.index == i && m.object_id == core.object_id);
+        let ok_progs = progs.len() == core.file.programs.len()
+            && progs
+                .iter()
+                .enumerate()
+                .all(|(i, p)| p.index == i && p.object_id == core.object_id);
+        if !ok_maps || !ok_progs {
+            return Err(Error::invalid(
+                "object",
+                "parts given back do not match the object they came from",
+            ));
+        }
+        Ok(OpenObject { core, maps, progs })
+    }
+
+    /// Checks, before any syscall, that the kernel will accept the
+    /// exclusivity settings: no autoloaded program other than a map's
+    /// designated program references an exclusive map.
+    pub fn check_exclusive(&self) -> Result<()> {
+        for map in &self.maps {
+            let Some((designated, ref designated_name)) = map.exclusive else {
+                continue;
+            };
+            if self.progs.get(designated).is_none() {
+                return Err(not_found("program", designated_name));
+            }
+            for p in &self.progs {
+                if p.index != designated && p.autoload && p.linked.maps_used.contains(&map.index) {
+                    return Err(Error::ExclusiveConflict {
+                        map: map.name().to_string(),
+                        designated: designated_name.clone(),
+                        other: p.name().to_string(),
+                    });
+                }
+            }
+            if matches!(
+                map.def.map_type,
+                map_type::ARRAY_OF_MAPS | map_type::HASH_OF_MAPS
+            ) {
+                return Err(Error::invalid(
+                    map.name(),
+                    "map-of-maps cannot be exclusive",
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+fn not_found(kind: &'static str, name: &str) -> Error {
+    Error::NotFound {
+        kind,
+        name: name.to_string(),
+    }
+}

@@ -1,0 +1,401 @@
+//! The thin `bpf()` system-call layer. Each command fills a zeroed
+//! `union bpf_attr` at the kernel's documented offsets and returns an
+//! [`OwnedFd`] for anything that creates a kernel object.
+//!
+//! [`map_create`] is the low-level map-creation call, with the optional
+//! exclusive program hash (Linux 6.18, libbpf's `bpf_map_create` opts).
+
+use std::io;
+use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
+
+/// `enum bpf_cmd` values used here.
+mod cmd {
+    pub const MAP_CREATE: u32 = 0;
+    pub const MAP_LOOKUP_ELEM: u32 = 1;
+    pub const MAP_UPDATE_ELEM: u32 = 2;
+    pub const MAP_DELETE_ELEM: u32 = 3;
+    pub const MAP_GET_NEXT_KEY: u32 = 4;
+    pub const PROG_LOAD: u32 = 5;
+    pub const PROG_TEST_RUN: u32 = 10;
+    pub const OBJ_GET_INFO_BY_FD: u32 = 15;
+    pub const BTF_LOAD: u32 = 18;
+    pub const MAP_FREEZE: u32 = 22;
+}
+
+/// Size of the largest `union bpf_attr` prefix used here.
+const ATTR_BYTES: usize = 168;
+
+/// A zeroed, 8-byte aligned `union bpf_attr`.
+#[repr(C, align(8))]
+struct Attr([u8; ATTR_BYTES]);
+
+impl Attr {
+    fn new() -> Self {
+        Attr([0; ATTR_BYTES])
+    }
+    fn put(&mut self, off: usize, bytes: &[u8]) {
+        if let Some(dst) = self.0.get_mut(off..off + bytes.len()) {
+            dst.copy_from_slice(bytes);
+        }
+    }
+    fn u32(&mut self, off: usize, v: u32) {
+        self.put(off, &v.to_ne_bytes());
+    }
+    fn u64(&mut self, off: usize, v: u64) {
+        self.put(off, &v.to_ne_bytes());
+    }
+    fn ptr<T>(&mut self, off: usize, p: *const T) {
+        self.u64(off, p as usize as u64);
+    }
+    fn get_u32(&self, off: usize) -> u32 {
+        let mut b = [0u8; 4];
+        if let Some(src) = self.0.get(off..off + 4) {
+            b.copy_from_slice(src);
+        }
+        u32::from_ne_bytes(b)
+    }
+    /// Copies a kernel object name (at most 15 bytes, NUL-terminated) made
+    /// of the characters the kernel accepts.
+    fn name(&mut self, off: usize, name: &str) {
+        let mut buf = [0u8; 16];
+        for (dst, c) in buf.iter_mut().zip(name.bytes().take(15)) {
+            *dst = if c.is_ascii_alphanumeric() || c == b'_' || c == b'.' {
+                c
+            } else {
+                b'_'
+            };
+        }
+        self.put(off, &buf);
+    }
+}
+
+/// Issues `bpf(cmd, attr, size)`.
+fn bpf(command: u32, attr: &mut Attr, size: usize) -> io::Result<i64> {
+    // SAFETY: `attr` is a valid, writable buffer of at least `size` bytes
+    // (size <= ATTR_BYTES) that lives for the whole call; every pointer
+    // stored in it was taken from a slice the caller keeps borrowed until
+    // this function returns.
+    let ret = unsafe {
+        libc::syscall(
+            libc::SYS_bpf,
+            command as libc::c_long,
+            attr.0.as_mut_ptr(),
+            size.min(ATTR_BYTES) as libc::c_long,
+        )
+    };
+    if ret < 0 {
+        Err(io::Error::last_os_error())
+    } else {
+        Ok(ret as i64)
+    }
+}
+
+fn fd_from(ret: i64) -> io::Result<OwnedFd> {
+    let raw = i32::try_from(ret).map_err(|_| io::Error::other("bpf() returned a bad fd"))?;
+    // SAFETY: the kernel just returned `raw` as a new file descriptor that
+    // nothing else owns; wrapping it makes it closed exactly once.
+    Ok(unsafe { OwnedFd::from_raw_fd(raw) })
+}
+
+fn raw(fd: BorrowedFd<'_>) -> u32 {
+    fd.as_raw_fd() as u32
+}
+
+/// Options for [`map_create`]: `BPF_MAP_CREATE`'s attributes.
+#[derive(Debug, Clone, Default)]
+pub struct MapCreateOpts<'a> {
+    /// `enum bpf_map_type`.
+    pub map_type: u32,
+    /// Key size in bytes.
+    pub key_size: u32,
+    /// Value size in bytes.
+    pub value_size: u32,
+    /// Maximum entries.
+    pub max_entries: u32,
+    /// `map_flags`.
+    pub map_flags: u32,
+    /// NUMA node (with `BPF_F_NUMA_NODE`).
+    pub numa_node: u32,
+    /// Map name (truncated to 15 bytes).
+    pub name: &'a str,
+    /// BTF object describing key and value.
+    pub btf_fd: Option<BorrowedFd<'a>>,
+    /// BTF type id of the key.
+    pub btf_key_type_id: u32,
+    /// BTF type id of the value.
+    pub btf_value_type_id: u32,
+    /// `map_extra`.
+    pub map_extra: u64,
+    /// The SHA-256 digest of the only program allowed to use the map
+    /// (Linux 6.18 exclusive maps): `excl_prog_hash` at offset 80 and
+    /// `excl_prog_hash_size` = 32 at offset 88.
+    pub excl_prog_hash: Option<&'a [u8; 32]>,
+}
+
+/// `BPF_MAP_CREATE`.
+pub fn map_create(o: &MapCreateOpts<'_>) -> io::Result<OwnedFd> {
+    let mut a = Attr::new();
+    a.u32(0, o.map_type);
+    a.u32(4, o.key_size);
+    a.u32(8, o.value_size);
+    a.u32(12, o.max_entries);
+    a.u32(16, o.map_flags);
+    a.u32(24, o.numa_node);
+    a.name(28, o.name);
+    if let Some(btf) = o.btf_fd {
+        a.u32(48, raw(btf));
+        a.u32(52, o.btf_key_type_id);
+        a.u32(56, o.btf_value_type_id);
+    }
+    a.u64(64, o.map_extra);
+    if let Some(hash) = o.excl_prog_hash {
+        a.ptr(80, hash.as_ptr());
+        a.u32(88, hash.len() as u32);
+    }
+    fd_from(bpf(cmd::MAP_CREATE, &mut a, 92)?)
+}
+
+/// Options for [`prog_load`]: `BPF_PROG_LOAD`'s attributes.
+#[derive(Debug, Default)]
+pub struct ProgLoadOpts<'a> {
+    /// `enum bpf_prog_type`.
+    pub prog_type: u32,
+    /// Encoded instructions (8 bytes each).
+    pub insns: &'a [u8],
+    /// NUL-terminated license string.
+    pub license: &'a [u8],
+    /// Verifier log level (0 for none).
+    pub log_level: u32,
+    /// Verifier log buffer.
+    pub log_buf: Option<&'a mut [u8]>,
+    /// `kern_version`.
+    pub kern_version: u32,
+    /// `prog_flags`.
+    pub prog_flags: u32,
+    /// Program name (truncated to 15 bytes).
+    pub name: &'a str,
+    /// `expected_attach_type`.
+    pub expected_attach_type: u32,
+    /// The object's BTF.
+    pub prog_btf_fd: Option<BorrowedFd<'a>>,
+    /// `bpf_func_info` records (8 bytes each).
+    pub func_info: &'a [u8],
+    /// `bpf_line_info` records (16 bytes each).
+    pub line_info: &'a [u8],
+    /// `attach_btf_id` (vmlinux BTF id for tracing programs).
+    pub attach_btf_id: u32,
+}
+
+/// `BPF_PROG_LOAD`. On failure also returns the log size the kernel needed
+/// (`log_true_size`), so the caller can retry with a large enough buffer.
+pub fn prog_load(o: ProgLoadOpts<'_>) -> Result<OwnedFd, (io::Error, u32)> {
+    let mut a = Attr::new();
+    a.u32(0, o.prog_type);
+    a.u32(4, (o.insns.len() / 8) as u32);
+    a.ptr(8, o.insns.as_ptr());
+    a.ptr(16, o.license.as_ptr());
+    let log_ptr = match o.log_buf {
+        Some(buf) if o.log_level > 0 && !buf.is_empty() => {
+            a.u32(24, o.log_level);
+            a.u32(28, buf.len().min(u32::MAX as usize >> 2) as u32);
+            buf.as_mut_ptr()
+        }
+        _ => std::ptr::null_mut(),
+    };
+    a.ptr(32, log_ptr);
+    a.u32(40, o.kern_version);
+    a.u32(44, o.prog_flags);
+    a.name(48, o.name);
+    a.u32(68, o.expected_attach_type);
+    if let Some(btf) = o.prog_btf_fd {
+        a.u32(72, raw(btf));
+        if !o.func_info.is_empty() {
+            a.u32(76, 8);
+            a.ptr(80, o.func_info.as_ptr());
+            a.u32(88, (o.func_info.len() / 8) as u32);
+        }
+        if !o.line_info.is_empty() {
+            a.u32(92, 16);
+            a.ptr(96, o.line_info.as_ptr());
+            a.u32(104, (o.line_info.len() / 16) as u32);
+        }
+    }
+    a.u32(108, o.attach_btf_id);
+    match bpf(cmd::PROG_LOAD, &mut a, 144) {
+        Ok(ret) => fd_from(ret).map_err(|e| (e, 0)),
+        Err(e) => Err((e, a.get_u32(140))),
+    }
+}
+
+/// `BPF_BTF_LOAD`, with an optional log buffer.
+pub fn btf_load(data: &[u8], log: Option<&mut [u8]>) -> Result<OwnedFd, (io::Error, u32)> {
+    let mut a = Attr::new();
+    a.ptr(0, data.as_ptr());
+    a.u32(16, data.len() as u32);
+    if let Some(buf) = log {
+        if !buf.is_empty() {
+            a.ptr(8, buf.as_mut_ptr());
+            a.u32(20, buf.len().min(u32::MAX as usize >> 2) as u32);
+            a.u32(24, 1);
+        }
+    }
+    match bpf(cmd::BTF_LOAD, &mut a, 32) {
+        Ok(ret) => fd_from(ret).map_err(|e| (e, 0)),
+        Err(e) => Err((e, a.get_u32(28))),
+    }
+}
+
+fn elem(
+    command: u32,
+    fd: BorrowedFd<'_>,
+    key: *const u8,
+    value: *const u8,
+    flags: u64,
+) -> io::Result<()> {
+    let mut a = Attr::new();
+    a.u32(0, raw(fd));
+    a.ptr(8, key);
+    a.ptr(16, value);
+    a.u64(24, flags);
+    bpf(command, &mut a, 32).map(drop)
+}
+
+/// `BPF_MAP_LOOKUP_ELEM`: `Ok(false)` when the key is absent.
+/// `value` must be the map's full value buffer (all CPUs for per-CPU maps).
+pub fn map_lookup(
+    fd: BorrowedFd<'_>,
+    key: &[u8],
+    value: &mut [u8],
+    flags: u64,
+) -> io::Result<bool> {
+    match elem(
+        cmd::MAP_LOOKUP_ELEM,
+        fd,
+        key.as_ptr(),
+        value.as_mut_ptr(),
+        flags,
+    ) {
+        Ok(()) => Ok(true),
+        Err(e) if e.raw_os_error() == Some(libc::ENOENT) => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+/// `BPF_MAP_UPDATE_ELEM`.
+pub fn map_update(fd: BorrowedFd<'_>, key: &[u8], value: &[u8], flags: u64) -> io::Result<()> {
+    elem(
+        cmd::MAP_UPDATE_ELEM,
+        fd,
+        key.as_ptr(),
+        value.as_ptr(),
+        flags,
+    )
+}
+
+/// `BPF_MAP_DELETE_ELEM`: `Ok(false)` when the key was absent.
+pub fn map_delete(fd: BorrowedFd<'_>, key: &[u8]) -> io::Result<bool> {
+    match elem(cmd::MAP_DELETE_ELEM, fd, key.as_ptr(), std::ptr::null(), 0) {
+        Ok(()) => Ok(true),
+        Err(e) if e.raw_os_error() == Some(libc::ENOENT) => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+/// `BPF_MAP_GET_NEXT_KEY`: `Ok(false)` after the last key. `key` `None`
+/// asks for the first key.
+pub fn map_next_key(fd: BorrowedFd<'_>, key: Option<&[u8]>, next: &mut [u8]) -> io::Result<bool> {
+    let k = key.map_or(std::ptr::null(), <[u8]>::as_ptr);
+    match elem(cmd::MAP_GET_NEXT_KEY, fd, k, next.as_mut_ptr(), 0) {
+        Ok(()) => Ok(true),
+        Err(e) if e.raw_os_error() == Some(libc::ENOENT) => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+/// `BPF_MAP_FREEZE`: no more writes from user space.
+pub fn map_freeze(fd: BorrowedFd<'_>) -> io::Result<()> {
+    let mut a = Attr::new();
+    a.u32(0, raw(fd));
+    bpf(cmd::MAP_FREEZE, &mut a, 4).map(drop)
+}
+
+/// `BPF_OBJ_GET_INFO_BY_FD` into `info` (a `bpf_prog_info`,
+/// `bpf_map_info`... prefix). Returns the length the kernel filled.
+pub fn obj_info(fd: BorrowedFd<'_>, info: &mut [u8]) -> io::Result<u32> {
+    let mut a = Attr::new();
+    a.u32(0, raw(fd));
+    a.u32(4, info.len() as u32);
+    a.ptr(8, info.as_mut_ptr());
+    bpf(cmd::OBJ_GET_INFO_BY_FD, &mut a, 16)?;
+    Ok(a.get_u32(4))
+}
+
+/// The result of [`prog_test_run`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TestRunOutput {
+    /// The program's return value.
+    pub retval: u32,
+    /// Average run time in nanoseconds.
+    pub duration_ns: u32,
+    /// The packet data after the run (as much as fit the buffer).
+    pub data_out: Vec<u8>,
+}
+
+/// `BPF_PROG_TEST_RUN` with packet data `data_in` (and optional context).
+pub fn prog_test_run(
+    fd: BorrowedFd<'_>,
+    data_in: &[u8],
+    ctx_in: Option<&[u8]>,
+    repeat: u32,
+) -> io::Result<TestRunOutput> {
+    let mut out = vec![0u8; data_in.len() + 256];
+    let mut a = Attr::new();
+    a.u32(0, raw(fd));
+    a.u32(8, data_in.len() as u32);
+    a.u32(12, out.len() as u32);
+    if !data_in.is_empty() {
+        a.ptr(16, data_in.as_ptr());
+    }
+    a.ptr(24, out.as_mut_ptr());
+    a.u32(32, repeat);
+    if let Some(ctx) = ctx_in {
+        a.u32(40, ctx.len() as u32);
+        a.ptr(48, ctx.as_ptr());
+    }
+    bpf(cmd::PROG_TEST_RUN, &mut a, 76)?;
+    let size_out = a.get_u32(12) as usize;
+    out.truncate(size_out.min(out.len()));
+    Ok(TestRunOutput {
+        retval: a.get_u32(4),
+        duration_ns: a.get_u32(36),
+        data_out: out,
+    })
+}
+
+/// The number of possible CPUs (`/sys/devices/system/cpu/possible`), the
+/// number of values a per-CPU map holds for each key.
+pub fn possible_cpus() -> io::Result<usize> {
+    let text = std::fs::read_to_string("/sys/devices/system/cpu/possible")?;
+    parse_cpu_ranges(text.trim())
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, format!("bad CPU list `{text}`")))
+}
+
+fn parse_cpu_ranges(s: &str) -> Option<usize> {
+    let mut max = None;
+    for part in s.split(',') {
+        let last = part.rsplit('-').next()?.trim().parse::<usize>().ok()?;
+        max = Some(max.map_or(last, |m: usize| m.max(last)));
+    }
+    max.map(|m| m + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn cpu_ranges() {
+        assert_eq!(super::parse_cpu_ranges("0-3"), Some(4));
+        assert_eq!(super::parse_cpu_ranges("0"), Some(1));
+        assert_eq!(super::parse_cpu_ranges("0-1,4-7"), Some(8));
+        assert_eq!(super::parse_cpu_ranges("x"), None);
+    }
+}
