@@ -169,7 +169,40 @@ fn load_btf(btf: &Btf) -> Result<OwnedFd> {
     }
 }
 
+fn reuse_map(m: OpenMap, fd: &OwnedFd) -> Result<Map> {
+    let fd = fd
+        .try_clone()
+        .map_err(|e| Error::syscall("dup", m.name(), e))?;
+    let map = Map {
+        fd,
+        exclusive: None,
+        def: m.def,
+    };
+    let info = map.info()?;
+    let def = &map.def;
+    let want = (def.map_type, def.key_size, def.value_size, def.max_entries);
+    let got = (
+        info.map_type,
+        info.key_size,
+        info.value_size,
+        info.max_entries,
+    );
+    if want != got {
+        return Err(Error::invalid(
+            map.name(),
+            format!(
+                "the reused map (type, key size, value size, max entries) is {got:?}, \
+                 the object defines {want:?}"
+            ),
+        ));
+    }
+    Ok(map)
+}
+
 fn create_map(m: OpenMap, btf_fd: Option<BorrowedFd<'_>>, hash: Option<&[u8; 32]>) -> Result<Map> {
+    if let Some(fd) = &m.reuse {
+        return reuse_map(m.clone(), fd);
+    }
     let def = &m.def;
     let with_btf = def.btf_key_type_id != 0 || def.btf_value_type_id != 0;
     let opts = MapCreateOpts {

@@ -2,7 +2,9 @@
 //! Maps and programs can still be configured (max entries, exclusivity,
 //! autoload, initial global data).
 
+use std::os::fd::{AsFd, OwnedFd};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 use crate::error::{Error, Result};
 use crate::hash::program_digest;
@@ -19,6 +21,7 @@ pub struct OpenMap {
     pub(crate) index: usize,
     pub(crate) def: MapDef,
     pub(crate) exclusive: Option<(usize, String)>,
+    pub(crate) reuse: Option<Arc<OwnedFd>>,
 }
 
 impl OpenMap {
@@ -91,6 +94,21 @@ impl OpenMap {
     /// The program this map is exclusive to, if any.
     pub fn exclusive_program(&self) -> Option<&str> {
         self.exclusive.as_ref().map(|(_, n)| n.as_str())
+    }
+
+    /// Uses an existing map instead of creating one (libbpf's
+    /// `bpf_map__reuse_fd`): programs of this object will reference that
+    /// map. The fd is duplicated; its type, key size, value size and max
+    /// entries are checked against this definition at load. If the map is
+    /// exclusive to a program of another object, the kernel refuses this
+    /// object's programs that use it.
+    pub fn reuse_fd(&mut self, fd: impl AsFd) -> Result<()> {
+        let dup = fd
+            .as_fd()
+            .try_clone_to_owned()
+            .map_err(|e| Error::syscall("dup", self.name(), e))?;
+        self.reuse = Some(Arc::new(dup));
+        Ok(())
     }
 
     /// The initial contents of a global-data map.
@@ -198,6 +216,7 @@ impl OpenObject {
                 index,
                 def: def.clone(),
                 exclusive: None,
+                reuse: None,
             })
             .collect();
         let progs = file

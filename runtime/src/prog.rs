@@ -99,8 +99,8 @@ impl Program {
     }
 
     /// Like [`test_run`](Self::test_run) with a context buffer (e.g. the
-    /// arguments of a `syscall` program).
-    pub fn test_run_with_ctx(&self, data: &[u8], ctx: &[u8]) -> Result<TestRunOutput> {
+    /// arguments of a `syscall` program, which it may write back).
+    pub fn test_run_with_ctx(&self, data: &[u8], ctx: &mut [u8]) -> Result<TestRunOutput> {
         sys::prog_test_run(self.loaded_fd()?, data, Some(ctx), 1)
             .map_err(|e| Error::syscall("BPF_PROG_TEST_RUN", self.name(), e))
     }

@@ -342,25 +342,34 @@ pub struct TestRunOutput {
 }
 
 /// `BPF_PROG_TEST_RUN` with packet data `data_in` (and optional context).
+/// With empty `data_in` (syscall programs) no data buffer or repeat count
+/// is passed, as the kernel requires. The kernel may write the context
+/// back (syscall programs do), hence `&mut`.
 pub fn prog_test_run(
     fd: BorrowedFd<'_>,
     data_in: &[u8],
-    ctx_in: Option<&[u8]>,
+    ctx_in: Option<&mut [u8]>,
     repeat: u32,
 ) -> io::Result<TestRunOutput> {
-    let mut out = vec![0u8; data_in.len() + 256];
+    // Program types without packet data (syscall, raw tracepoints) want
+    // both data pointers NULL.
+    let mut out = if data_in.is_empty() {
+        Vec::new()
+    } else {
+        vec![0u8; data_in.len() + 256]
+    };
     let mut a = Attr::new();
     a.u32(0, raw(fd));
-    a.u32(8, data_in.len() as u32);
-    a.u32(12, out.len() as u32);
     if !data_in.is_empty() {
+        a.u32(8, data_in.len() as u32);
+        a.u32(12, out.len() as u32);
         a.ptr(16, data_in.as_ptr());
+        a.ptr(24, out.as_mut_ptr());
+        a.u32(32, repeat);
     }
-    a.ptr(24, out.as_mut_ptr());
-    a.u32(32, repeat);
     if let Some(ctx) = ctx_in {
         a.u32(40, ctx.len() as u32);
-        a.ptr(48, ctx.as_ptr());
+        a.ptr(48, ctx.as_mut_ptr());
     }
     bpf(cmd::PROG_TEST_RUN, &mut a, 76)?;
     let size_out = a.get_u32(12) as usize;

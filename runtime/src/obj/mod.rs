@@ -94,6 +94,21 @@ pub struct ProgramDef {
     pub function: usize,
 }
 
+/// A global variable of a data section.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Variable {
+    /// Its name.
+    pub name: String,
+    /// Byte offset in the section.
+    pub offset: u32,
+    /// Byte size.
+    pub size: u32,
+    /// Its BTF type.
+    pub type_id: btf::TypeId,
+    /// Declared `static` in C.
+    pub is_static: bool,
+}
+
 /// A parsed BPF object.
 #[derive(Debug, Clone)]
 pub struct ObjectFile {
@@ -203,6 +218,39 @@ impl ObjectFile {
     /// The index of the map named `name`.
     pub fn map_index(&self, name: &str) -> Option<usize> {
         self.maps.iter().position(|m| m.name == name)
+    }
+
+    /// The variables of a global-data map, from its BTF DATASEC, in offset
+    /// order. Empty for other maps or objects without BTF.
+    pub fn variables(&self, map: usize) -> Result<Vec<Variable>> {
+        let (Some(def), Some(btf)) = (self.maps.get(map), self.btf.as_ref()) else {
+            return Ok(Vec::new());
+        };
+        if !def.is_data() || def.btf_value_type_id == 0 {
+            return Ok(Vec::new());
+        }
+        let Kind::Datasec { vars, .. } = &btf.get(def.btf_value_type_id)?.kind else {
+            return Ok(Vec::new());
+        };
+        let mut out = Vec::with_capacity(vars.len());
+        for v in vars {
+            let var = btf.get(v.ty)?;
+            let Kind::Var { ty, linkage } = var.kind else {
+                return Err(Error::malformed(
+                    format!("DATASEC `{}`", def.section),
+                    "entry is not a VAR",
+                ));
+            };
+            out.push(Variable {
+                name: var.name.clone(),
+                offset: v.offset,
+                size: v.size,
+                type_id: ty,
+                is_static: linkage == 0,
+            });
+        }
+        out.sort_by_key(|v| v.offset);
+        Ok(out)
     }
 
     /// The index of the program named `name`.
