@@ -132,3 +132,14 @@ fn random_mutations_never_panic() {
     }
     assert!(errors > 0 && errors < runs, "{errors} errors of {runs}");
 }
+
+#[test]
+fn any_alignment_is_accepted() {
+    let bytes = std::fs::read(corpus("counter.bpf.o")).unwrap();
+    let mut shifted = vec![0u8; bytes.len() + 1];
+    shifted[1..].copy_from_slice(&bytes);
+    let a = ObjectFile::parse(&bytes).unwrap();
+    let b = ObjectFile::parse(&shifted[1..]).unwrap();
+    assert_eq!(a.programs.len(), b.programs.len());
+    assert_eq!(a.maps.len(), b.maps.len());
+}

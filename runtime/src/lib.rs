@@ -29,6 +29,7 @@ pub mod map;
 pub mod obj;
 pub mod open;
 pub mod prog;
+pub mod skel;
 pub mod sys;
 
 pub use error::{Error, Result};

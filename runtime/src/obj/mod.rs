@@ -127,8 +127,27 @@ pub struct ObjectFile {
 }
 
 impl ObjectFile {
-    /// Parses an object from its bytes.
+    /// Parses an object from its bytes. Any alignment is accepted (for
+    /// example `include_bytes!` data): the ELF reader needs 8-byte
+    /// alignment, so misaligned input is copied once into an aligned buffer.
     pub fn parse(data: &[u8]) -> Result<Self> {
+        if data.as_ptr().align_offset(8) == 0 {
+            Self::parse_aligned(data)
+        } else {
+            let mut words = vec![0u64; data.len().div_ceil(8)];
+            // SAFETY: `words` owns `words.len() * 8 >= data.len()` bytes,
+            // initialised (zeroed); u8 has no alignment or validity
+            // requirement, and the byte view does not outlive `words`, which
+            // is not otherwise accessed while the view exists.
+            let bytes: &mut [u8] = unsafe {
+                std::slice::from_raw_parts_mut(words.as_mut_ptr().cast::<u8>(), data.len())
+            };
+            bytes.copy_from_slice(data);
+            Self::parse_aligned(bytes)
+        }
+    }
+
+    fn parse_aligned(data: &[u8]) -> Result<Self> {
         let elf = Elf::parse(data)?;
 
         let mut btf = match elf.section_by_name(".BTF") {

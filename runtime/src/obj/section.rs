@@ -39,6 +39,41 @@ pub mod prog_type {
     pub const NETFILTER: u32 = 32;
 }
 
+/// A short name for a program type, for docs and messages.
+pub fn prog_type_name(t: u32) -> &'static str {
+    use prog_type::*;
+    match t {
+        SOCKET_FILTER => "socket filter",
+        KPROBE => "kprobe",
+        SCHED_CLS => "tc classifier",
+        SCHED_ACT => "tc action",
+        TRACEPOINT => "tracepoint",
+        XDP => "XDP",
+        PERF_EVENT => "perf event",
+        CGROUP_SKB => "cgroup skb",
+        CGROUP_SOCK => "cgroup sock",
+        LWT_IN | LWT_OUT | LWT_XMIT | LWT_SEG6LOCAL => "lightweight tunnel",
+        SOCK_OPS => "sock_ops",
+        SK_SKB => "sk_skb",
+        CGROUP_DEVICE => "cgroup device",
+        SK_MSG => "sk_msg",
+        RAW_TRACEPOINT => "raw tracepoint",
+        CGROUP_SOCK_ADDR => "cgroup sock_addr",
+        LIRC_MODE2 => "lirc_mode2",
+        SK_REUSEPORT => "sk_reuseport",
+        FLOW_DISSECTOR => "flow dissector",
+        CGROUP_SYSCTL => "cgroup sysctl",
+        RAW_TRACEPOINT_WRITABLE => "writable raw tracepoint",
+        CGROUP_SOCKOPT => "cgroup sockopt",
+        TRACING => "tracing",
+        LSM => "LSM",
+        SK_LOOKUP => "sk_lookup",
+        SYSCALL => "syscall",
+        NETFILTER => "netfilter",
+        _ => "unknown",
+    }
+}
+
 /// Attach types (`enum bpf_attach_type`).
 #[allow(missing_docs)]
 pub mod attach_type {

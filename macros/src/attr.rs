@@ -1,0 +1,66 @@
+//! Parsing the attribute's arguments:
+//! `"path/to/x.bpf.o"` followed by an optional `exclusive(map = prog, ...)`.
+
+use syn::parse::{Parse, ParseStream};
+use syn::punctuated::Punctuated;
+use syn::{Ident, LitStr, Token};
+
+/// One `map = program` pair of `exclusive(...)`.
+pub struct ExclusivePair {
+    pub map: Ident,
+    pub prog: Ident,
+}
+
+impl Parse for ExclusivePair {
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        let map: Ident = input.call(syn::ext::IdentExt::parse_any)?;
+        input.parse::<Token![=]>()?;
+        let prog: Ident = input.call(syn::ext::IdentExt::parse_any)?;
+        Ok(ExclusivePair { map, prog })
+    }
+}
+
+/// The attribute's arguments.
+pub struct Args {
+    pub path: LitStr,
+    pub exclusive: Vec<ExclusivePair>,
+}
+
+impl Parse for Args {
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        if input.is_empty() {
+            return Err(
+                input.error("expected the path of a BPF object: #[bpf_skeleton(\"bpf/x.bpf.o\")]")
+            );
+        }
+        let path: LitStr = input.parse()?;
+        let mut exclusive = Vec::new();
+        let mut seen_exclusive = false;
+        while !input.is_empty() {
+            input.parse::<Token![,]>()?;
+            if input.is_empty() {
+                break;
+            }
+            let key: Ident = input.call(syn::ext::IdentExt::parse_any)?;
+            if key != "exclusive" {
+                return Err(syn::Error::new(
+                    key.span(),
+                    format!("unknown option `{key}`; expected `exclusive(map = program, ...)`"),
+                ));
+            }
+            if seen_exclusive {
+                return Err(syn::Error::new(
+                    key.span(),
+                    "`exclusive(...)` given twice; list every pair in one",
+                ));
+            }
+            seen_exclusive = true;
+            let content;
+            syn::parenthesized!(content in input);
+            let pairs: Punctuated<ExclusivePair, Token![,]> =
+                content.parse_terminated(ExclusivePair::parse, Token![,])?;
+            exclusive.extend(pairs);
+        }
+        Ok(Args { path, exclusive })
+    }
+}

@@ -1,0 +1,359 @@
+//! Validation: reads the object with the runtime's parser, links every
+//! program to learn which maps it uses, names every field, and checks the
+//! declarative `exclusive(...)` pairs. Every error is a `syn::Error` with
+//! the span of what caused it; independent errors are reported together.
+
+use std::path::{Path, PathBuf};
+
+use bpf_skeleton_runtime::obj::maps::map_type;
+use bpf_skeleton_runtime::obj::reloc::link;
+use bpf_skeleton_runtime::obj::section::prog_type_name;
+use bpf_skeleton_runtime::obj::{MapDef, MapOrigin, ObjectFile, ProgramDef};
+use proc_macro2::Span;
+use syn::{Ident, LitStr};
+
+use crate::attr::Args;
+use crate::names::field_names;
+
+/// One map of the skeleton.
+pub struct MapItem {
+    pub index: usize,
+    pub field: Ident,
+    pub def: MapDef,
+    /// Names of the programs that reference it.
+    pub used_by: Vec<String>,
+    /// Global variables (name, offset, size) for data maps.
+    pub variables: Vec<(String, u32, u32)>,
+}
+
+/// One program of the skeleton.
+pub struct ProgItem {
+    pub index: usize,
+    pub field: Ident,
+    pub def: ProgramDef,
+    /// Names of the maps it references.
+    pub maps_used: Vec<String>,
+    pub subprograms: Vec<String>,
+    pub insns: usize,
+}
+
+/// A declarative exclusive pair, resolved to indices.
+pub struct Exclusive {
+    pub map: usize,
+    pub prog: usize,
+}
+
+/// Everything code generation needs.
+pub struct Skeleton {
+    pub abs_path: String,
+    pub maps: Vec<MapItem>,
+    pub progs: Vec<ProgItem>,
+    pub exclusive: Vec<Exclusive>,
+}
+
+/// Expands every `${NAME}` in the path from the environment at compile
+/// time (e.g. `${OUT_DIR}` for an object compiled by a build script).
+fn expand_env(lit: &LitStr) -> syn::Result<String> {
+    let raw = lit.value();
+    let mut out = String::new();
+    let mut rest = raw.as_str();
+    while let Some(start) = rest.find("${") {
+        out.push_str(rest.get(..start).unwrap_or_default());
+        let after = rest.get(start + 2..).unwrap_or_default();
+        let end = after
+            .find('}')
+            .ok_or_else(|| syn::Error::new(lit.span(), "unterminated `${` in the object path"))?;
+        let name = after.get(..end).unwrap_or_default();
+        let value = std::env::var(name).map_err(|_| {
+            syn::Error::new(
+                lit.span(),
+                format!("environment variable `{name}` used in the object path is not set"),
+            )
+        })?;
+        out.push_str(&value);
+        rest = after.get(end + 1..).unwrap_or_default();
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+/// Resolves the path literal: `${VAR}` is expanded, then relative paths
+/// are relative to the using crate's `CARGO_MANIFEST_DIR`.
+fn resolve(lit: &LitStr) -> syn::Result<PathBuf> {
+    let raw = expand_env(lit)?;
+    let p = Path::new(&raw);
+    if p.is_absolute() {
+        return Ok(p.to_path_buf());
+    }
+    let dir = std::env::var("CARGO_MANIFEST_DIR").map_err(|_| {
+        syn::Error::new(
+            lit.span(),
+            "relative object path, but CARGO_MANIFEST_DIR is not set; use an absolute path",
+        )
+    })?;
+    Ok(Path::new(&dir).join(p))
+}
+
+fn path_is_absolute(lit: &LitStr) -> bool {
+    expand_env(lit).is_ok_and(|p| Path::new(&p).is_absolute())
+}
+
+fn ident(name: &str) -> Ident {
+    Ident::new(name, Span::call_site())
+}
+
+/// Reads, parses and validates.
+pub fn build(args: &Args) -> syn::Result<Skeleton> {
+    let lit = &args.path;
+    let path = resolve(lit)?;
+    let relative_note = if path_is_absolute(lit) {
+        String::new()
+    } else {
+        " (relative paths are resolved against the crate's CARGO_MANIFEST_DIR)".to_string()
+    };
+    let bytes = std::fs::read(&path).map_err(|e| {
+        syn::Error::new(
+            lit.span(),
+            format!(
+                "cannot read BPF object `{}`{relative_note}: {e}",
+                path.display()
+            ),
+        )
+    })?;
+    let abs_path = path
+        .to_str()
+        .ok_or_else(|| syn::Error::new(lit.span(), "the object's path is not UTF-8"))?
+        .to_string();
+    let file = ObjectFile::parse(&bytes)
+        .map_err(|e| syn::Error::new(lit.span(), format!("`{}`: {e}", lit.value())))?;
+
+    let mut links = Vec::with_capacity(file.programs.len());
+    for i in 0..file.programs.len() {
+        links.push(
+            link(&file, i)
+                .map_err(|e| syn::Error::new(lit.span(), format!("`{}`: {e}", lit.value())))?,
+        );
+    }
+
+    let map_fields = field_names(file.maps.iter().map(|m| m.name.as_str()));
+    let prog_fields = field_names(file.programs.iter().map(|p| p.name.as_str()));
+
+    let mut maps = Vec::with_capacity(file.maps.len());
+    for (index, (def, field)) in file.maps.iter().zip(&map_fields).enumerate() {
+        let used_by = file
+            .programs
+            .iter()
+            .zip(&links)
+            .filter(|(_, l)| l.maps_used.contains(&index))
+            .map(|(p, _)| p.name.clone())
+            .collect();
+        let variables = file
+            .variables(index)
+            .map_err(|e| syn::Error::new(lit.span(), format!("`{}`: {e}", lit.value())))?
+            .into_iter()
+            .map(|v| (v.name, v.offset, v.size))
+            .collect();
+        maps.push(MapItem {
+            index,
+            field: ident(field),
+            def: def.clone(),
+            used_by,
+            variables,
+        });
+    }
+    let progs: Vec<ProgItem> = file
+        .programs
+        .iter()
+        .zip(&prog_fields)
+        .zip(&links)
+        .enumerate()
+        .map(|(index, ((def, field), l))| ProgItem {
+            index,
+            field: ident(field),
+            def: def.clone(),
+            maps_used: l
+                .maps_used
+                .iter()
+                .filter_map(|&m| file.maps.get(m).map(|d| d.name.clone()))
+                .collect(),
+            subprograms: l.subprograms.clone(),
+            insns: l.insns.len(),
+        })
+        .collect();
+
+    let exclusive = validate_exclusive(args, &maps, &progs)?;
+    Ok(Skeleton {
+        abs_path,
+        maps,
+        progs,
+        exclusive,
+    })
+}
+
+fn list<'a>(names: impl Iterator<Item = &'a Ident>) -> String {
+    let v: Vec<String> = names.map(|i| format!("`{i}`")).collect();
+    if v.is_empty() {
+        "none".to_string()
+    } else {
+        v.join(", ")
+    }
+}
+
+fn validate_exclusive(
+    args: &Args,
+    maps: &[MapItem],
+    progs: &[ProgItem],
+) -> syn::Result<Vec<Exclusive>> {
+    let mut errors: Option<syn::Error> = None;
+    let mut push = |e: syn::Error| match errors.as_mut() {
+        Some(all) => all.combine(e),
+        None => errors = Some(e),
+    };
+    let mut out: Vec<Exclusive> = Vec::new();
+    let object = args.path.value();
+    for pair in &args.exclusive {
+        let map = maps.iter().find(|m| pair.map == m.field);
+        let prog = progs.iter().find(|p| pair.prog == p.field);
+        if map.is_none() {
+            push(syn::Error::new(
+                pair.map.span(),
+                format!(
+                    "`{object}` has no map `{}`; its maps are {}",
+                    pair.map,
+                    list(maps.iter().map(|m| &m.field))
+                ),
+            ));
+        }
+        if prog.is_none() {
+            push(syn::Error::new(
+                pair.prog.span(),
+                format!(
+                    "`{object}` has no program `{}`; its programs are {}",
+                    pair.prog,
+                    list(progs.iter().map(|p| &p.field))
+                ),
+            ));
+        }
+        let (Some(map), Some(prog)) = (map, prog) else {
+            continue;
+        };
+        if out.iter().any(|e| e.map == map.index) {
+            push(syn::Error::new(
+                pair.map.span(),
+                format!(
+                    "map `{}` is made exclusive twice; a map has one exclusive program",
+                    pair.map
+                ),
+            ));
+            continue;
+        }
+        if matches!(
+            map.def.map_type,
+            map_type::ARRAY_OF_MAPS | map_type::HASH_OF_MAPS
+        ) {
+            push(syn::Error::new(
+                pair.map.span(),
+                "a map-of-maps cannot be exclusive",
+            ));
+            continue;
+        }
+        let others: Vec<&ProgItem> = progs
+            .iter()
+            .filter(|p| {
+                p.index != prog.index && p.def.kind.autoload && map.used_by.contains(&p.def.name)
+            })
+            .collect();
+        if !others.is_empty() {
+            push(syn::Error::new(
+                pair.map.span(),
+                format!(
+                    "map `{}` is also used by autoloaded program {}, which the kernel would \
+                     refuse once the map is exclusive to `{}`",
+                    pair.map,
+                    list(others.iter().map(|p| &p.field)),
+                    pair.prog
+                ),
+            ));
+            continue;
+        }
+        out.push(Exclusive {
+            map: map.index,
+            prog: prog.index,
+        });
+    }
+    match errors {
+        Some(e) => Err(e),
+        None => Ok(out),
+    }
+}
+
+/// Doc text for a map field.
+pub fn map_doc(m: &MapItem) -> String {
+    let d = &m.def;
+    let used = if m.used_by.is_empty() {
+        "no program".to_string()
+    } else {
+        m.used_by
+            .iter()
+            .map(|n| format!("`{n}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut doc = match d.origin {
+        MapOrigin::Data { read_only } => format!(
+            "Global data section `{}`: a one-element array map of {} bytes{}.",
+            d.section,
+            d.value_size,
+            if read_only {
+                ", read-only for programs and frozen after its initial value is written"
+            } else {
+                ""
+            }
+        ),
+        _ => format!(
+            "Map `{}`: {} map from section `{}`, {}-byte keys, {}-byte values, {} entries.",
+            d.name,
+            map_type::name(d.map_type),
+            d.section,
+            d.key_size,
+            d.value_size,
+            d.max_entries
+        ),
+    };
+    if !m.variables.is_empty() {
+        let vars: Vec<String> = m
+            .variables
+            .iter()
+            .map(|(n, off, size)| format!("`{n}` (offset {off}, {size} bytes)"))
+            .collect();
+        doc.push_str(&format!("\n\nVariables: {}.", vars.join(", ")));
+    }
+    doc.push_str(&format!("\n\nUsed by: {used}."));
+    doc
+}
+
+/// Doc text for a program field.
+pub fn prog_doc(p: &ProgItem) -> String {
+    let d = &p.def;
+    let mut doc = format!(
+        "Program `{}`: {} program from section `{}`, {} instructions after linking{}.",
+        d.name,
+        prog_type_name(d.kind.prog_type),
+        d.section,
+        p.insns,
+        if d.kind.autoload {
+            ""
+        } else {
+            "; not autoloaded (`?` section prefix)"
+        }
+    );
+    if !p.maps_used.is_empty() {
+        let v: Vec<String> = p.maps_used.iter().map(|n| format!("`{n}`")).collect();
+        doc.push_str(&format!("\n\nUses maps: {}.", v.join(", ")));
+    }
+    if !p.subprograms.is_empty() {
+        let v: Vec<String> = p.subprograms.iter().map(|n| format!("`{n}`")).collect();
+        doc.push_str(&format!("\n\nSubprograms: {}.", v.join(", ")));
+    }
+    doc
+}

@@ -1,0 +1,104 @@
+//! Rust identifiers for BPF names.
+//!
+//! A map or program becomes a field named after its symbol. Names that are
+//! not Rust identifiers are made valid deterministically:
+//! - a leading `.` is dropped (`.rodata` -> `rodata`);
+//! - every character other than ASCII letters, digits and `_` becomes `_`
+//!   (`.data.custom` -> `data_custom`, `.rodata.str1.1` -> `rodata_str1_1`);
+//! - a leading digit gets a `_` prefix; an empty name becomes `unnamed`;
+//! - a Rust keyword gets a `_` suffix (`type` -> `type_`);
+//! - if two names still clash, later ones (in object order) get `_2`,
+//!   `_3`, ... suffixes.
+
+use std::collections::BTreeSet;
+
+const KEYWORDS: &[&str] = &[
+    "as", "async", "await", "break", "const", "continue", "crate", "dyn", "else", "enum", "extern",
+    "false", "fn", "for", "gen", "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut",
+    "pub", "ref", "return", "self", "Self", "static", "struct", "super", "trait", "true", "type",
+    "unsafe", "use", "where", "while", "abstract", "become", "box", "do", "final", "macro",
+    "override", "priv", "try", "typeof", "unsized", "virtual", "yield", "union", "_",
+];
+
+/// The field name for one BPF name, before de-duplication.
+pub fn field_name(name: &str) -> String {
+    let mut s: String = name
+        .strip_prefix('.')
+        .unwrap_or(name)
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if s.is_empty() {
+        s = "unnamed".to_string();
+    }
+    if s.starts_with(|c: char| c.is_ascii_digit()) {
+        s.insert(0, '_');
+    }
+    if KEYWORDS.contains(&s.as_str()) {
+        s.push('_');
+    }
+    s
+}
+
+/// Field names for a list of BPF names, unique within the list.
+pub fn field_names<'a>(names: impl Iterator<Item = &'a str>) -> Vec<String> {
+    let mut used = BTreeSet::new();
+    names
+        .map(|n| {
+            let base = field_name(n);
+            let mut candidate = base.clone();
+            let mut k = 2;
+            while !used.insert(candidate.clone()) {
+                candidate = format!("{base}_{k}");
+                k += 1;
+            }
+            candidate
+        })
+        .collect()
+}
+
+/// `CamelCase` to `snake_case`, for the skeleton's module name.
+pub fn snake_case(name: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in name.chars().enumerate() {
+        if c.is_ascii_uppercase() {
+            if i > 0 {
+                out.push('_');
+            }
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    if KEYWORDS.contains(&out.as_str()) {
+        out.push('_');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names() {
+        assert_eq!(field_name(".rodata"), "rodata");
+        assert_eq!(field_name(".data.custom"), "data_custom");
+        assert_eq!(field_name(".rodata.str1.1"), "rodata_str1_1");
+        assert_eq!(field_name("type"), "type_");
+        assert_eq!(field_name("1x"), "_1x");
+        assert_eq!(field_name(""), "unnamed");
+        assert_eq!(
+            field_names(["a.b", "a_b", ".a.b"].into_iter()),
+            ["a_b", "a_b_2", "a_b_3"]
+        );
+        assert_eq!(snake_case("Counter"), "counter");
+        assert_eq!(snake_case("XdpCounter"), "xdp_counter");
+    }
+}

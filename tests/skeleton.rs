@@ -1,0 +1,297 @@
+//! Generated skeletons for every corpus object, loaded into the kernel.
+//! Compiled under `deny(warnings, missing_docs)`: the generated code is
+//! documented and warning-free (clippy runs on it in CI too).
+#![deny(warnings, missing_docs)]
+
+mod common;
+
+use std::os::fd::AsFd;
+use std::sync::OnceLock;
+
+use bpf_skeleton::bpf_skeleton;
+use bpf_skeleton::runtime::hash::hex;
+use bpf_skeleton::Error;
+use common::*;
+
+/// The README's counter.
+#[bpf_skeleton("tests/bpf/counter.bpf.o")]
+pub struct Counter;
+
+/// Exclusive maps, set at run time.
+#[bpf_skeleton("tests/bpf/exclusive.bpf.o")]
+pub struct Exclusive;
+
+/// Exclusive maps, declared: `.bss` for `reader`, `public_stats` for
+/// `bystander` (`secret` cannot be declared: `intruder` uses it too, a
+/// compile error tested in tests/ui).
+#[bpf_skeleton(
+    "tests/bpf/exclusive.bpf.o",
+    exclusive(bss = reader, public_stats = bystander)
+)]
+pub(crate) struct DeclaredExclusive;
+
+/// Another object.
+#[bpf_skeleton("tests/bpf/other.bpf.o")]
+struct Other;
+
+/// Subprograms, callbacks and every data section kind.
+#[bpf_skeleton("tests/bpf/multi.bpf.o")]
+pub struct Multi;
+
+/// Legacy maps.
+#[bpf_skeleton("tests/bpf/legacy.bpf.o")]
+pub struct Legacy;
+
+/// One program per section convention.
+#[bpf_skeleton("tests/bpf/kinds.bpf.o")]
+pub struct Kinds;
+
+/// A program the verifier rejects.
+#[bpf_skeleton("tests/bpf/reject.bpf.o")]
+pub struct Reject;
+
+fn assert_send_sync<T: Send + Sync + 'static>() {}
+
+#[test]
+fn skeletons_are_send_sync_and_storable_in_a_static() {
+    assert_send_sync::<Counter>();
+    assert_send_sync::<OpenCounter>();
+    assert_send_sync::<Exclusive>();
+    assert_send_sync::<OpenMulti>();
+    static SKEL: OnceLock<Counter> = OnceLock::new();
+    let skel = SKEL.get_or_init(|| Counter::open_and_load().unwrap());
+    // Used from another thread.
+    std::thread::scope(|s| {
+        s.spawn(|| skel.progs.count_packets.test_run(&packet(64)).unwrap());
+    });
+    let c = skel
+        .maps
+        .counts
+        .raw()
+        .lookup(&0u32.to_ne_bytes(), 0)
+        .unwrap()
+        .unwrap();
+    assert!(u64_of(&c) >= 1);
+}
+
+#[test]
+fn counter_contract() {
+    let mut open: OpenCounter = Counter::open().unwrap();
+    open.maps.counts.set_max_entries(4096).unwrap();
+    open.maps.counts.set_exclusive(&open.progs.count_packets);
+    assert_eq!(open.maps.counts.exclusive_program(), Some("count_packets"));
+    assert!(
+        !open.progs.debug_only.autoload(),
+        "`?xdp` is not autoloaded"
+    );
+    open.progs.debug_only.set_autoload(false);
+    let open_hash = open.progs.count_packets.hash();
+    let skel: Counter = open.load().unwrap();
+    let digest: [u8; 32] = skel.progs.count_packets.hash();
+    assert_eq!(digest, open_hash);
+    let info = skel.progs.count_packets.raw().info().unwrap();
+    assert_eq!(hex(&info.tag), hex(&digest[..8]));
+    let fd = skel.maps.counts.as_fd();
+    let _ = fd;
+    assert_eq!(skel.maps.counts.raw().info().unwrap().max_entries, 4096);
+    assert_eq!(skel.maps.counts.exclusive_program(), Some("count_packets"));
+    assert!(!skel.progs.debug_only.is_loaded());
+    assert!(skel.progs.debug_only.fd().is_none());
+    // Global-data maps get Rust names.
+    assert_eq!(skel.maps.rodata.name(), ".rodata");
+    assert_eq!(skel.maps.bss.name(), ".bss");
+    skel.progs.count_packets.test_run(&packet(64)).unwrap();
+    let v = skel
+        .maps
+        .counts
+        .raw()
+        .lookup(&0u32.to_ne_bytes(), 0)
+        .unwrap()
+        .unwrap();
+    assert_eq!(u64_of(&v), 1);
+}
+
+#[test]
+fn every_corpus_skeleton_loads_with_the_kernels_digest() {
+    fn check(progs: &[&bpf_skeleton::Program]) -> usize {
+        for p in progs {
+            let info = p.info().unwrap();
+            assert_eq!(info.tag, p.hash()[..8], "{}", p.name());
+        }
+        progs.len()
+    }
+    let c = Counter::open_and_load().unwrap();
+    let e = Exclusive::open_and_load().unwrap();
+    let o = Other::open_and_load().unwrap();
+    let m = Multi::open_and_load().unwrap();
+    let l = Legacy::open_and_load().unwrap();
+    let k = Kinds::open_and_load().unwrap();
+    let mut n = 0;
+    n += check(&[c.progs.count_packets.raw()]);
+    n += check(&[
+        e.progs.reader.raw(),
+        e.progs.intruder.raw(),
+        e.progs.bystander.raw(),
+    ]);
+    n += check(&[o.progs.thief.raw()]);
+    n += check(&[
+        m.progs.xdp_classify.raw(),
+        m.progs.xdp_recent.raw(),
+        m.progs.xdp_events.raw(),
+        m.progs.sock_filter.raw(),
+    ]);
+    n += check(&[l.progs.legacy_xdp.raw()]);
+    n += check(&[
+        k.progs.tp_getpid.raw(),
+        k.progs.raw_enter.raw(),
+        k.progs.btf_switch.raw(),
+        k.progs.iter_task.raw(),
+        k.progs.sock.raw(),
+        k.progs.tc_cls.raw(),
+        k.progs.cg_in.raw(),
+        k.progs.cg_sock.raw(),
+        k.progs.cg_connect.raw(),
+        k.progs.sys_prog.raw(),
+        k.progs.perf.raw(),
+        k.progs.msg.raw(),
+        k.progs.dissect.raw(),
+    ]);
+    assert_eq!(n, 23);
+    // All the data-section names.
+    let names = [
+        m.maps.bss.name(),
+        m.maps.data.name(),
+        m.maps.rodata.name(),
+        m.maps.data_custom.name(),
+        m.maps.rodata_banner.name(),
+    ];
+    assert_eq!(
+        names,
+        [".bss", ".data", ".rodata", ".data.custom", ".rodata.banner"]
+    );
+    assert_eq!(l.maps.hits.raw().key_size(), 4);
+}
+
+#[test]
+fn exclusive_at_run_time_is_enforced_by_the_kernel() {
+    let mut open = Exclusive::open().unwrap();
+    open.maps.secret.set_exclusive(&open.progs.reader);
+    // The in-object conflict is caught before any syscall.
+    let before = open_fds();
+    match Exclusive::open().map(|mut o| {
+        o.maps.secret.set_exclusive(&o.progs.reader);
+        o.load()
+    }) {
+        Ok(Err(Error::ExclusiveConflict {
+            map,
+            designated,
+            other,
+        })) => {
+            assert_eq!(
+                (map.as_str(), designated.as_str(), other.as_str()),
+                ("secret", "reader", "intruder")
+            )
+        }
+        r => panic!("expected a conflict: {r:?}"),
+    }
+    assert_eq!(open_fds(), before);
+
+    open.progs.intruder.set_autoload(false);
+    let skel = open.load().unwrap();
+    let out = skel.progs.reader.test_run(&packet(64)).unwrap();
+    assert_eq!(out.retval, 2);
+    let secret = skel.maps.secret.raw();
+    assert_eq!(
+        u64_of(&secret.lookup(&0u32.to_ne_bytes(), 0).unwrap().unwrap()),
+        64
+    );
+    assert_eq!(
+        u64_of(&secret.lookup(&1u32.to_ne_bytes(), 0).unwrap().unwrap()),
+        0xfeed
+    );
+
+    // Another skeleton's program, handed the map, is refused by the kernel.
+    let mut thief = Other::open().unwrap();
+    thief.maps.secret.reuse_fd(&skel.maps.secret).unwrap();
+    match thief.load() {
+        Err(Error::Verifier {
+            target,
+            source,
+            log,
+        }) => {
+            assert_eq!(target, "thief");
+            assert_eq!(source.raw_os_error(), Some(13));
+            assert!(log.contains(EXCL_LOG), "{log}");
+        }
+        r => panic!("expected the kernel to refuse: {r:?}"),
+    }
+    let (errno, log) = raw_xdp_using_map(&skel.maps.secret, 1).expect_err("refused");
+    assert_eq!(errno, 13);
+    assert!(log.contains(EXCL_LOG));
+}
+
+#[test]
+fn declared_exclusive_is_applied_at_open() {
+    let mut open = DeclaredExclusive::open().unwrap();
+    assert_eq!(open.maps.bss.exclusive_program(), Some("reader"));
+    assert_eq!(
+        open.maps.public_stats.exclusive_program(),
+        Some("bystander")
+    );
+    assert_eq!(open.maps.secret.exclusive_program(), None);
+    // Declared pairs can still be changed before load; the run-time check
+    // then applies as usual.
+    open.maps.secret.set_exclusive(&open.progs.reader);
+    assert!(matches!(open.load(), Err(Error::ExclusiveConflict { .. })));
+    let skel = DeclaredExclusive::open_and_load().unwrap();
+    skel.progs.reader.test_run(&packet(80)).unwrap();
+    skel.progs.bystander.test_run(&packet(80)).unwrap();
+    let (errno, log) = raw_xdp_using_map(&skel.maps.bss, 2).expect_err("refused");
+    assert_eq!(errno, 13);
+    assert!(log.contains(EXCL_LOG));
+    let (errno, _) = raw_xdp_using_map(&skel.maps.public_stats, 1).expect_err("refused");
+    assert_eq!(errno, 13);
+    raw_xdp_using_map(&skel.maps.data, 2).expect("not exclusive");
+}
+
+#[test]
+fn verifier_failure_through_a_skeleton() {
+    match Reject::open_and_load() {
+        Err(Error::Verifier { target, log, .. }) => {
+            assert_eq!(target, "unchecked");
+            assert!(log.contains("map_value_or_null"), "{log}");
+        }
+        r => panic!("{r:?}"),
+    }
+    let mut open = Reject::open().unwrap();
+    open.progs.unchecked.set_autoload(false);
+    let skel = open.load().unwrap();
+    assert!(skel.progs.fine.is_loaded());
+}
+
+#[test]
+fn the_object_is_embedded_with_include_bytes() {
+    // `OBJECT` is `include_bytes!` of the absolute path: the bytes are the
+    // file's, so cargo tracks the file and rebuilds when it changes.
+    let on_disk = std::fs::read(corpus("counter.bpf.o")).unwrap();
+    assert_eq!(Counter::OBJECT, on_disk.as_slice());
+    // The dep-info cargo uses for rebuilds, next to this test binary, lists
+    // the object file.
+    let exe = std::env::current_exe().unwrap();
+    let target_dir = exe.parent().unwrap();
+    let mut found = false;
+    for entry in std::fs::read_dir(target_dir).unwrap().flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.starts_with("skeleton-") && name.ends_with(".d") {
+            let text = std::fs::read_to_string(entry.path()).unwrap();
+            if text.contains("tests/bpf/counter.bpf.o") {
+                found = true;
+            }
+        }
+    }
+    assert!(
+        found,
+        "no dep-info in {} lists counter.bpf.o",
+        target_dir.display()
+    );
+}
