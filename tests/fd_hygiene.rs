@@ -37,6 +37,12 @@ fn no_fd_is_left_open_after_drop_or_failure() {
         assert!(matches!(o.load(), Err(Error::ExclusiveConflict { .. })));
         assert_eq!(open_fds(), base, "fds left after an exclusive conflict");
 
+        // Settings refused by validation.
+        let mut o = OpenObject::from_bytes(&bytes[0]).unwrap();
+        o.map_mut("counts").unwrap().set_max_entries_deferred(0);
+        assert!(matches!(o.load(), Err(Error::InvalidArgument { .. })));
+        assert_eq!(open_fds(), base, "fds left after a refused setting");
+
         // The kernel's refusal of another object's program on an exclusive
         // map, after that object's own maps were created.
         let mut o = OpenObject::from_bytes(&exclusive).unwrap();

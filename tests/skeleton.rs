@@ -77,7 +77,7 @@ fn skeletons_are_send_sync_and_storable_in_a_static() {
 #[test]
 fn counter_contract() {
     let mut open: OpenCounter = Counter::open().unwrap();
-    open.maps.counts.set_max_entries(4096).unwrap();
+    open.maps.counts.set_max_entries(4096);
     open.maps.counts.set_exclusive(&open.progs.count_packets);
     assert_eq!(open.maps.counts.exclusive_program(), Some("count_packets"));
     assert!(
@@ -106,6 +106,38 @@ fn counter_contract() {
         .counts
         .raw()
         .lookup(&0u32.to_ne_bytes(), 0)
+        .unwrap()
+        .unwrap();
+    assert_eq!(u64_of(&v), 1);
+}
+
+#[test]
+fn zero_max_entries_is_refused_before_any_syscall() {
+    let mut open = Counter::open().unwrap();
+    open.maps.counts.set_max_entries(0);
+    // InvalidArgument comes from validation, which runs before any syscall
+    // (fd hygiene on this path is checked in tests/fd_hygiene.rs).
+    match open.load() {
+        Err(Error::InvalidArgument { target, message }) => {
+            assert_eq!(target, "counts");
+            assert!(message.contains("max_entries"), "{message}");
+        }
+        r => panic!("{r:?}"),
+    }
+}
+
+#[test]
+fn rodata_initial_value_is_set_before_load() {
+    let mut open = Counter::open().unwrap();
+    // `slot` is the first .rodata variable (offset 0).
+    open.maps.rodata.initial_value_mut()[..4].copy_from_slice(&2u32.to_ne_bytes());
+    let skel = open.load().unwrap();
+    skel.progs.count_packets.test_run(&packet(64)).unwrap();
+    let v = skel
+        .maps
+        .counts
+        .raw()
+        .lookup(&2u32.to_ne_bytes(), 0)
         .unwrap()
         .unwrap();
     assert_eq!(u64_of(&v), 1);
@@ -177,7 +209,6 @@ fn exclusive_at_run_time_is_enforced_by_the_kernel() {
     let mut open = Exclusive::open().unwrap();
     open.maps.secret.set_exclusive(&open.progs.reader);
     // The in-object conflict is caught before any syscall.
-    let before = open_fds();
     match Exclusive::open().map(|mut o| {
         o.maps.secret.set_exclusive(&o.progs.reader);
         o.load()
@@ -194,7 +225,6 @@ fn exclusive_at_run_time_is_enforced_by_the_kernel() {
         }
         r => panic!("expected a conflict: {r:?}"),
     }
-    assert_eq!(open_fds(), before);
 
     open.progs.intruder.set_autoload(false);
     let skel = open.load().unwrap();

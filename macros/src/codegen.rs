@@ -44,6 +44,40 @@ pub fn expand(item: &ItemStruct, skel: &Skeleton) -> TokenStream {
     let map_names: Vec<_> = skel.maps.iter().map(|m| m.def.name.as_str()).collect();
     let map_idx: Vec<_> = skel.maps.iter().map(|m| m.index).collect();
     let map_docs: Vec<_> = skel.maps.iter().map(map_doc).collect();
+    // Global-data maps have their own open type (no max_entries setter).
+    let open_map_ty: Vec<_> = skel
+        .maps
+        .iter()
+        .map(|m| {
+            if m.def.is_data() {
+                quote!(OpenDataMap)
+            } else {
+                quote!(OpenMap)
+            }
+        })
+        .collect();
+    let take_open_map: Vec<_> = skel
+        .maps
+        .iter()
+        .map(|m| {
+            if m.def.is_data() {
+                quote!(data_map)
+            } else {
+                quote!(map)
+            }
+        })
+        .collect();
+    let open_map_inner: Vec<_> = skel
+        .maps
+        .iter()
+        .map(|m| {
+            if m.def.is_data() {
+                quote!(open_data_map_inner)
+            } else {
+                quote!(open_map_inner)
+            }
+        })
+        .collect();
     let prog_fields: Vec<_> = skel.progs.iter().map(|p| &p.field).collect();
     let prog_names: Vec<_> = skel.progs.iter().map(|p| p.def.name.as_str()).collect();
     let prog_idx: Vec<_> = skel.progs.iter().map(|p| p.index).collect();
@@ -111,7 +145,7 @@ pub fn expand(item: &ItemStruct, skel: &Skeleton) -> TokenStream {
             /// The maps of an open skeleton.
             #[derive(Debug)]
             #ivis struct OpenMaps {
-                #( #[doc = #map_docs] pub #map_fields: #sk::OpenMap<super::#name>, )*
+                #( #[doc = #map_docs] pub #map_fields: #sk::#open_map_ty<super::#name>, )*
             }
 
             /// The programs of an open skeleton.
@@ -131,7 +165,7 @@ pub fn expand(item: &ItemStruct, skel: &Skeleton) -> TokenStream {
                 let obj = #rt::OpenObject::from_bytes(Self::OBJECT)?;
                 let #parts_mut parts = #sk::OpenParts::new(obj);
                 let maps = #module::OpenMaps {
-                    #( #map_fields: parts.map(#map_idx, #map_names)?, )*
+                    #( #map_fields: parts.#take_open_map(#map_idx, #map_names)?, )*
                 };
                 let progs = #module::OpenProgs {
                     #( #prog_fields: parts.program(#prog_idx, #prog_names)?, )*
@@ -160,7 +194,7 @@ pub fn expand(item: &ItemStruct, skel: &Skeleton) -> TokenStream {
                 let #open_name { maps, progs, core } = self;
                 let #parts_mut parts = #sk::load_parts(
                     core,
-                    ::std::vec![ #( #sk::open_map_inner(maps.#map_fields), )* ],
+                    ::std::vec![ #( #sk::#open_map_inner(maps.#map_fields), )* ],
                     ::std::vec![ #( #sk::open_program_inner(progs.#prog_fields), )* ],
                 )?;
                 ::core::result::Result::Ok(#name {

@@ -77,11 +77,12 @@ impl Object {
 impl OpenObject {
     /// Creates the maps and loads the autoloaded programs.
     ///
-    /// Before any syscall, checks that exclusive maps are used by no other
-    /// autoloaded program ([`Error::ExclusiveConflict`]). A verifier
+    /// Before any syscall, runs [`OpenObject::validate`]: exclusive maps
+    /// used by another autoloaded program give
+    /// [`Error::ExclusiveConflict`]. A verifier
     /// rejection returns [`Error::Verifier`] with the complete log.
     pub fn load(self) -> Result<Object> {
-        self.check_exclusive()?;
+        self.validate()?;
         let OpenObject { core, maps, progs } = self;
         let file = core.file;
 

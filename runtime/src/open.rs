@@ -59,6 +59,14 @@ impl OpenMap {
         Ok(())
     }
 
+    /// Records a new number of entries without checking it now; `load()`
+    /// refuses 0 before any syscall. For generated skeletons, whose types
+    /// already keep this setter off global-data maps.
+    #[doc(hidden)]
+    pub fn set_max_entries_deferred(&mut self, n: u32) {
+        self.def.max_entries = n;
+    }
+
     /// Makes the map exclusive to `prog`: at load it is created with the
     /// program's hash, and the kernel refuses every other program that
     /// references it. `prog` must belong to the same open object. A second
@@ -331,10 +339,15 @@ impl OpenObject {
         Ok(OpenObject { core, maps, progs })
     }
 
-    /// Checks, before any syscall, that the kernel will accept the
-    /// exclusivity settings: no autoloaded program other than a map's
-    /// designated program references an exclusive map.
-    pub fn check_exclusive(&self) -> Result<()> {
+    /// Checks, before any syscall, the settings the kernel would refuse
+    /// with a bare errno: a map with 0 entries, and an exclusive map that an
+    /// autoloaded program other than its designated program references.
+    pub fn validate(&self) -> Result<()> {
+        for map in &self.maps {
+            if map.def.max_entries == 0 && map.reuse.is_none() {
+                return Err(Error::invalid(map.name(), "max_entries must be at least 1"));
+            }
+        }
         for map in &self.maps {
             let Some((designated, ref designated_name)) = map.exclusive else {
                 continue;

@@ -27,6 +27,14 @@ pub struct OpenMap<S> {
     _skel: Marker<S>,
 }
 
+/// A global-data map (`.data`, `.rodata`, `.bss`, custom sections) of
+/// skeleton `S` before load. It always has exactly one entry, so it has no
+/// `set_max_entries`.
+pub struct OpenDataMap<S> {
+    inner: open::OpenMap,
+    _skel: Marker<S>,
+}
+
 /// A program of skeleton `S` before load.
 pub struct OpenProgram<S> {
     inner: open::OpenProgram,
@@ -54,7 +62,7 @@ macro_rules! debug_via_inner {
         }
     )*};
 }
-debug_via_inner!(OpenMap, OpenProgram, Map, Program);
+debug_via_inner!(OpenMap, OpenDataMap, OpenProgram, Map, Program);
 
 impl<S> OpenMap<S> {
     /// The map's name in the object.
@@ -62,34 +70,25 @@ impl<S> OpenMap<S> {
         self.inner.name()
     }
 
-    /// The maximum number of entries the map will be created with.
-    pub fn max_entries(&self) -> u32 {
-        self.inner.max_entries()
-    }
-
-    /// Changes the number of entries. Fails for 0 and for global-data maps.
-    pub fn set_max_entries(&mut self, n: u32) -> Result<()> {
-        self.inner.set_max_entries(n)
-    }
-
     /// Makes this map exclusive to `prog`, a program of the same skeleton:
     /// at load the map is created with the program's hash and the kernel
     /// refuses every other program that references it. A second call
     /// replaces the first. Loading fails before any syscall if another
-    /// autoloaded program of the skeleton uses the map.
+    /// autoloaded program uses the map.
     pub fn set_exclusive(&mut self, prog: &OpenProgram<S>) {
         self.inner
             .set_exclusive_by_index(prog.inner.index, prog.inner.name());
     }
 
-    /// Removes any exclusivity.
-    pub fn clear_exclusive(&mut self) {
-        self.inner.clear_exclusive();
+    /// The maximum number of entries the map will be created with.
+    pub fn max_entries(&self) -> u32 {
+        self.inner.max_entries()
     }
 
-    /// The program this map will be exclusive to, if any.
-    pub fn exclusive_program(&self) -> Option<&str> {
-        self.inner.exclusive_program()
+    /// Changes the number of entries (for ring buffers, the size in bytes).
+    /// `load()` refuses 0 before any syscall.
+    pub fn set_max_entries(&mut self, n: u32) {
+        self.inner.set_max_entries_deferred(n);
     }
 
     /// Uses an existing map instead of creating one (see
@@ -97,18 +96,63 @@ impl<S> OpenMap<S> {
     pub fn reuse_fd(&mut self, fd: impl AsFd) -> Result<()> {
         self.inner.reuse_fd(fd)
     }
+}
 
-    /// The untyped open map.
-    pub fn raw(&self) -> &open::OpenMap {
-        &self.inner
+impl<S> OpenDataMap<S> {
+    /// The section's name (`.rodata`, `.data.custom`...).
+    pub fn name(&self) -> &str {
+        self.inner.name()
     }
 
-    /// The untyped open map, mutably (e.g. for the initial value of a
-    /// global-data section).
-    pub fn raw_mut(&mut self) -> &mut open::OpenMap {
-        &mut self.inner
+    /// Makes this map exclusive to `prog`, a program of the same skeleton:
+    /// at load the map is created with the program's hash and the kernel
+    /// refuses every other program that references it. A second call
+    /// replaces the first. Loading fails before any syscall if another
+    /// autoloaded program uses the map.
+    pub fn set_exclusive(&mut self, prog: &OpenProgram<S>) {
+        self.inner
+            .set_exclusive_by_index(prog.inner.index, prog.inner.name());
+    }
+
+    /// The section's initial contents, written into the map at load.
+    pub fn initial_value(&self) -> &[u8] {
+        self.inner.initial_value().unwrap_or_default()
+    }
+
+    /// The section's initial contents, mutably: set configuration in
+    /// `const volatile` `.rodata` variables here before load.
+    pub fn initial_value_mut(&mut self) -> &mut [u8] {
+        self.inner.initial_value_mut().unwrap_or_default()
     }
 }
+
+/// Accessors shared by both open map types.
+macro_rules! open_map_common {
+    ($($t:ident),*) => {$(
+        impl<S> $t<S> {
+            /// Removes any exclusivity.
+            pub fn clear_exclusive(&mut self) {
+                self.inner.clear_exclusive();
+            }
+
+            /// The program this map will be exclusive to, if any.
+            pub fn exclusive_program(&self) -> Option<&str> {
+                self.inner.exclusive_program()
+            }
+
+            /// The untyped open map.
+            pub fn raw(&self) -> &open::OpenMap {
+                &self.inner
+            }
+
+            /// The untyped open map, mutably.
+            pub fn raw_mut(&mut self) -> &mut open::OpenMap {
+                &mut self.inner
+            }
+        }
+    )*};
+}
+open_map_common!(OpenMap, OpenDataMap);
 
 impl<S> OpenProgram<S> {
     /// The program's name in the object.
@@ -247,6 +291,17 @@ impl OpenParts {
         }
     }
 
+    /// Takes global-data map `index`, checking its name and kind.
+    pub fn data_map<S>(&mut self, index: usize, name: &str) -> Result<OpenDataMap<S>> {
+        match self.maps.get_mut(index).and_then(Option::take) {
+            Some(inner) if inner.name() == name && inner.def().is_data() => Ok(OpenDataMap {
+                inner,
+                _skel: PhantomData,
+            }),
+            _ => Err(mismatch("data map", index, name)),
+        }
+    }
+
     /// Takes program `index`, checking its name.
     pub fn program<S>(&mut self, index: usize, name: &str) -> Result<OpenProgram<S>> {
         match self.progs.get_mut(index).and_then(Option::take) {
@@ -284,6 +339,12 @@ pub fn load_parts(
 /// Unwraps a typed open map (for generated `load()`).
 #[doc(hidden)]
 pub fn open_map_inner<S>(m: OpenMap<S>) -> open::OpenMap {
+    m.inner
+}
+
+/// Unwraps a typed open data map (for generated `load()`).
+#[doc(hidden)]
+pub fn open_data_map_inner<S>(m: OpenDataMap<S>) -> open::OpenMap {
     m.inner
 }
 

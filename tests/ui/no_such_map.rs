@@ -5,6 +5,6 @@ pub struct Counter;
 
 fn main() {
     let mut open = Counter::open().unwrap();
-    open.maps.count.set_max_entries(8).unwrap();
+    open.maps.count.set_max_entries(8);
     let _ = open.progs.count_packet.hash();
 }
