@@ -171,14 +171,8 @@ fn rodata_is_frozen_and_initial_values_can_be_set_before_load() {
         .test_run(&packet(64))
         .unwrap();
     let counts = obj.map("counts").unwrap();
-    assert_eq!(
-        u64_of(&counts.lookup(&3u32.to_ne_bytes(), 0).unwrap().unwrap()),
-        1
-    );
-    assert_eq!(
-        u64_of(&counts.lookup(&0u32.to_ne_bytes(), 0).unwrap().unwrap()),
-        0
-    );
+    assert_eq!(value_u64(counts, &3u32.to_ne_bytes()), 1);
+    assert_eq!(value_u64(counts, &0u32.to_ne_bytes()), 0);
     assert_eq!(u64_of(&global(&file, &obj, ".bss", "packets_seen")), 1);
     // .rodata is frozen: user space cannot write it.
     let ro = obj.map(".rodata").unwrap();
@@ -270,14 +264,8 @@ fn exclusive_map_is_enforced_by_the_kernel() {
     // The designated program runs and writes the exclusive map and globals.
     let out = reader.test_run(&packet(64)).unwrap();
     assert_eq!(out.retval, 2);
-    assert_eq!(
-        u64_of(&secret.lookup(&0u32.to_ne_bytes(), 0).unwrap().unwrap()),
-        64
-    );
-    assert_eq!(
-        u64_of(&secret.lookup(&1u32.to_ne_bytes(), 0).unwrap().unwrap()),
-        0xfeed
-    );
+    assert_eq!(value_u64(secret, &0u32.to_ne_bytes()), 64);
+    assert_eq!(value_u64(secret, &1u32.to_ne_bytes()), 0xfeed);
     assert_eq!(u64_of(&global(&file, &obj, ".bss", "runs")), 1);
     assert_eq!(u64_of(&global(&file, &obj, ".data", "last_len")), 64);
 
@@ -325,19 +313,13 @@ fn exclusive_map_is_enforced_by_the_kernel() {
         .unwrap()
         .test_run(&packet(100))
         .unwrap();
-    assert_eq!(
-        u64_of(&secret.lookup(&0u32.to_ne_bytes(), 0).unwrap().unwrap()),
-        164
-    );
+    assert_eq!(value_u64(secret, &0u32.to_ne_bytes()), 164);
 
     // User space holding the fd can still read and write the map.
     secret
         .update(&0u32.to_ne_bytes(), &7u64.to_ne_bytes(), 0)
         .unwrap();
-    assert_eq!(
-        u64_of(&secret.lookup(&0u32.to_ne_bytes(), 0).unwrap().unwrap()),
-        7
-    );
+    assert_eq!(value_u64(secret, &0u32.to_ne_bytes()), 7);
 }
 
 #[test]
@@ -417,10 +399,7 @@ fn legacy_maps_load_and_work() {
         .test_run(&packet(80))
         .unwrap();
     let hits = obj.map("hits").unwrap();
-    assert_eq!(
-        u64_of(&hits.lookup(&2u32.to_ne_bytes(), 0).unwrap().unwrap()),
-        1
-    );
+    assert_eq!(value_u64(hits, &2u32.to_ne_bytes()), 1);
     let seen = obj.map("seen").unwrap();
     assert_eq!(
         u32_of(&seen.lookup(&80u32.to_ne_bytes(), 0).unwrap().unwrap()),

@@ -101,14 +101,7 @@ fn counter_contract() {
     assert_eq!(skel.maps.rodata.name(), ".rodata");
     assert_eq!(skel.maps.bss.name(), ".bss");
     skel.progs.count_packets.test_run(&packet(64)).unwrap();
-    let v = skel
-        .maps
-        .counts
-        .raw()
-        .lookup(&0u32.to_ne_bytes(), 0)
-        .unwrap()
-        .unwrap();
-    assert_eq!(u64_of(&v), 1);
+    assert_eq!(value_u64(skel.maps.counts.raw(), &0u32.to_ne_bytes()), 1);
 }
 
 #[test]
@@ -133,14 +126,7 @@ fn rodata_initial_value_is_set_before_load() {
     open.maps.rodata.initial_value_mut()[..4].copy_from_slice(&2u32.to_ne_bytes());
     let skel = open.load().unwrap();
     skel.progs.count_packets.test_run(&packet(64)).unwrap();
-    let v = skel
-        .maps
-        .counts
-        .raw()
-        .lookup(&2u32.to_ne_bytes(), 0)
-        .unwrap()
-        .unwrap();
-    assert_eq!(u64_of(&v), 1);
+    assert_eq!(value_u64(skel.maps.counts.raw(), &2u32.to_ne_bytes()), 1);
 }
 
 #[test]
@@ -231,14 +217,8 @@ fn exclusive_at_run_time_is_enforced_by_the_kernel() {
     let out = skel.progs.reader.test_run(&packet(64)).unwrap();
     assert_eq!(out.retval, 2);
     let secret = skel.maps.secret.raw();
-    assert_eq!(
-        u64_of(&secret.lookup(&0u32.to_ne_bytes(), 0).unwrap().unwrap()),
-        64
-    );
-    assert_eq!(
-        u64_of(&secret.lookup(&1u32.to_ne_bytes(), 0).unwrap().unwrap()),
-        0xfeed
-    );
+    assert_eq!(value_u64(secret, &0u32.to_ne_bytes()), 64);
+    assert_eq!(value_u64(secret, &1u32.to_ne_bytes()), 0xfeed);
 
     // Another skeleton's program, handed the map, is refused by the kernel.
     let mut thief = Other::open().unwrap();

@@ -44,40 +44,26 @@ pub fn expand(item: &ItemStruct, skel: &Skeleton) -> TokenStream {
     let map_names: Vec<_> = skel.maps.iter().map(|m| m.def.name.as_str()).collect();
     let map_idx: Vec<_> = skel.maps.iter().map(|m| m.index).collect();
     let map_docs: Vec<_> = skel.maps.iter().map(map_doc).collect();
-    // Global-data maps have their own open type (no max_entries setter).
-    let open_map_ty: Vec<_> = skel
+    // Global-data maps have their own open type (no max_entries setter):
+    // (open type, OpenParts method taking it, function unwrapping it).
+    let open_kinds: Vec<_> = skel
         .maps
         .iter()
         .map(|m| {
             if m.def.is_data() {
-                quote!(OpenDataMap)
+                (
+                    quote!(OpenDataMap),
+                    quote!(data_map),
+                    quote!(open_data_map_inner),
+                )
             } else {
-                quote!(OpenMap)
+                (quote!(OpenMap), quote!(map), quote!(open_map_inner))
             }
         })
         .collect();
-    let take_open_map: Vec<_> = skel
-        .maps
-        .iter()
-        .map(|m| {
-            if m.def.is_data() {
-                quote!(data_map)
-            } else {
-                quote!(map)
-            }
-        })
-        .collect();
-    let open_map_inner: Vec<_> = skel
-        .maps
-        .iter()
-        .map(|m| {
-            if m.def.is_data() {
-                quote!(open_data_map_inner)
-            } else {
-                quote!(open_map_inner)
-            }
-        })
-        .collect();
+    let open_map_ty = open_kinds.iter().map(|k| &k.0);
+    let take_open_map = open_kinds.iter().map(|k| &k.1);
+    let open_map_inner = open_kinds.iter().map(|k| &k.2);
     let prog_fields: Vec<_> = skel.progs.iter().map(|p| &p.field).collect();
     let prog_names: Vec<_> = skel.progs.iter().map(|p| p.def.name.as_str()).collect();
     let prog_idx: Vec<_> = skel.progs.iter().map(|p| p.index).collect();

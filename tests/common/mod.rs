@@ -51,6 +51,12 @@ pub fn global(file: &ObjectFile, obj: &Object, section: &str, var: &str) -> Vec<
     value[v.offset as usize..(v.offset + v.size) as usize].to_vec()
 }
 
+/// The value of `key` in `map` as a native-endian u64; panics if absent.
+pub fn value_u64(map: &bpf_skeleton::Map, key: &[u8]) -> u64 {
+    let v = map.lookup(key, 0).unwrap().expect("key present");
+    u64_of(&v[..8])
+}
+
 pub fn u64_of(b: &[u8]) -> u64 {
     u64::from_ne_bytes(b.try_into().expect("8 bytes"))
 }
