@@ -143,3 +143,72 @@ fn any_alignment_is_accepted() {
     assert_eq!(a.programs.len(), b.programs.len());
     assert_eq!(a.maps.len(), b.maps.len());
 }
+
+#[test]
+fn absurd_bss_size_is_refused_without_allocating() {
+    let mut b = std::fs::read(corpus("counter.bpf.o")).unwrap();
+    let shoff = u64::from_le_bytes(b[0x28..0x30].try_into().unwrap()) as usize;
+    let shentsize = u16::from_le_bytes(b[0x3a..0x3c].try_into().unwrap()) as usize;
+    let headers = section_headers(&b);
+    // The .bss section is the only SHT_NOBITS (8) one.
+    let i = headers.iter().position(|h| h.1 == 8).expect(".bss");
+    let size_at = shoff + i * shentsize + 0x20;
+    for size in [u64::MAX, 1 << 40, (1 << 30) + 8] {
+        b[size_at..size_at + 8].copy_from_slice(&size.to_le_bytes());
+        let msg = parse_err(&b).to_string();
+        assert!(
+            msg.contains("section `.bss`") && msg.contains("global-data map"),
+            "{msg}"
+        );
+    }
+    // At the limit it parses, and costs no memory until written.
+    b[size_at..size_at + 8].copy_from_slice(&(1u64 << 30).to_le_bytes());
+    let file = ObjectFile::parse(&b).unwrap();
+    let bss = &file.maps[file.map_index(".bss").unwrap()];
+    assert_eq!(bss.value_size, 1 << 30);
+    assert!(bss.initial_value.is_none());
+}
+
+/// A hand-made BTF blob: header, the given type records, string table "\0a\0".
+fn btf_blob(types: &[u32]) -> Vec<u8> {
+    let type_bytes: Vec<u8> = types.iter().flat_map(|w| w.to_le_bytes()).collect();
+    let strings = b"\0a\0";
+    let mut b = Vec::new();
+    for w in [
+        0x0001_eb9fu32,
+        24,
+        0,
+        type_bytes.len() as u32,
+        type_bytes.len() as u32,
+        3,
+    ] {
+        b.extend_from_slice(&w.to_le_bytes());
+    }
+    b.extend_from_slice(&type_bytes);
+    b.extend_from_slice(strings);
+    b
+}
+
+#[test]
+fn absurd_btf_counts_are_refused_before_allocating() {
+    use bpf_skeleton::runtime::obj::btf::Btf;
+    // A struct claiming 65535 members with no member data.
+    let msg = Btf::parse(&btf_blob(&[1, (4 << 24) | 0xffff, 8]))
+        .unwrap_err()
+        .to_string();
+    assert!(msg.contains("vlen 65535 exceeds"), "{msg}");
+    // An array of 2^32-1 ints: sizing overflows into an error, not a wrap.
+    let int = [1, 1 << 24, 4, 32];
+    let array = [0, 3 << 24, 0, 1, 1, u32::MAX];
+    let two_d = [0, 3 << 24, 0, 2, 1, u32::MAX];
+    let btf = Btf::parse(&btf_blob(&[&int[..], &array, &two_d].concat())).unwrap();
+    assert!(btf
+        .size_of(2)
+        .unwrap_err()
+        .to_string()
+        .contains("overflows"));
+    // A typedef cycle is an error, not a hang.
+    let cycle = [1, 8 << 24, 2, 1, 8 << 24, 1];
+    let btf = Btf::parse(&btf_blob(&cycle)).unwrap();
+    assert!(btf.size_of(1).is_err());
+}

@@ -74,3 +74,6 @@ fn expand(args: &attr::Args, item: &ItemStruct) -> syn::Result<proc_macro2::Toke
         (Some(e), Ok(_)) | (None, Err(e)) => Err(e),
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -221,9 +221,14 @@ fn create_map(m: OpenMap, btf_fd: Option<BorrowedFd<'_>>, hash: Option<&[u8; 32]
         excl_prog_hash: hash,
     };
     let fd = sys::map_create(&opts).map_err(|e| Error::syscall("BPF_MAP_CREATE", &def.name, e))?;
-    if let (MapOrigin::Data { read_only }, Some(init)) = (&def.origin, &def.initial_value) {
+    if let MapOrigin::Data { read_only } = &def.origin {
         let key = 0u32.to_ne_bytes();
-        if init.iter().any(|&b| b != 0) {
+        // A new array map is zero-filled: only non-zero contents are written.
+        if let Some(init) = def
+            .initial_value
+            .as_ref()
+            .filter(|v| v.iter().any(|&b| b != 0))
+        {
             sys::map_update(fd.as_fd(), &key, init, 0)
                 .map_err(|e| Error::syscall("BPF_MAP_UPDATE_ELEM (initial value)", &def.name, e))?;
         }

@@ -2,6 +2,7 @@
 //! Maps and programs can still be configured (max entries, exclusivity,
 //! autoload, initial global data).
 
+use std::borrow::Cow;
 use std::os::fd::{AsFd, OwnedFd};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -119,15 +120,27 @@ impl OpenMap {
         Ok(())
     }
 
-    /// The initial contents of a global-data map.
-    pub fn initial_value(&self) -> Option<&[u8]> {
-        self.def.initial_value.as_deref()
+    /// The initial contents of a global-data map (`None` for other maps).
+    /// An untouched `.bss` reads as zeroes without being stored.
+    pub fn initial_value(&self) -> Option<Cow<'_, [u8]>> {
+        if !self.def.is_data() {
+            return None;
+        }
+        Some(match &self.def.initial_value {
+            Some(v) => Cow::Borrowed(v.as_slice()),
+            None => Cow::Owned(vec![0; self.def.value_size as usize]),
+        })
     }
 
     /// Mutable access to the initial contents of a global-data map (for
-    /// example to set `const volatile` configuration in `.rodata`).
+    /// example to set `const volatile` configuration in `.rodata`). `None`
+    /// for other maps.
     pub fn initial_value_mut(&mut self) -> Option<&mut [u8]> {
-        self.def.initial_value.as_deref_mut()
+        if !self.def.is_data() {
+            return None;
+        }
+        let size = self.def.value_size as usize;
+        Some(self.def.initial_value.get_or_insert_with(|| vec![0; size]))
     }
 }
 

@@ -114,8 +114,9 @@ impl<S> OpenDataMap<S> {
             .set_exclusive_by_index(prog.inner.index, prog.inner.name());
     }
 
-    /// The section's initial contents, written into the map at load.
-    pub fn initial_value(&self) -> &[u8] {
+    /// The section's initial contents, written into the map at load (an
+    /// untouched `.bss` reads as zeroes).
+    pub fn initial_value(&self) -> std::borrow::Cow<'_, [u8]> {
         self.inner.initial_value().unwrap_or_default()
     }
 

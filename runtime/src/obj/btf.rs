@@ -592,8 +592,9 @@ impl Btf {
         Ok(())
     }
 
-    /// The string table, for `.BTF.ext` line info file names.
-    pub(crate) fn strings(&self) -> &[u8] {
+    /// The string table (`.BTF.ext` refers to it for section and file
+    /// names).
+    pub fn strings(&self) -> &[u8] {
         let hdr_len = rd_u32(&self.raw, 4).unwrap_or(0) as usize;
         let off = rd_u32(&self.raw, 16).unwrap_or(0) as usize;
         let len = rd_u32(&self.raw, 20).unwrap_or(0) as usize;

@@ -145,7 +145,9 @@ pub struct MapDef {
     pub btf_key_type_id: TypeId,
     /// BTF type id of the value (0 if none); for data maps, the DATASEC.
     pub btf_value_type_id: TypeId,
-    /// The initial contents of a data map (zeroes for `.bss`).
+    /// The initial contents of a data map as the file holds them; `None`
+    /// for `SHT_NOBITS` sections (`.bss`: all zeroes, not materialised until
+    /// written) and for other maps.
     pub initial_value: Option<Vec<u8>>,
 }
 
@@ -181,6 +183,26 @@ impl MapDef {
     pub fn is_data(&self) -> bool {
         matches!(self.origin, MapOrigin::Data { .. })
     }
+}
+
+/// The largest global-data section accepted: the kernel refuses larger
+/// values for a mmapable array map (`E2BIG` at 2 GiB on Linux 6.18).
+pub const MAX_DATA_SECTION: u64 = 1 << 30;
+
+/// A data section's size as a map value size, refusing sizes above
+/// [`MAX_DATA_SECTION`].
+fn data_section_size(name: &str, size: u64) -> Result<u32> {
+    u32::try_from(size)
+        .ok()
+        .filter(|_| size <= MAX_DATA_SECTION)
+        .ok_or_else(|| {
+            Error::malformed(
+                format!("section `{name}`"),
+                format!(
+                    "{size} bytes, more than the {MAX_DATA_SECTION} a global-data map can hold"
+                ),
+            )
+        })
 }
 
 /// Whether a section name is one of the global-data sections.
@@ -418,15 +440,13 @@ pub(crate) fn data_maps(elf: &Elf, btf: Option<&Btf>, out: &mut Vec<MapDef>) -> 
         def.btf_value_type_id = btf
             .and_then(|b| b.find(&sec.name, |k| matches!(k, Kind::Datasec { .. })))
             .unwrap_or(0);
-        let mut initial = vec![0u8; size as usize];
         if !sec.nobits {
             let src = sec
                 .data
                 .get(..size as usize)
                 .ok_or_else(|| Error::malformed(&loc, "contents shorter than its size"))?;
-            initial.copy_from_slice(src);
+            def.initial_value = Some(src.to_vec());
         }
-        def.initial_value = Some(initial);
         out.push(def);
     }
     Ok(())
@@ -464,8 +484,7 @@ pub(crate) fn fix_datasecs(elf: &Elf, btf: &mut Btf) -> Result<()> {
             // was optimised away): leave it as clang wrote it.
             continue;
         };
-        let size = u32::try_from(sec.size)
-            .map_err(|_| Error::malformed(format!("section `{name}`"), "too large"))?;
+        let size = data_section_size(&name, sec.size)?;
         let mut offsets = Vec::with_capacity(vars.len());
         for (i, var) in vars {
             let sym = elf

@@ -1,0 +1,176 @@
+//! The macro never panics: every mutated object yields an ordinary compile
+//! error (or, if the mutation left it valid, ordinary code).
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::{Path, PathBuf};
+
+use proc_macro2::Span;
+use syn::{ItemStruct, LitStr};
+
+use crate::attr::{Args, ExclusivePair};
+
+fn corpus() -> Vec<(String, Vec<u8>)> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/bpf");
+    ["counter", "exclusive", "multi", "legacy"]
+        .iter()
+        .map(|n| {
+            let name = format!("{n}.bpf.o");
+            let bytes = std::fs::read(dir.join(&name)).expect("corpus object");
+            (name, bytes)
+        })
+        .collect()
+}
+
+fn rd(b: &[u8], at: usize, n: usize) -> u64 {
+    let mut v = [0u8; 8];
+    v[..n].copy_from_slice(&b[at..at + n]);
+    u64::from_le_bytes(v)
+}
+
+fn wr(b: &mut [u8], at: usize, n: usize, v: u64) {
+    if at + n <= b.len() {
+        b[at..at + n].copy_from_slice(&v.to_le_bytes()[..n]);
+    }
+}
+
+/// Section headers: (header offset, sh_type, sh_offset, sh_size).
+fn sections(b: &[u8]) -> Vec<(usize, u32, usize, usize)> {
+    let shoff = rd(b, 0x28, 8) as usize;
+    let (entsize, num) = (rd(b, 0x3a, 2) as usize, rd(b, 0x3c, 2) as usize);
+    (0..num)
+        .map(|i| {
+            let h = shoff + i * entsize;
+            (
+                h,
+                rd(b, h + 4, 4) as u32,
+                rd(b, h + 0x18, 8) as usize,
+                rd(b, h + 0x20, 8) as usize,
+            )
+        })
+        .collect()
+}
+
+/// Every mutation of one object.
+fn mutations(orig: &[u8]) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    let secs = sections(orig);
+    // Truncated at every section boundary.
+    for &(_, _, off, size) in &secs {
+        for cut in [off, off + size / 2, off + size] {
+            if cut < orig.len() {
+                out.push((format!("truncated at {cut}"), orig[..cut].to_vec()));
+            }
+        }
+    }
+    // Every ELF header byte flipped and zeroed.
+    for at in 0..64 {
+        for (what, f) in [("flipped", 0xffu8), ("zeroed", 0)] {
+            let mut b = orig.to_vec();
+            b[at] = if f == 0 { 0 } else { b[at] ^ f };
+            out.push((format!("header byte {at} {what}"), b));
+        }
+    }
+    // Section header fields set to extremes.
+    for (i, &(h, _, _, _)) in secs.iter().enumerate() {
+        for (field, at, n) in [
+            ("sh_type", 4, 4),
+            ("sh_flags", 8, 8),
+            ("sh_offset", 0x18, 8),
+            ("sh_size", 0x20, 8),
+            ("sh_link", 0x28, 4),
+            ("sh_info", 0x2c, 4),
+            ("sh_entsize", 0x38, 8),
+        ] {
+            for v in [0u64, 1, 0x7fff_ffff, u64::MAX] {
+                let mut b = orig.to_vec();
+                wr(&mut b, h + at, n, v);
+                out.push((format!("section {i} {field} = {v:#x}"), b));
+            }
+        }
+    }
+    // Corrupted BTF: header fields and type-section words.
+    if let Some(at) = orig.windows(4).position(|w| w == [0x9f, 0xeb, 1, 0]) {
+        for field in (4..24).step_by(4) {
+            for v in [0u64, 3, 0xffff_ffff] {
+                let mut b = orig.to_vec();
+                wr(&mut b, at + field, 4, v);
+                out.push((format!("BTF header +{field} = {v:#x}"), b));
+            }
+        }
+        let type_start = at + 24;
+        for k in 0..200 {
+            let mut b = orig.to_vec();
+            let p = type_start + k * 4;
+            wr(&mut b, p, 4, 0xdead_0000 | k as u64);
+            out.push((format!("BTF type word {k}"), b));
+        }
+    }
+    // Corrupted relocations: offsets, symbol indices, types.
+    for &(_, ty, off, size) in &secs {
+        if ty != 9 {
+            continue;
+        }
+        for e in 0..size / 16 {
+            let at = off + e * 16;
+            for (what, field, v) in [
+                ("r_offset", 0usize, 0x10_0000u64),
+                ("r_offset", 0, 3),
+                ("r_type", 8, 99),
+                ("r_sym", 12, 0xffff),
+                ("r_sym", 12, 0),
+            ] {
+                let mut b = orig.to_vec();
+                wr(&mut b, at + field, if field == 0 { 8 } else { 4 }, v);
+                out.push((format!("relocation {e} {what} = {v:#x}"), b));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn mutated_objects_give_compile_errors_not_panics() {
+    let dir = std::env::temp_dir().join(format!("bpf-skeleton-macro-fuzz-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let item: ItemStruct = syn::parse_str("pub struct Mutant;").expect("item");
+    let (mut total, mut errors) = (0, 0);
+    for (name, orig) in corpus() {
+        for (k, (what, bytes)) in mutations(&orig).into_iter().enumerate() {
+            let path: PathBuf = dir.join(format!("{name}.{k}.o"));
+            std::fs::write(&path, &bytes).expect("write mutant");
+            let lit = LitStr::new(path.to_str().expect("utf-8 temp path"), Span::call_site());
+            // With and without a declarative exclusive pair.
+            for exclusive in [false, true] {
+                let args = Args {
+                    path: lit.clone(),
+                    exclusive: if exclusive {
+                        vec![ExclusivePair {
+                            map: syn::parse_str("bss").expect("ident"),
+                            prog: syn::parse_str("reader").expect("ident"),
+                        }]
+                    } else {
+                        Vec::new()
+                    },
+                };
+                let r = catch_unwind(AssertUnwindSafe(|| crate::expand(&args, &item)));
+                match r {
+                    Ok(Ok(_)) => {}
+                    Ok(Err(e)) => {
+                        errors += 1;
+                        assert!(!e.to_string().is_empty());
+                    }
+                    Err(_) => panic!("the macro panicked on {name} with {what}"),
+                }
+                total += 1;
+            }
+            let _ = std::fs::remove_file(&path);
+        }
+    }
+    let _ = std::fs::remove_dir(&dir);
+    assert!(total > 3000, "only {total} mutants");
+    assert!(
+        errors > total / 2,
+        "{errors} errors of {total}: mutations too weak?"
+    );
+    eprintln!("{total} mutated objects, {errors} compile errors, no panic");
+}
