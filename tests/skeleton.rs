@@ -122,8 +122,8 @@ fn zero_max_entries_is_refused_before_any_syscall() {
 #[test]
 fn rodata_initial_value_is_set_before_load() {
     let mut open = Counter::open().unwrap();
-    // `slot` is the first .rodata variable (offset 0).
-    open.maps.rodata.initial_value_mut()[..4].copy_from_slice(&2u32.to_ne_bytes());
+    assert_eq!(open.rodata.slot, 0, "the object's initial value");
+    open.rodata.slot = 2;
     let skel = open.load().unwrap();
     skel.progs.count_packets.test_run(&packet(64)).unwrap();
     assert_eq!(value_u64(skel.maps.counts.raw(), &2u32.to_ne_bytes()), 1);

@@ -1,12 +1,14 @@
 //! Expansion: the skeleton struct, its open counterpart, and a module with
-//! the typed `Maps`, `Progs`, `OpenMaps` and `OpenProgs` structs.
+//! the typed `Maps`, `Progs`, `OpenMaps` and `OpenProgs` structs, the live
+//! views of global-data sections, and the `types` generated from BTF.
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use syn::{ItemStruct, Visibility};
 
-use crate::model::{map_doc, prog_doc, Skeleton};
+use crate::model::{map_doc, prog_doc, MapItem, MapKind, Skeleton};
 use crate::names::snake_case;
+use crate::types::Var;
 
 /// The visibility of items inside the generated module that must be as
 /// visible as the user's struct is outside it.
@@ -29,6 +31,158 @@ fn inner_vis(vis: &Visibility) -> TokenStream {
     }
 }
 
+/// How one map appears: its loaded type, the `LoadedParts` method taking
+/// it, its open type and the function unwrapping that.
+struct MapCode {
+    loaded_ty: TokenStream,
+    take_loaded: TokenStream,
+    open_ty: TokenStream,
+    take_open: TokenStream,
+    open_inner: TokenStream,
+}
+
+fn map_code(m: &MapItem, skel_ty: &TokenStream, sk: &TokenStream) -> MapCode {
+    let p = quote!(types::);
+    let open = |data: bool| {
+        if data {
+            (
+                quote!(#sk::OpenDataMap<#skel_ty>),
+                quote!(data_map),
+                quote!(open_data_map_inner),
+            )
+        } else {
+            (
+                quote!(#sk::OpenMap<#skel_ty>),
+                quote!(map),
+                quote!(open_map_inner),
+            )
+        }
+    };
+    let (loaded_ty, take_loaded, data) = match &m.kind {
+        MapKind::KeyValue { key, value } => {
+            let (k, v) = (key.tokens(&p), value.tokens(&p));
+            (quote!(#sk::Map<#skel_ty, #k, #v>), quote!(map), false)
+        }
+        MapKind::PerCpu { key, value } => {
+            let (k, v) = (key.tokens(&p), value.tokens(&p));
+            (
+                quote!(#sk::PerCpuMap<#skel_ty, #k, #v>),
+                quote!(per_cpu_map),
+                false,
+            )
+        }
+        MapKind::RingBuf => (quote!(#sk::RingBuf<#skel_ty>), quote!(ring_buf), false),
+        MapKind::ProgArray => (quote!(#sk::ProgArray<#skel_ty>), quote!(prog_array), false),
+        MapKind::Raw => (quote!(#sk::RawMap<#skel_ty>), quote!(raw_map), false),
+        MapKind::Data { .. } => {
+            // Raw bytes: typed access goes through the section's fields.
+            let n = proc_macro2::Literal::usize_unsuffixed(m.def.value_size as usize);
+            (quote!(#sk::Map<#skel_ty, u32, [u8; #n]>), quote!(map), true)
+        }
+    };
+    let (open_ty, take_open, open_inner) = open(data);
+    MapCode {
+        loaded_ty,
+        take_loaded,
+        open_ty,
+        take_open,
+        open_inner,
+    }
+}
+
+/// The live view of one data section: struct definition and the
+/// expression building it from the loaded `maps`.
+fn live_view(
+    m: &MapItem,
+    ident: &proc_macro2::Ident,
+    vars: &[Var],
+    read_only: bool,
+    ivis: &TokenStream,
+    sk: &TokenStream,
+) -> TokenStream {
+    let section = &m.def.section;
+    let doc = if read_only {
+        format!("The live, read-only contents of `{section}` (frozen after load): getters read the mapped memory.")
+    } else {
+        format!(
+            "The live contents of `{section}`, shared with the programs: getters and setters \
+             copy to and from the mapped memory (volatile; a multi-byte value a program writes \
+             concurrently without atomics can tear), and aligned 32/64-bit integers also have \
+             `_atomic` accessors."
+        )
+    };
+    let mut methods = Vec::new();
+    for v in vars {
+        let f = &v.field;
+        let ty = v.ty.tokens(&quote!(types::));
+        let gdoc = format!("Reads `{}` (offset {}).", v.name, v.offset);
+        methods.push(quote! {
+            #[doc = #gdoc]
+            pub fn #f(&self) -> #ty {
+                self.0.read_field(::core::mem::offset_of!(types::#ident, #f))
+            }
+        });
+        if read_only {
+            continue;
+        }
+        let setter = format_ident!("set_{}", f);
+        let sdoc = format!("Writes `{}` (offset {}).", v.name, v.offset);
+        methods.push(quote! {
+            #[doc = #sdoc]
+            pub fn #setter(&self, value: #ty) {
+                self.0.write_field(::core::mem::offset_of!(types::#ident, #f), &value);
+            }
+        });
+        if let Some(width) = v.atomic {
+            let atomic = format_ident!("{}_atomic", f);
+            let (aty, method) = if width == 4 {
+                (quote!(::std::sync::atomic::AtomicU32), quote!(atomic_u32))
+            } else {
+                (quote!(::std::sync::atomic::AtomicU64), quote!(atomic_u64))
+            };
+            let adoc = format!(
+                "`{}` as an atomic, for counters programs update with atomic instructions \
+                 (`__sync_fetch_and_add`). `Some` whenever the section is mapped writable.",
+                v.name
+            );
+            methods.push(quote! {
+                #[doc = #adoc]
+                pub fn #atomic(&self) -> ::core::option::Option<&#aty> {
+                    self.0.#method(::core::mem::offset_of!(types::#ident, #f))
+                }
+            });
+        }
+    }
+    let write = if read_only {
+        quote!()
+    } else {
+        quote! {
+            /// Overwrites the whole section.
+            pub fn write(&self, value: &types::#ident) {
+                self.0.write(value);
+            }
+        }
+    };
+    quote! {
+        #[doc = #doc]
+        #[derive(Debug)]
+        #ivis struct #ident(#sk::Globals<types::#ident>);
+
+        impl #ident {
+            pub(super) fn from_globals(globals: #sk::Globals<types::#ident>) -> Self {
+                Self(globals)
+            }
+
+            /// A snapshot of the whole section.
+            pub fn read(&self) -> types::#ident {
+                self.0.read()
+            }
+            #write
+            #(#methods)*
+        }
+    }
+}
+
 pub fn expand(item: &ItemStruct, skel: &Skeleton) -> TokenStream {
     let name = &item.ident;
     let vis = &item.vis;
@@ -39,35 +193,61 @@ pub fn expand(item: &ItemStruct, skel: &Skeleton) -> TokenStream {
     let rt = quote!(::bpf_skeleton::runtime);
     let sk = quote!(::bpf_skeleton::runtime::skel);
     let path = &skel.abs_path;
+    let skel_ty = quote!(super::#name);
 
+    let codes: Vec<MapCode> = skel
+        .maps
+        .iter()
+        .map(|m| map_code(m, &skel_ty, &sk))
+        .collect();
     let map_fields: Vec<_> = skel.maps.iter().map(|m| &m.field).collect();
     let map_names: Vec<_> = skel.maps.iter().map(|m| m.def.name.as_str()).collect();
     let map_idx: Vec<_> = skel.maps.iter().map(|m| m.index).collect();
     let map_docs: Vec<_> = skel.maps.iter().map(map_doc).collect();
-    // Global-data maps have their own open type (no max_entries setter):
-    // (open type, OpenParts method taking it, function unwrapping it).
-    let open_kinds: Vec<_> = skel
-        .maps
-        .iter()
-        .map(|m| {
-            if m.def.is_data() {
-                (
-                    quote!(OpenDataMap),
-                    quote!(data_map),
-                    quote!(open_data_map_inner),
-                )
-            } else {
-                (quote!(OpenMap), quote!(map), quote!(open_map_inner))
-            }
-        })
-        .collect();
-    let open_map_ty = open_kinds.iter().map(|k| &k.0);
-    let take_open_map = open_kinds.iter().map(|k| &k.1);
-    let open_map_inner = open_kinds.iter().map(|k| &k.2);
+    let loaded_ty = codes.iter().map(|c| &c.loaded_ty);
+    let take_loaded = codes.iter().map(|c| &c.take_loaded);
+    let open_ty = codes.iter().map(|c| &c.open_ty);
+    let take_open = codes.iter().map(|c| &c.take_open);
+    let open_inner = codes.iter().map(|c| &c.open_inner);
+
     let prog_fields: Vec<_> = skel.progs.iter().map(|p| &p.field).collect();
     let prog_names: Vec<_> = skel.progs.iter().map(|p| p.def.name.as_str()).collect();
     let prog_idx: Vec<_> = skel.progs.iter().map(|p| p.index).collect();
     let prog_docs: Vec<_> = skel.progs.iter().map(prog_doc).collect();
+
+    // Data sections with BTF: a typed field on both skeletons.
+    let sections: Vec<(&MapItem, &proc_macro2::Ident, &Vec<Var>, bool)> = skel
+        .maps
+        .iter()
+        .filter_map(|m| match &m.kind {
+            MapKind::Data {
+                section: Some((ident, vars)),
+                read_only,
+                ..
+            } => Some((m, ident, vars, *read_only)),
+            _ => None,
+        })
+        .collect();
+    let sec_fields: Vec<_> = sections.iter().map(|s| &s.0.field).collect();
+    let sec_types: Vec<_> = sections.iter().map(|s| s.1).collect();
+    let open_sec_docs: Vec<_> = sections
+        .iter()
+        .map(|s| {
+            format!(
+                "The variables of `{}`, starting from the object's initial values: set them \
+                 here; they become the map's contents at load.",
+                s.0.def.section
+            )
+        })
+        .collect();
+    let live_sec_docs: Vec<_> = sections
+        .iter()
+        .map(|s| format!("The live variables of `{}`.", s.0.def.section))
+        .collect();
+    let live_views = sections
+        .iter()
+        .map(|(m, ident, vars, ro)| live_view(m, ident, vars, *ro, &ivis, &sk));
+    let types = &skel.types;
 
     let exclusive = skel.exclusive.iter().filter_map(|e| {
         let m = &skel.maps.get(e.map)?.field;
@@ -84,14 +264,25 @@ pub fn expand(item: &ItemStruct, skel: &Skeleton) -> TokenStream {
     } else {
         quote!(mut)
     };
+    let maps_mut = if sections.is_empty() {
+        quote!()
+    } else {
+        quote!(mut)
+    };
 
     let name_str = name.to_string();
     let open_doc = format!(
         "[`{name_str}`] before load: parsed and relocated, nothing in the kernel yet. \
-         Configure maps and programs here, then call [`{open_name}::load`]."
+         Configure maps, programs and global variables here, then call [`{open_name}::load`]."
     );
-    let mod_doc = format!("Maps and programs of the [`{name_str}`] skeleton.");
+    let mod_doc =
+        format!("Maps, programs, global-data views and BTF types of the [`{name_str}`] skeleton.");
     let object_doc = format!("The BPF object `{path}`, embedded at compile time.");
+    let types_doc = format!(
+        "Rust types generated from the object's BTF ({} items): map keys and values and global \
+         variables, with layouts asserted at compile time.",
+        types.len()
+    );
 
     quote! {
         #(#attrs)*
@@ -101,6 +292,7 @@ pub fn expand(item: &ItemStruct, skel: &Skeleton) -> TokenStream {
             pub maps: #module::Maps,
             /// The skeleton's programs, loaded in the kernel.
             pub progs: #module::Progs,
+            #( #[doc = #live_sec_docs] pub #sec_fields: #module::#sec_types, )*
             _btf: ::core::option::Option<::std::os::fd::OwnedFd>,
         }
 
@@ -111,34 +303,42 @@ pub fn expand(item: &ItemStruct, skel: &Skeleton) -> TokenStream {
             pub maps: #module::OpenMaps,
             /// The programs, not loaded yet.
             pub progs: #module::OpenProgs,
+            #( #[doc = #open_sec_docs] pub #sec_fields: ::std::boxed::Box<#module::types::#sec_types>, )*
             core: #rt::OpenCore,
         }
 
         #[doc = #mod_doc]
         #vis mod #module {
+            #[doc = #types_doc]
+            pub mod types {
+                #(#types)*
+            }
+
             /// The maps of a loaded skeleton.
             #[derive(Debug)]
             #ivis struct Maps {
-                #( #[doc = #map_docs] pub #map_fields: #sk::Map<super::#name>, )*
+                #( #[doc = #map_docs] pub #map_fields: #loaded_ty, )*
             }
 
             /// The programs of a loaded skeleton.
             #[derive(Debug)]
             #ivis struct Progs {
-                #( #[doc = #prog_docs] pub #prog_fields: #sk::Program<super::#name>, )*
+                #( #[doc = #prog_docs] pub #prog_fields: #sk::Program<#skel_ty>, )*
             }
 
             /// The maps of an open skeleton.
             #[derive(Debug)]
             #ivis struct OpenMaps {
-                #( #[doc = #map_docs] pub #map_fields: #sk::#open_map_ty<super::#name>, )*
+                #( #[doc = #map_docs] pub #map_fields: #open_ty, )*
             }
 
             /// The programs of an open skeleton.
             #[derive(Debug)]
             #ivis struct OpenProgs {
-                #( #[doc = #prog_docs] pub #prog_fields: #sk::OpenProgram<super::#name>, )*
+                #( #[doc = #prog_docs] pub #prog_fields: #sk::OpenProgram<#skel_ty>, )*
             }
+
+            #(#live_views)*
         }
 
         impl #name {
@@ -151,14 +351,16 @@ pub fn expand(item: &ItemStruct, skel: &Skeleton) -> TokenStream {
                 let obj = #rt::OpenObject::from_bytes(Self::OBJECT)?;
                 let #parts_mut parts = #sk::OpenParts::new(obj);
                 let maps = #module::OpenMaps {
-                    #( #map_fields: parts.#take_open_map(#map_idx, #map_names)?, )*
+                    #( #map_fields: parts.#take_open(#map_idx, #map_names)?, )*
                 };
                 let progs = #module::OpenProgs {
                     #( #prog_fields: parts.program(#prog_idx, #prog_names)?, )*
                 };
+                #( let #sec_fields = maps.#sec_fields.initial_typed::<#module::types::#sec_types>()?; )*
                 let #open_mut open = #open_name {
                     maps,
                     progs,
+                    #( #sec_fields, )*
                     core: parts.finish()?,
                 };
                 #( #exclusive )*
@@ -172,24 +374,29 @@ pub fn expand(item: &ItemStruct, skel: &Skeleton) -> TokenStream {
         }
 
         impl #open_name {
-            /// Creates the maps (exclusive ones with their program's hash)
-            /// and loads the autoloaded programs. Fails before any syscall
-            /// if an exclusive map is used by another autoloaded program;
-            /// a verifier rejection carries the complete log.
+            /// Creates the maps (exclusive ones with their program's hash,
+            /// global-data ones with the section fields' values) and loads
+            /// the autoloaded programs. Fails before any syscall if an
+            /// exclusive map is used by another autoloaded program; a
+            /// verifier rejection carries the complete log.
             pub fn load(self) -> #rt::Result<#name> {
-                let #open_name { maps, progs, core } = self;
+                let #open_name { #maps_mut maps, progs, #( #sec_fields, )* core } = self;
+                #( maps.#sec_fields.set_initial_typed(&*#sec_fields); )*
                 let #parts_mut parts = #sk::load_parts(
                     core,
-                    ::std::vec![ #( #sk::#open_map_inner(maps.#map_fields), )* ],
+                    ::std::vec![ #( #sk::#open_inner(maps.#map_fields), )* ],
                     ::std::vec![ #( #sk::open_program_inner(progs.#prog_fields), )* ],
                 )?;
+                let maps = #module::Maps {
+                    #( #map_fields: parts.#take_loaded(#map_idx, #map_names)?, )*
+                };
+                #( let #sec_fields = #module::#sec_types::from_globals(#sk::Globals::new(&maps.#sec_fields)?); )*
                 ::core::result::Result::Ok(#name {
-                    maps: #module::Maps {
-                        #( #map_fields: parts.map(#map_idx, #map_names)?, )*
-                    },
+                    maps,
                     progs: #module::Progs {
                         #( #prog_fields: parts.program(#prog_idx, #prog_names)?, )*
                     },
+                    #( #sec_fields, )*
                     _btf: parts.btf(),
                 })
             }

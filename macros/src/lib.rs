@@ -18,6 +18,7 @@ mod attr;
 mod codegen;
 mod model;
 mod names;
+mod types;
 
 use proc_macro::TokenStream;
 use quote::quote;

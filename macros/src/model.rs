@@ -13,13 +13,35 @@ use proc_macro2::Span;
 use syn::{Ident, LitStr};
 
 use crate::attr::Args;
-use crate::names::field_names;
+use crate::names::{camel_case, field_names};
+use crate::types::{RType, TypeGen, Var};
+
+/// How a map is exposed, with its Rust key and value types.
+pub enum MapKind {
+    /// Lookup/update/delete/iterate with typed keys and values.
+    KeyValue { key: RType, value: RType },
+    /// Like `KeyValue`, one value per possible CPU.
+    PerCpu { key: RType, value: RType },
+    /// A ring buffer consumer.
+    RingBuf,
+    /// Tail-call slots.
+    ProgArray,
+    /// Raw access only.
+    Raw,
+    /// A global-data section: a one-element array whose value is the
+    /// section struct, plus (with BTF) typed variables.
+    Data {
+        section: Option<(Ident, Vec<Var>)>,
+        read_only: bool,
+    },
+}
 
 /// One map of the skeleton.
 pub struct MapItem {
     pub index: usize,
     pub field: Ident,
     pub def: MapDef,
+    pub kind: MapKind,
     /// Names of the programs that reference it.
     pub used_by: Vec<String>,
     /// Global variables (name, offset, size) for data maps.
@@ -46,6 +68,8 @@ pub struct Exclusive {
 /// Everything code generation needs.
 pub struct Skeleton {
     pub abs_path: String,
+    /// Definitions of the generated types (module `types`).
+    pub types: Vec<proc_macro2::TokenStream>,
     pub maps: Vec<MapItem>,
     pub progs: Vec<ProgItem>,
     pub exclusive: Vec<Exclusive>,
@@ -136,6 +160,11 @@ pub fn build(args: &Args) -> syn::Result<Skeleton> {
     }
 
     let map_fields = field_names(file.maps.iter().map(|m| m.name.as_str()));
+    let err = |e: String| syn::Error::new(lit.span(), format!("`{}`: {e}", lit.value()));
+    let mut gen = file
+        .btf
+        .as_ref()
+        .map(|b| TypeGen::new(b, quote::quote!(::bpf_skeleton::runtime)));
     let prog_fields = field_names(file.programs.iter().map(|p| p.name.as_str()));
 
     let mut maps = Vec::with_capacity(file.maps.len());
@@ -153,10 +182,13 @@ pub fn build(args: &Args) -> syn::Result<Skeleton> {
             .into_iter()
             .map(|v| (v.name, v.offset, v.size))
             .collect();
+        let kind =
+            map_kind(def, gen.as_mut()).map_err(|e| err(format!("map `{}`: {e}", def.name)))?;
         maps.push(MapItem {
             index,
             field: ident(field),
             def: def.clone(),
+            kind,
             used_by,
             variables,
         });
@@ -184,9 +216,66 @@ pub fn build(args: &Args) -> syn::Result<Skeleton> {
     let exclusive = validate_exclusive(args, &maps, &progs)?;
     Ok(Skeleton {
         abs_path,
+        types: gen.map(TypeGen::into_items).unwrap_or_default(),
         maps,
         progs,
         exclusive,
+    })
+}
+
+/// The Rust type of a key or value: from BTF when the map has a type id,
+/// otherwise a byte array of the size (or `()` for size 0).
+fn key_or_value(
+    gen: Option<&mut TypeGen>,
+    id: u32,
+    size: u32,
+    hint: &str,
+) -> Result<RType, String> {
+    match gen {
+        Some(g) if id != 0 => g.ty(id, hint),
+        _ if size == 0 => Ok(RType::Prim(quote::quote!(()))),
+        _ => Ok(RType::Array(Box::new(RType::Prim(quote::quote!(u8))), size)),
+    }
+}
+
+fn map_kind(def: &MapDef, mut gen: Option<&mut TypeGen>) -> Result<MapKind, String> {
+    let base = camel_case(&def.name);
+    if let MapOrigin::Data { read_only } = def.origin {
+        let section = match gen.as_deref_mut() {
+            Some(g) if def.btf_value_type_id != 0 => {
+                Some(g.datasec(def.btf_value_type_id, &base, &def.section, def.value_size)?)
+            }
+            _ => None,
+        };
+        return Ok(MapKind::Data { section, read_only });
+    }
+    let key = key_or_value(
+        gen.as_deref_mut(),
+        def.btf_key_type_id,
+        def.key_size,
+        &format!("{base}Key"),
+    )?;
+    let value = key_or_value(
+        gen,
+        def.btf_value_type_id,
+        def.value_size,
+        &format!("{base}Value"),
+    )?;
+    Ok(match def.map_type {
+        map_type::RINGBUF => MapKind::RingBuf,
+        map_type::PROG_ARRAY => MapKind::ProgArray,
+        t if map_type::is_per_cpu(t) => MapKind::PerCpu { key, value },
+        map_type::HASH
+        | map_type::ARRAY
+        | map_type::LRU_HASH
+        | map_type::LPM_TRIE
+        | map_type::DEVMAP
+        | map_type::DEVMAP_HASH
+        | map_type::CPUMAP
+        | map_type::XSKMAP
+        | map_type::SOCKMAP
+        | map_type::SOCKHASH => MapKind::KeyValue { key, value },
+        _ => MapKind::Raw,
     })
 }
 

@@ -63,6 +63,68 @@ pub fn field_names<'a>(names: impl Iterator<Item = &'a str>) -> Vec<String> {
         .collect()
 }
 
+/// A C name in `snake_case` (`pktLen` -> `pkt_len`), made of ASCII
+/// letters, digits and `_`, not starting with a digit; keywords allowed.
+pub fn snake_raw(name: &str) -> String {
+    let mut out = String::new();
+    let mut prev_lower = false;
+    for c in name.chars() {
+        if c.is_ascii_uppercase() {
+            if prev_lower {
+                out.push('_');
+            }
+            out.push(c.to_ascii_lowercase());
+            prev_lower = false;
+        } else if c.is_ascii_alphanumeric() || c == '_' {
+            out.push(c);
+            prev_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
+        } else {
+            out.push('_');
+            prev_lower = false;
+        }
+    }
+    if out.is_empty() {
+        out = "unnamed".to_string();
+    }
+    if out.starts_with(|c: char| c.is_ascii_digit()) {
+        out.insert(0, '_');
+    }
+    out
+}
+
+/// A struct field or accessor name for a C member: snake case, with a `_`
+/// suffix on Rust keywords (`type` -> `type_`).
+pub fn snake_field(name: &str) -> String {
+    let mut s = snake_raw(name);
+    if KEYWORDS.contains(&s.as_str()) {
+        s.push('_');
+    }
+    s
+}
+
+/// A type name for a C name: `event_t` -> `EventT`, `__sk_buff` ->
+/// `SkBuff`, `XDPStats` stays.
+pub fn camel_case(name: &str) -> String {
+    let mut out = String::new();
+    for part in name.split(|c: char| !c.is_ascii_alphanumeric()) {
+        let mut chars = part.chars();
+        if let Some(first) = chars.next() {
+            out.push(first.to_ascii_uppercase());
+            out.extend(chars);
+        }
+    }
+    if out.is_empty() {
+        out = "Anon".to_string();
+    }
+    if out.starts_with(|c: char| c.is_ascii_digit()) {
+        out.insert(0, 'T');
+    }
+    if out == "Self" {
+        out.push('_');
+    }
+    out
+}
+
 /// `CamelCase` to `snake_case`, for the skeleton's module name.
 pub fn snake_case(name: &str) -> String {
     let mut out = String::new();
@@ -99,6 +161,13 @@ mod tests {
             ["a_b", "a_b_2", "a_b_3"]
         );
         assert_eq!(snake_case("Counter"), "counter");
+        assert_eq!(snake_field("pktLen"), "pkt_len");
+        assert_eq!(snake_field("type"), "type_");
+        assert_eq!(snake_field("a.b"), "a_b");
+        assert_eq!(camel_case("event_t"), "EventT");
+        assert_eq!(camel_case("__sk_buff"), "SkBuff");
+        assert_eq!(camel_case("XDPStats"), "XDPStats");
+        assert_eq!(camel_case(".data.custom"), "DataCustom");
         assert_eq!(snake_case("XdpCounter"), "xdp_counter");
     }
 }

@@ -174,11 +174,7 @@ fn reuse_map(m: OpenMap, fd: &OwnedFd) -> Result<Map> {
     let fd = fd
         .try_clone()
         .map_err(|e| Error::syscall("dup", m.name(), e))?;
-    let map = Map {
-        fd,
-        exclusive: None,
-        def: m.def,
-    };
+    let map = Map::new(m.def, fd, None)?;
     let info = map.info()?;
     let def = &map.def;
     let want = (def.map_type, def.key_size, def.value_size, def.max_entries);
@@ -237,11 +233,7 @@ fn create_map(m: OpenMap, btf_fd: Option<BorrowedFd<'_>>, hash: Option<&[u8; 32]
                 .map_err(|e| Error::syscall("BPF_MAP_FREEZE", &def.name, e))?;
         }
     }
-    Ok(Map {
-        fd,
-        exclusive: m.exclusive.map(|(_, n)| n),
-        def: m.def,
-    })
+    Map::new(m.def, fd, m.exclusive.map(|(_, n)| n))
 }
 
 fn attach_btf_id(target: &AttachTarget, vmlinux: &mut Option<Btf>, prog: &str) -> Result<u32> {

@@ -1,11 +1,26 @@
 //! A map in the kernel, with raw-byte operations.
 
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::sync::Arc;
 
 use crate::error::{Error, Result};
-use crate::obj::maps::map_type;
+use crate::mmap::Mmap;
+use crate::obj::maps::{map_type, MapOrigin};
 use crate::obj::MapDef;
+use crate::ringbuf::RingBuffer;
 use crate::sys;
+
+/// Update flags (`BPF_ANY`, `BPF_NOEXIST`, `BPF_EXIST`, `BPF_F_LOCK`).
+pub mod flags {
+    /// Create or replace.
+    pub const ANY: u64 = 0;
+    /// Create only: fail if the key exists.
+    pub const NOEXIST: u64 = 1;
+    /// Replace only: fail if the key does not exist.
+    pub const EXIST: u64 = 2;
+    /// Take the value's `bpf_spin_lock` while copying.
+    pub const LOCK: u64 = 4;
+}
 
 /// A created map. Closed when dropped.
 #[derive(Debug)]
@@ -13,6 +28,8 @@ pub struct Map {
     pub(crate) def: MapDef,
     pub(crate) fd: OwnedFd,
     pub(crate) exclusive: Option<String>,
+    pub(crate) mmap: Option<Arc<Mmap>>,
+    pub(crate) ring: Option<RingBuffer>,
 }
 
 /// What the kernel reports about a map (`bpf_map_info` prefix).
@@ -73,6 +90,37 @@ impl Map {
     /// The program this map was created exclusive to, if any.
     pub fn exclusive_program(&self) -> Option<&str> {
         self.exclusive.as_deref()
+    }
+
+    /// For a global-data map: its value, mapped into this process and
+    /// shared with the kernel (read-only for `.rodata`).
+    pub fn mmap(&self) -> Option<&Arc<Mmap>> {
+        self.mmap.as_ref()
+    }
+
+    /// For a ring buffer map: its consumer.
+    pub fn ring_buffer(&self) -> Option<&RingBuffer> {
+        self.ring.as_ref()
+    }
+
+    pub(crate) fn new(def: MapDef, fd: OwnedFd, exclusive: Option<String>) -> Result<Self> {
+        let mut map = Map {
+            def,
+            fd,
+            exclusive,
+            mmap: None,
+            ring: None,
+        };
+        if let MapOrigin::Data { read_only } = map.def.origin {
+            let m = Mmap::map(map.fd.as_fd(), map.def.value_size as usize, !read_only)
+                .map_err(|e| Error::syscall("mmap", map.name(), e))?;
+            map.mmap = Some(Arc::new(m));
+        } else if map.def.map_type == map_type::RINGBUF {
+            let r = RingBuffer::new(map.fd.as_fd(), map.def.max_entries)
+                .map_err(|e| Error::syscall("mmap (ring buffer)", map.name(), e))?;
+            map.ring = Some(r);
+        }
+        Ok(map)
     }
 
     /// Bytes a lookup returns: the value size, or for per-CPU maps one
@@ -152,6 +200,79 @@ impl Map {
             last: None,
             done: false,
         }
+    }
+
+    /// Reads the whole map with `BPF_MAP_LOOKUP_BATCH`, `batch` entries per
+    /// syscall: (key, value) byte pairs. Hash, LRU and array maps support
+    /// it; others return the kernel's error (`EINVAL`/`ENOTSUPP`).
+    pub fn lookup_batch(&self, batch: u32) -> Result<Vec<(Vec<u8>, Vec<u8>)>> {
+        let ks = self.def.key_size as usize;
+        let vs = self.value_buffer_len()?;
+        let batch = batch.max(1);
+        let mut keys = vec![0u8; ks * batch as usize];
+        let mut values = vec![0u8; vs * batch as usize];
+        let mut token = vec![0u8; ks.max(8)];
+        let mut next = vec![0u8; ks.max(8)];
+        let mut out = Vec::new();
+        let mut first = true;
+        loop {
+            let mut count = batch;
+            let more = sys::map_lookup_batch(
+                self.fd.as_fd(),
+                (!first).then_some(token.as_slice()),
+                &mut next,
+                &mut keys,
+                &mut values,
+                &mut count,
+            )
+            .map_err(|e| Error::syscall("BPF_MAP_LOOKUP_BATCH", self.name(), e))?;
+            for i in 0..count.min(batch) as usize {
+                let k = keys.get(i * ks..(i + 1) * ks).unwrap_or_default().to_vec();
+                let v = values
+                    .get(i * vs..(i + 1) * vs)
+                    .unwrap_or_default()
+                    .to_vec();
+                out.push((k, v));
+            }
+            if !more {
+                return Ok(out);
+            }
+            std::mem::swap(&mut token, &mut next);
+            first = false;
+        }
+    }
+
+    /// Writes many entries with one `BPF_MAP_UPDATE_BATCH`: `keys` and
+    /// `values` are the concatenated keys and values (same count).
+    pub fn update_batch(&self, keys: &[u8], values: &[u8], flags: u64) -> Result<()> {
+        let ks = self.def.key_size as usize;
+        let vs = self.value_buffer_len()?;
+        if ks == 0
+            || keys.len() % ks != 0
+            || vs == 0
+            || values.len() % vs != 0
+            || keys.len() / ks != values.len() / vs
+        {
+            return Err(Error::invalid(
+                self.name(),
+                format!(
+                    "batch of {} key bytes and {} value bytes is not N keys of {ks} and N values of {vs}",
+                    keys.len(),
+                    values.len()
+                ),
+            ));
+        }
+        let n = u32::try_from(keys.len() / ks)
+            .map_err(|_| Error::invalid(self.name(), "batch too large"))?;
+        sys::map_update_batch(self.fd.as_fd(), keys, values, n, flags)
+            .map(drop)
+            .map_err(|(e, done)| {
+                Error::syscall(
+                    "BPF_MAP_UPDATE_BATCH",
+                    format!("{} (after {done} of {n} entries)", self.name()),
+                    e,
+                )
+            })
     }
 
     /// Freezes the map: user space can no longer write it (programs can).

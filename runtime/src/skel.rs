@@ -16,10 +16,13 @@ use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 
 use crate::error::{Error, Result};
 use crate::open::{OpenCore, OpenObject};
+use crate::plain::Plain;
 use crate::sys::TestRunOutput;
 use crate::{map, open, prog, Object};
 
 type Marker<S> = PhantomData<fn() -> S>;
+/// A typed map's marker: skeleton, key and value types.
+type Typed<S, K, V> = PhantomData<fn() -> (S, K, V)>;
 
 /// A map of skeleton `S` before load.
 pub struct OpenMap<S> {
@@ -41,8 +44,35 @@ pub struct OpenProgram<S> {
     _skel: Marker<S>,
 }
 
-/// A created map of skeleton `S`.
-pub struct Map<S> {
+/// A created key/value map of skeleton `S`, with keys `K` and values `V`
+/// (types generated from the object's BTF, Rust primitives, or byte arrays
+/// for maps without BTF). A wrong key or value type does not compile.
+pub struct Map<S, K, V> {
+    inner: map::Map,
+    _skel: Typed<S, K, V>,
+}
+
+/// A created per-CPU map: every key holds one `V` per possible CPU.
+pub struct PerCpuMap<S, K, V> {
+    inner: map::Map,
+    _skel: Typed<S, K, V>,
+}
+
+/// A created ring buffer: programs submit records, user space consumes them.
+pub struct RingBuf<S> {
+    inner: map::Map,
+    _skel: Marker<S>,
+}
+
+/// A created program array (tail calls): slots hold programs.
+pub struct ProgArray<S> {
+    inner: map::Map,
+    _skel: Marker<S>,
+}
+
+/// A created map of a kind without typed operations here (perf event
+/// arrays, queues, stacks, bloom filters...): raw access only.
+pub struct RawMap<S> {
     inner: map::Map,
     _skel: Marker<S>,
 }
@@ -54,15 +84,25 @@ pub struct Program<S> {
 }
 
 macro_rules! debug_via_inner {
-    ($($t:ident),*) => {$(
-        impl<S> fmt::Debug for $t<S> {
+    ($($t:ident $(<$($p:ident),*>)?),*) => {$(
+        impl<S $($(, $p)*)?> fmt::Debug for $t<S $($(, $p)*)?> {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 self.inner.fmt(f)
             }
         }
     )*};
 }
-debug_via_inner!(OpenMap, OpenDataMap, OpenProgram, Map, Program);
+debug_via_inner!(
+    OpenMap,
+    OpenDataMap,
+    OpenProgram,
+    Map<K, V>,
+    PerCpuMap<K, V>,
+    RingBuf,
+    ProgArray,
+    RawMap,
+    Program
+);
 
 impl<S> OpenMap<S> {
     /// The map's name in the object.
@@ -114,16 +154,36 @@ impl<S> OpenDataMap<S> {
             .set_exclusive_by_index(prog.inner.index, prog.inner.name());
     }
 
-    /// The section's initial contents, written into the map at load (an
-    /// untouched `.bss` reads as zeroes).
-    pub fn initial_value(&self) -> std::borrow::Cow<'_, [u8]> {
-        self.inner.initial_value().unwrap_or_default()
+    /// The section's initial contents as `T` (the generated section
+    /// struct): the skeleton's typed field starts from this.
+    #[doc(hidden)]
+    pub fn initial_typed<T: Plain>(&self) -> Result<Box<T>> {
+        let bytes = self.inner.initial_value().unwrap_or_default();
+        check_section_type::<T>(self.name(), bytes.len())?;
+        let mut v = Box::new(T::zeroed());
+        if let Some(dst) = v.as_bytes_mut().get_mut(..bytes.len()) {
+            dst.copy_from_slice(&bytes);
+        }
+        Ok(v)
     }
 
-    /// The section's initial contents, mutably: set configuration in
-    /// `const volatile` `.rodata` variables here before load.
-    pub fn initial_value_mut(&mut self) -> &mut [u8] {
-        self.inner.initial_value_mut().unwrap_or_default()
+    /// Sets the section's initial contents from the typed field at load.
+    /// An all-zero value of a section that the file does not initialise
+    /// (`.bss`) is left unmaterialised.
+    #[doc(hidden)]
+    pub fn set_initial_typed<T: Plain>(&mut self, value: &T) {
+        let len = self.inner.def().value_size as usize;
+        let Some(bytes) = value.as_bytes().get(..len) else {
+            return;
+        };
+        if self.inner.def().initial_value.is_none() && bytes.iter().all(|&b| b == 0) {
+            return;
+        }
+        if let Some(dst) = self.inner.initial_value_mut() {
+            if dst.len() == bytes.len() {
+                dst.copy_from_slice(bytes);
+            }
+        }
     }
 }
 
@@ -182,31 +242,280 @@ impl<S> OpenProgram<S> {
     }
 }
 
-impl<S> Map<S> {
-    /// The map's name in the object.
-    pub fn name(&self) -> &str {
-        self.inner.name()
+/// Accessors every loaded map handle has.
+macro_rules! loaded_map_common {
+    ($($t:ident $(<$($p:ident),*>)?),*) => {$(
+        impl<S $($(, $p)*)?> $t<S $($(, $p)*)?> {
+            /// The map's name in the object.
+            pub fn name(&self) -> &str {
+                self.inner.name()
+            }
+
+            /// The program this map was created exclusive to, if any.
+            pub fn exclusive_program(&self) -> Option<&str> {
+                self.inner.exclusive_program()
+            }
+
+            /// The untyped map (raw-byte operations, kernel info).
+            pub fn raw(&self) -> &map::Map {
+                &self.inner
+            }
+
+            /// Freezes the map against writes from user space (programs can
+            /// still write it).
+            pub fn freeze(&self) -> Result<()> {
+                self.inner.freeze()
+            }
+        }
+
+        impl<S $($(, $p)*)?> AsFd for $t<S $($(, $p)*)?> {
+            fn as_fd(&self) -> BorrowedFd<'_> {
+                self.inner.as_fd()
+            }
+        }
+    )*};
+}
+loaded_map_common!(Map<K, V>, PerCpuMap<K, V>, RingBuf, ProgArray, RawMap);
+
+fn decode<T: Plain>(bytes: &[u8], what: &str, name: &str) -> Result<T> {
+    T::from_bytes(bytes).ok_or_else(|| {
+        Error::invalid(
+            name,
+            format!(
+                "the kernel returned {} bytes for a {} of {} bytes",
+                bytes.len(),
+                what,
+                std::mem::size_of::<T>()
+            ),
+        )
+    })
+}
+
+impl<S, K: Plain, V: Plain> Map<S, K, V> {
+    /// The value for `key`, `None` if absent.
+    pub fn lookup(&self, key: &K) -> Result<Option<V>> {
+        match self.inner.lookup(key.as_bytes(), 0)? {
+            Some(v) => Ok(Some(decode(&v, "value", self.name())?)),
+            None => Ok(None),
+        }
     }
 
-    /// The program this map was created exclusive to, if any.
-    pub fn exclusive_program(&self) -> Option<&str> {
-        self.inner.exclusive_program()
+    /// Inserts or replaces (see [`map::flags`]).
+    pub fn update(&self, key: &K, value: &V, flags: u64) -> Result<()> {
+        self.inner.update(key.as_bytes(), value.as_bytes(), flags)
     }
 
-    /// The untyped map, with raw-byte lookup, update, delete and iteration.
-    pub fn raw(&self) -> &map::Map {
-        &self.inner
+    /// Deletes `key`; `false` if it was absent.
+    pub fn delete(&self, key: &K) -> Result<bool> {
+        self.inner.delete(key.as_bytes())
     }
 
-    /// Freezes the map against writes from user space.
-    pub fn freeze(&self) -> Result<()> {
-        self.inner.freeze()
+    /// The keys, walked with `BPF_MAP_GET_NEXT_KEY`.
+    pub fn keys(&self) -> impl Iterator<Item = Result<K>> + '_ {
+        self.inner
+            .keys()
+            .map(|k| k.and_then(|k| decode(&k, "key", self.name())))
+    }
+
+    /// The entries; keys deleted while iterating are skipped.
+    pub fn iter(&self) -> impl Iterator<Item = Result<(K, V)>> + '_ {
+        self.keys().filter_map(|k| match k {
+            Ok(k) => match self.lookup(&k) {
+                Ok(Some(v)) => Some(Ok((k, v))),
+                Ok(None) => None,
+                Err(e) => Some(Err(e)),
+            },
+            Err(e) => Some(Err(e)),
+        })
+    }
+
+    /// All entries with `BPF_MAP_LOOKUP_BATCH` (hash, LRU and array maps),
+    /// 256 per syscall.
+    pub fn lookup_batch(&self) -> Result<Vec<(K, V)>> {
+        self.inner
+            .lookup_batch(256)?
+            .into_iter()
+            .map(|(k, v)| {
+                Ok((
+                    decode(&k, "key", self.name())?,
+                    decode(&v, "value", self.name())?,
+                ))
+            })
+            .collect()
+    }
+
+    /// Writes all `entries` with one `BPF_MAP_UPDATE_BATCH`.
+    pub fn update_batch(&self, entries: &[(K, V)], flags: u64) -> Result<()> {
+        let keys: Vec<u8> = entries
+            .iter()
+            .flat_map(|(k, _)| k.as_bytes().to_vec())
+            .collect();
+        let values: Vec<u8> = entries
+            .iter()
+            .flat_map(|(_, v)| v.as_bytes().to_vec())
+            .collect();
+        self.inner.update_batch(&keys, &values, flags)
     }
 }
 
-impl<S> AsFd for Map<S> {
-    fn as_fd(&self) -> BorrowedFd<'_> {
-        self.inner.as_fd()
+impl<S, K: Plain, V: Plain> PerCpuMap<S, K, V> {
+    fn slot() -> usize {
+        std::mem::size_of::<V>().next_multiple_of(8)
+    }
+
+    /// One value per possible CPU for `key`, `None` if absent.
+    pub fn lookup(&self, key: &K) -> Result<Option<Vec<V>>> {
+        let Some(bytes) = self.inner.lookup(key.as_bytes(), 0)? else {
+            return Ok(None);
+        };
+        let size = std::mem::size_of::<V>();
+        bytes
+            .chunks(Self::slot())
+            .map(|c| decode(c.get(..size).unwrap_or(c), "value", self.name()))
+            .collect::<Result<Vec<V>>>()
+            .map(Some)
+    }
+
+    /// Sets `key` to one value per possible CPU (`values.len()` must be
+    /// the number of possible CPUs).
+    pub fn update(&self, key: &K, values: &[V], flags: u64) -> Result<()> {
+        let slot = Self::slot();
+        let mut buf = vec![0u8; slot * values.len()];
+        for (chunk, v) in buf.chunks_mut(slot).zip(values) {
+            if let Some(dst) = chunk.get_mut(..std::mem::size_of::<V>()) {
+                dst.copy_from_slice(v.as_bytes());
+            }
+        }
+        self.inner.update(key.as_bytes(), &buf, flags)
+    }
+
+    /// Deletes `key`; `false` if it was absent.
+    pub fn delete(&self, key: &K) -> Result<bool> {
+        self.inner.delete(key.as_bytes())
+    }
+
+    /// The keys.
+    pub fn keys(&self) -> impl Iterator<Item = Result<K>> + '_ {
+        self.inner
+            .keys()
+            .map(|k| k.and_then(|k| decode(&k, "key", self.name())))
+    }
+}
+
+impl<S> RingBuf<S> {
+    fn ring(&self) -> Result<&crate::ringbuf::RingBuffer> {
+        self.inner
+            .ring_buffer()
+            .ok_or_else(|| Error::invalid(self.name(), "ring buffer is not mapped"))
+    }
+
+    /// Calls `f` with every record available now; returns how many.
+    pub fn consume(&self, f: impl FnMut(&[u8])) -> Result<usize> {
+        Ok(self.ring()?.consume(f))
+    }
+
+    /// Waits up to `timeout` for records, then consumes them.
+    pub fn poll(&self, timeout: std::time::Duration, f: impl FnMut(&[u8])) -> Result<usize> {
+        self.ring()?
+            .poll(self.inner.as_fd(), timeout, f)
+            .map_err(|e| Error::syscall("poll", self.name(), e))
+    }
+}
+
+impl<S> ProgArray<S> {
+    /// Puts `prog` (a loaded program of the same skeleton) in slot `index`.
+    pub fn set(&self, index: u32, prog: &Program<S>) -> Result<()> {
+        let fd = prog
+            .fd()
+            .ok_or_else(|| Error::invalid(prog.name(), "the program was not loaded"))?;
+        let raw = std::os::fd::AsRawFd::as_raw_fd(&fd) as u32;
+        self.inner
+            .update(&index.to_ne_bytes(), &raw.to_ne_bytes(), 0)
+    }
+
+    /// Empties slot `index`; `false` if it was empty.
+    pub fn clear(&self, index: u32) -> Result<bool> {
+        self.inner.delete(&index.to_ne_bytes())
+    }
+}
+
+/// The live contents of a global-data section of type `T`, mapped into
+/// this process and shared with the programs. Reads and writes are
+/// volatile copies (see [`crate::mmap`]); aligned 32/64-bit words are also
+/// available as atomics. `.rodata` views are read-only.
+pub struct Globals<T> {
+    mem: std::sync::Arc<crate::mmap::Mmap>,
+    _t: PhantomData<fn() -> T>,
+}
+
+impl<T> fmt::Debug for Globals<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Globals")
+            .field("len", &self.mem.len())
+            .finish()
+    }
+}
+
+impl<T: Plain> Globals<T> {
+    /// The view of `map`'s mapping; `T` is the section rounded up to its
+    /// alignment.
+    #[doc(hidden)]
+    pub fn new<S, K, V>(map: &Map<S, K, V>) -> Result<Self> {
+        let mem = map
+            .inner
+            .mmap()
+            .ok_or_else(|| Error::invalid(map.name(), "not a mapped global-data map"))?;
+        check_section_type::<T>(map.name(), mem.len())?;
+        Ok(Globals {
+            mem: std::sync::Arc::clone(mem),
+            _t: PhantomData,
+        })
+    }
+
+    /// A snapshot of the whole section (tail padding zero).
+    pub fn read(&self) -> T {
+        let mut v = T::zeroed();
+        let len = self.mem.len();
+        if let Some(dst) = v.as_bytes_mut().get_mut(..len) {
+            self.mem.read(0, dst);
+        }
+        v
+    }
+
+    /// Reads the field of type `F` at `offset` (generated accessors pass
+    /// `offset_of!`, so the field is inside `T`, which fills the mapping).
+    #[doc(hidden)]
+    pub fn read_field<F: Plain>(&self, offset: usize) -> F {
+        let mut v = F::zeroed();
+        self.mem.read(offset, v.as_bytes_mut());
+        v
+    }
+
+    /// Writes the field of type `F` at `offset`; false on a read-only view.
+    #[doc(hidden)]
+    pub fn write_field<F: Plain>(&self, offset: usize, value: &F) -> bool {
+        self.mem.write(offset, value.as_bytes())
+    }
+
+    /// Overwrites the whole section; false on a read-only view.
+    pub fn write(&self, value: &T) -> bool {
+        let len = self.mem.len();
+        value
+            .as_bytes()
+            .get(..len)
+            .is_some_and(|b| self.mem.write(0, b))
+    }
+
+    /// The aligned 32-bit word at `offset` as an atomic (writable views).
+    #[doc(hidden)]
+    pub fn atomic_u32(&self, offset: usize) -> Option<&std::sync::atomic::AtomicU32> {
+        self.mem.atomic_u32(offset)
+    }
+
+    /// The aligned 64-bit word at `offset` as an atomic (writable views).
+    #[doc(hidden)]
+    pub fn atomic_u64(&self, offset: usize) -> Option<&std::sync::atomic::AtomicU64> {
+        self.mem.atomic_u64(offset)
     }
 }
 
@@ -248,6 +557,20 @@ impl<S> AsFd for Program<S> {
     /// [`Program::fd`] returns an `Option` instead.
     fn as_fd(&self) -> BorrowedFd<'_> {
         self.inner.as_fd()
+    }
+}
+
+/// A generated section struct is the section's size rounded up to its
+/// alignment (at most 15 bytes of tail padding).
+fn check_section_type<T>(name: &str, section_len: usize) -> Result<()> {
+    let size = std::mem::size_of::<T>();
+    if section_len <= size && size - section_len < 16 {
+        Ok(())
+    } else {
+        Err(Error::invalid(
+            name,
+            format!("section is {section_len} bytes, the generated type {size}: rebuild"),
+        ))
     }
 }
 
@@ -374,10 +697,62 @@ impl LoadedParts {
         }
     }
 
-    /// Takes map `index`, checking its name.
-    pub fn map<S>(&mut self, index: usize, name: &str) -> Result<Map<S>> {
+    fn take_map<K: Plain, V: Plain>(&mut self, index: usize, name: &str) -> Result<map::Map> {
         match self.maps.get_mut(index).and_then(Option::take) {
-            Some(inner) if inner.name() == name => Ok(Map {
+            Some(inner) if inner.name() == name => {
+                let d = inner.def();
+                let sizes_match = d.key_size as usize == std::mem::size_of::<K>()
+                    && d.value_size as usize == std::mem::size_of::<V>();
+                if sizes_match {
+                    Ok(inner)
+                } else {
+                    Err(mismatch("map with these key and value sizes", index, name))
+                }
+            }
+            _ => Err(mismatch("map", index, name)),
+        }
+    }
+
+    /// Takes key/value map `index`, checking its name and sizes.
+    pub fn map<S, K: Plain, V: Plain>(&mut self, index: usize, name: &str) -> Result<Map<S, K, V>> {
+        Ok(Map {
+            inner: self.take_map::<K, V>(index, name)?,
+            _skel: PhantomData,
+        })
+    }
+
+    /// Takes per-CPU map `index`, checking its name and sizes.
+    pub fn per_cpu_map<S, K: Plain, V: Plain>(
+        &mut self,
+        index: usize,
+        name: &str,
+    ) -> Result<PerCpuMap<S, K, V>> {
+        Ok(PerCpuMap {
+            inner: self.take_map::<K, V>(index, name)?,
+            _skel: PhantomData,
+        })
+    }
+
+    /// Takes ring buffer `index`.
+    pub fn ring_buf<S>(&mut self, index: usize, name: &str) -> Result<RingBuf<S>> {
+        Ok(RingBuf {
+            inner: self.take_map::<(), ()>(index, name)?,
+            _skel: PhantomData,
+        })
+    }
+
+    /// Takes program array `index`.
+    pub fn prog_array<S>(&mut self, index: usize, name: &str) -> Result<ProgArray<S>> {
+        Ok(ProgArray {
+            inner: self.take_map::<u32, u32>(index, name)?,
+            _skel: PhantomData,
+        })
+    }
+
+    /// Takes map `index` for raw access.
+    pub fn raw_map<S>(&mut self, index: usize, name: &str) -> Result<RawMap<S>> {
+        match self.maps.get_mut(index).and_then(Option::take) {
+            Some(inner) if inner.name() == name => Ok(RawMap {
                 inner,
                 _skel: PhantomData,
             }),

@@ -20,6 +20,8 @@ mod cmd {
     pub const OBJ_GET_INFO_BY_FD: u32 = 15;
     pub const BTF_LOAD: u32 = 18;
     pub const MAP_FREEZE: u32 = 22;
+    pub const MAP_LOOKUP_BATCH: u32 = 24;
+    pub const MAP_UPDATE_BATCH: u32 = 26;
 }
 
 /// Size of the largest `union bpf_attr` prefix used here.
@@ -309,6 +311,56 @@ pub fn map_next_key(fd: BorrowedFd<'_>, key: Option<&[u8]>, next: &mut [u8]) -> 
         Ok(()) => Ok(true),
         Err(e) if e.raw_os_error() == Some(libc::ENOENT) => Ok(false),
         Err(e) => Err(e),
+    }
+}
+
+/// `BPF_MAP_LOOKUP_BATCH`: reads up to `*count` entries starting after
+/// the opaque position `in_batch` (`None` for the start) into `keys` and
+/// `values`, sets `*count` to the number read and fills `out_batch` with the
+/// position to continue from. Returns `Ok(false)` when the map is
+/// exhausted (the entries read in that last call are still valid).
+pub fn map_lookup_batch(
+    fd: BorrowedFd<'_>,
+    in_batch: Option<&[u8]>,
+    out_batch: &mut [u8],
+    keys: &mut [u8],
+    values: &mut [u8],
+    count: &mut u32,
+) -> io::Result<bool> {
+    let mut a = Attr::new();
+    a.ptr(0, in_batch.map_or(std::ptr::null(), <[u8]>::as_ptr));
+    a.ptr(8, out_batch.as_mut_ptr());
+    a.ptr(16, keys.as_mut_ptr());
+    a.ptr(24, values.as_mut_ptr());
+    a.u32(32, *count);
+    a.u32(36, raw(fd));
+    let r = bpf(cmd::MAP_LOOKUP_BATCH, &mut a, 56);
+    *count = a.get_u32(32);
+    match r {
+        Ok(_) => Ok(true),
+        Err(e) if e.raw_os_error() == Some(libc::ENOENT) => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+/// `BPF_MAP_UPDATE_BATCH`: writes `count` keys and values. Returns how
+/// many the kernel processed (all of them on success).
+pub fn map_update_batch(
+    fd: BorrowedFd<'_>,
+    keys: &[u8],
+    values: &[u8],
+    count: u32,
+    elem_flags: u64,
+) -> Result<u32, (io::Error, u32)> {
+    let mut a = Attr::new();
+    a.ptr(16, keys.as_ptr());
+    a.ptr(24, values.as_ptr());
+    a.u32(32, count);
+    a.u32(36, raw(fd));
+    a.u64(40, elem_flags);
+    match bpf(cmd::MAP_UPDATE_BATCH, &mut a, 56) {
+        Ok(_) => Ok(a.get_u32(32)),
+        Err(e) => Err((e, a.get_u32(32))),
     }
 }
 

@@ -1,0 +1,185 @@
+//! Consuming a `BPF_MAP_TYPE_RINGBUF` map from user space.
+//!
+//! The kernel's layout: at offset 0 one writable page holding the consumer
+//! position; at offset `page` a read-only page holding the producer
+//! position, followed by the data area mapped twice in a row, so that a
+//! record wrapping around the end is contiguous. Each record starts with an
+//! 8-byte header: a 32-bit length with the busy (bit 31) and discard
+//! (bit 30) flags, and a page offset.
+
+use std::io;
+use std::os::fd::{AsRawFd, BorrowedFd};
+use std::ptr::NonNull;
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::Mutex;
+use std::time::Duration;
+
+const BUSY: u32 = 1 << 31;
+const DISCARD: u32 = 1 << 30;
+const HEADER: u64 = 8;
+
+/// The mappings of one ring buffer.
+#[derive(Debug)]
+pub struct RingBuffer {
+    consumer: NonNull<u8>,
+    producer: NonNull<u8>,
+    page: usize,
+    /// Data area size (the map's max_entries, a power of two).
+    size: u64,
+    /// Serialises consumers: the protocol has one consumer at a time.
+    lock: Mutex<()>,
+}
+
+// SAFETY: the mappings are process-wide; positions are accessed only
+// atomically, record bytes only while the kernel cannot rewrite them (not
+// yet consumed), and consumers are serialised by `lock`.
+unsafe impl Send for RingBuffer {}
+// SAFETY: see `Send`.
+unsafe impl Sync for RingBuffer {}
+
+fn map(fd: BorrowedFd<'_>, len: usize, prot: i32, offset: usize) -> io::Result<NonNull<u8>> {
+    let off =
+        libc::off_t::try_from(offset).map_err(|_| io::Error::other("mmap offset overflows"))?;
+    // SAFETY: a fresh mapping chosen by the kernel, aliasing nothing.
+    let p = unsafe {
+        libc::mmap(
+            std::ptr::null_mut(),
+            len,
+            prot,
+            libc::MAP_SHARED,
+            fd.as_raw_fd(),
+            off,
+        )
+    };
+    if p == libc::MAP_FAILED {
+        return Err(io::Error::last_os_error());
+    }
+    NonNull::new(p.cast::<u8>()).ok_or_else(|| io::Error::other("mmap returned NULL"))
+}
+
+impl RingBuffer {
+    /// Maps the ring buffer behind `fd`, whose data area is `size` bytes.
+    pub(crate) fn new(fd: BorrowedFd<'_>, size: u32) -> io::Result<Self> {
+        // SAFETY: sysconf has no memory-safety preconditions.
+        let page = usize::try_from(unsafe { libc::sysconf(libc::_SC_PAGESIZE) })
+            .ok()
+            .filter(|&p| p > 0)
+            .unwrap_or(4096);
+        let size64 = u64::from(size);
+        if size == 0 || !size.is_power_of_two() {
+            return Err(io::Error::other("ring buffer size is not a power of two"));
+        }
+        let consumer = map(fd, page, libc::PROT_READ | libc::PROT_WRITE, 0)?;
+        let producer_len = page + 2 * size as usize;
+        let producer = match map(fd, producer_len, libc::PROT_READ, page) {
+            Ok(p) => p,
+            Err(e) => {
+                // SAFETY: unmaps the consumer page mapped just above.
+                unsafe { libc::munmap(consumer.as_ptr().cast(), page) };
+                return Err(e);
+            }
+        };
+        Ok(RingBuffer {
+            consumer,
+            producer,
+            page,
+            size: size64,
+            lock: Mutex::new(()),
+        })
+    }
+
+    fn consumer_pos(&self) -> &AtomicU64 {
+        // SAFETY: the consumer page is mapped read-write for the life of
+        // `self`, page-aligned, and only accessed atomically.
+        unsafe { AtomicU64::from_ptr(self.consumer.as_ptr().cast::<u64>()) }
+    }
+
+    fn producer_pos(&self) -> u64 {
+        // SAFETY: the producer page is mapped (read-only) for the life of
+        // `self`, page-aligned; an atomic load does not write.
+        unsafe { AtomicU64::from_ptr(self.producer.as_ptr().cast::<u64>()) }.load(Ordering::Acquire)
+    }
+
+    /// Calls `f` with each available record, in order, and returns how many
+    /// were delivered. Discarded records are skipped.
+    pub fn consume(&self, mut f: impl FnMut(&[u8])) -> usize {
+        let _guard = self
+            .lock
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mask = self.size - 1;
+        let mut cons = self.consumer_pos().load(Ordering::Acquire);
+        let mut delivered = 0;
+        loop {
+            let prod = self.producer_pos();
+            if cons >= prod {
+                break;
+            }
+            let at = (cons & mask) as usize;
+            // SAFETY: `at < size`, and the data area starts one page into
+            // the producer mapping: the header is inside it, 8-aligned
+            // (records are 8-byte aligned), read atomically.
+            let len_word = unsafe {
+                AtomicU32::from_ptr(self.producer.as_ptr().add(self.page + at).cast::<u32>())
+            }
+            .load(Ordering::Acquire);
+            if len_word & BUSY != 0 {
+                break;
+            }
+            let len = u64::from(len_word & !(BUSY | DISCARD));
+            if len_word & DISCARD == 0 && len + HEADER <= self.size {
+                // SAFETY: the record (at most `size` bytes from `at`, which
+                // is < size) lies within the doubly mapped data area of
+                // 2 * size bytes; the kernel does not rewrite it until the
+                // consumer position moves past it, which happens below.
+                let data = unsafe {
+                    std::slice::from_raw_parts(
+                        self.producer.as_ptr().add(self.page + at + HEADER as usize),
+                        len as usize,
+                    )
+                };
+                f(data);
+                delivered += 1;
+            }
+            cons += (len + HEADER).next_multiple_of(8);
+            self.consumer_pos().store(cons, Ordering::Release);
+        }
+        delivered
+    }
+
+    /// Waits up to `timeout` for data (the map fd polls readable), then
+    /// consumes what is available.
+    pub fn poll(
+        &self,
+        fd: BorrowedFd<'_>,
+        timeout: Duration,
+        f: impl FnMut(&[u8]),
+    ) -> io::Result<usize> {
+        let mut pfd = libc::pollfd {
+            fd: fd.as_raw_fd(),
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        let ms = i32::try_from(timeout.as_millis()).unwrap_or(i32::MAX);
+        // SAFETY: one valid pollfd for the duration of the call.
+        let r = unsafe { libc::poll(&mut pfd, 1, ms) };
+        if r < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(self.consume(f))
+    }
+}
+
+impl Drop for RingBuffer {
+    fn drop(&mut self) {
+        // SAFETY: unmaps exactly the two regions mapped in `new`; record
+        // slices handed to callbacks cannot outlive `consume`.
+        unsafe {
+            libc::munmap(self.consumer.as_ptr().cast(), self.page);
+            libc::munmap(
+                self.producer.as_ptr().cast(),
+                self.page + 2 * self.size as usize,
+            );
+        }
+    }
+}
