@@ -305,3 +305,46 @@ fn the_object_is_embedded_with_include_bytes() {
         target_dir.display()
     );
 }
+
+/// Tail calls through a program array.
+#[bpf_skeleton("tests/bpf/tailcall.bpf.o")]
+pub struct TailCall;
+
+#[test]
+fn prog_array_slots_hold_programs() {
+    let skel = TailCall::open_and_load().unwrap();
+    assert_eq!(skel.progs.entry.test_run(&packet(64)).unwrap().retval, 2, "empty slot: XDP_PASS");
+    skel.maps.jmp.set(0, &skel.progs.target).unwrap();
+    assert_eq!(skel.progs.entry.test_run(&packet(64)).unwrap().retval, 1, "tail call: XDP_DROP");
+    assert_eq!(skel.bss.reached_target(), 1);
+    assert!(skel.maps.jmp.clear(0).unwrap());
+    assert_eq!(skel.progs.entry.test_run(&packet(64)).unwrap().retval, 2);
+}
+
+#[test]
+fn ring_buffer_records_are_consumed_in_order() {
+    let skel = Multi::open_and_load().unwrap();
+    for len in [64usize, 80, 96] {
+        skel.progs.xdp_events.test_run(&packet(len)).unwrap();
+    }
+    let mut seen = Vec::new();
+    let n = skel
+        .maps
+        .events
+        .poll(std::time::Duration::from_millis(100), |rec| {
+            seen.push(u64_of(rec));
+        })
+        .unwrap();
+    assert_eq!(n, 3);
+    assert_eq!(seen, [64, 80, 96]);
+    assert_eq!(skel.maps.events.consume(|_| {}).unwrap(), 0, "nothing left");
+    // Enough records to wrap around the 4096-byte ring several times.
+    let mut total = 0;
+    for round in 0..50 {
+        for _ in 0..100 {
+            skel.progs.xdp_events.test_run(&packet(64)).unwrap();
+        }
+        total += skel.maps.events.consume(|rec| assert_eq!(u64_of(rec), 64)).unwrap();
+        assert_eq!(total, (round + 1) * 100, "round {round}");
+    }
+}

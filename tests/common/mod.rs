@@ -21,6 +21,8 @@ pub const LOADABLE: &[&str] = &[
     "multi.bpf.o",
     "legacy.bpf.o",
     "kinds.bpf.o",
+    "types.bpf.o",
+    "tailcall.bpf.o",
 ];
 
 /// A 64-byte Ethernet-sized packet for XDP test runs.
