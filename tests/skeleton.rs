@@ -188,6 +188,10 @@ fn every_corpus_skeleton_loads_with_the_kernels_digest() {
         [".bss", ".data", ".rodata", ".data.custom", ".rodata.banner"]
     );
     assert_eq!(l.maps.hits.raw().key_size(), 4);
+    // Legacy maps have no BTF key/value types: byte arrays of the right size.
+    l.progs.legacy_xdp.test_run(&packet(64)).unwrap();
+    let v: [u8; 8] = l.maps.hits.lookup(&2u32.to_ne_bytes()).unwrap().unwrap();
+    assert_eq!(u64::from_ne_bytes(v), 1);
 }
 
 #[test]
@@ -313,9 +317,17 @@ pub struct TailCall;
 #[test]
 fn prog_array_slots_hold_programs() {
     let skel = TailCall::open_and_load().unwrap();
-    assert_eq!(skel.progs.entry.test_run(&packet(64)).unwrap().retval, 2, "empty slot: XDP_PASS");
+    assert_eq!(
+        skel.progs.entry.test_run(&packet(64)).unwrap().retval,
+        2,
+        "empty slot: XDP_PASS"
+    );
     skel.maps.jmp.set(0, &skel.progs.target).unwrap();
-    assert_eq!(skel.progs.entry.test_run(&packet(64)).unwrap().retval, 1, "tail call: XDP_DROP");
+    assert_eq!(
+        skel.progs.entry.test_run(&packet(64)).unwrap().retval,
+        1,
+        "tail call: XDP_DROP"
+    );
     assert_eq!(skel.bss.reached_target(), 1);
     assert!(skel.maps.jmp.clear(0).unwrap());
     assert_eq!(skel.progs.entry.test_run(&packet(64)).unwrap().retval, 2);
@@ -344,7 +356,11 @@ fn ring_buffer_records_are_consumed_in_order() {
         for _ in 0..100 {
             skel.progs.xdp_events.test_run(&packet(64)).unwrap();
         }
-        total += skel.maps.events.consume(|rec| assert_eq!(u64_of(rec), 64)).unwrap();
+        total += skel
+            .maps
+            .events
+            .consume(|rec| assert_eq!(u64_of(rec), 64))
+            .unwrap();
         assert_eq!(total, (round + 1) * 100, "round {round}");
     }
 }
