@@ -364,3 +364,20 @@ fn ring_buffer_records_are_consumed_in_order() {
         assert_eq!(total, (round + 1) * 100, "round {round}");
     }
 }
+
+/// Type-generator edge cases.
+#[bpf_skeleton("tests/bpf/edge.bpf.o")]
+pub struct Edge;
+
+#[test]
+fn generated_names_never_clash_and_inexpressible_types_fall_back_to_bytes() {
+    let skel = Edge::open_and_load().unwrap();
+    skel.progs.edge.test_run(&packet(64)).unwrap();
+    let c: edge::types::Clash = skel.maps.clashes.lookup(&0).unwrap().unwrap();
+    assert_eq!((c.first, c._pad0, c.set_a, c._bitfield0), (1, 2, 4, 6));
+    assert_eq!(c.a(), 5);
+    // `struct too_wide` has a 70-bit bitfield: its map's values are bytes.
+    // (BPF aligns __int128 to 8: 16 bytes, `after` at byte 9.)
+    let w: [u8; 16] = skel.maps.wides.lookup(&[0; 4]).unwrap().unwrap();
+    assert_eq!(w[9], 9, "`after` at byte 9");
+}

@@ -42,6 +42,8 @@ pub struct MapItem {
     pub field: Ident,
     pub def: MapDef,
     pub kind: MapKind,
+    /// Why typed keys/values fell back to byte arrays, if they did.
+    pub fallback: Option<String>,
     /// Names of the programs that reference it.
     pub used_by: Vec<String>,
     /// Global variables (name, offset, size) for data maps.
@@ -182,13 +184,22 @@ pub fn build(args: &Args) -> syn::Result<Skeleton> {
             .into_iter()
             .map(|v| (v.name, v.offset, v.size))
             .collect();
-        let kind =
-            map_kind(def, gen.as_mut()).map_err(|e| err(format!("map `{}`: {e}", def.name)))?;
+        // A type the generator cannot express makes this map untyped (byte
+        // arrays, with the reason in its docs), not the skeleton unusable.
+        let (kind, fallback) = match map_kind(def, gen.as_mut()) {
+            Ok(k) => (k, None),
+            Err(e) => {
+                let k =
+                    map_kind(def, None).map_err(|e2| err(format!("map `{}`: {e2}", def.name)))?;
+                (k, Some(e))
+            }
+        };
         maps.push(MapItem {
             index,
             field: ident(field),
             def: def.clone(),
             kind,
+            fallback,
             used_by,
             variables,
         });
@@ -418,6 +429,11 @@ pub fn map_doc(m: &MapItem) -> String {
         doc.push_str(&format!("\n\nVariables: {}.", vars.join(", ")));
     }
     doc.push_str(&format!("\n\nUsed by: {used}."));
+    if let Some(why) = &m.fallback {
+        doc.push_str(&format!(
+            "\n\nKeys and values are byte arrays: no Rust type could be generated ({why})."
+        ));
+    }
     doc
 }
 

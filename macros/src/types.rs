@@ -100,7 +100,10 @@ pub struct TypeGen<'a> {
     items: Vec<TokenStream>,
 }
 
+/// The Rust type of a C integer: primitives, except 128-bit integers,
+/// which BPF aligns to 8 bytes (runtime `U128`/`I128`).
 fn int_type(size: u32, signed: bool) -> Option<TokenStream> {
+    let rt = quote!(::bpf_skeleton::runtime);
     Some(match (size, signed) {
         (1, false) => quote!(u8),
         (1, true) => quote!(i8),
@@ -110,8 +113,8 @@ fn int_type(size: u32, signed: bool) -> Option<TokenStream> {
         (4, true) => quote!(i32),
         (8, false) => quote!(u64),
         (8, true) => quote!(i64),
-        (16, false) => quote!(u128),
-        (16, true) => quote!(i128),
+        (16, false) => quote!(#rt::U128),
+        (16, true) => quote!(#rt::I128),
         _ => return None,
     })
 }
@@ -384,8 +387,30 @@ impl<'a> TypeGen<'a> {
             }
             _ => return Err(format!("type {id} is not a struct, union or enum")),
         }
-        self.in_progress.remove(&id);
         Ok(ident)
+    }
+
+    /// The conversions (from the u64 `v` read, to the u64 written) for a
+    /// bitfield of Rust type `ty`.
+    fn bitfield_conv(
+        &self,
+        id: TypeId,
+        ty: &TokenStream,
+        is_bool: bool,
+    ) -> GenResult<(TokenStream, TokenStream)> {
+        let rt = &self.rt;
+        let real = self.resolve(id)?;
+        Ok(match &self.get(real)?.kind {
+            _ if is_bool => (quote!(#rt::Bool(v as u8)), quote!(u64::from(v.0))),
+            Kind::Enum { .. } => (quote!(#ty(v as _)), quote!(v.0 as u64)),
+            Kind::Int {
+                size: 16, signed, ..
+            } => {
+                let prim = if *signed { quote!(i128) } else { quote!(u128) };
+                (quote!(#ty::from(v as #prim)), quote!(v.get() as u64))
+            }
+            _ => (quote!(v as #ty), quote!(v as u64)),
+        })
     }
 
     /// The integer-like type of a bitfield member, and whether it is signed.
@@ -433,14 +458,25 @@ impl<'a> TypeGen<'a> {
         let mut out = Vec::new();
         let mut methods = Vec::new();
         let mut debug = Vec::new();
-        let mut field_names = BTreeSet::new();
+        // Struct fields and methods are separate namespaces. C member names
+        // come first: generated padding and storage names avoid them.
+        let mut field_names: BTreeSet<String> = BTreeSet::new();
+        let mut method_names: BTreeSet<String> = BTreeSet::new();
+        let reserved: BTreeSet<String> = specs
+            .iter()
+            .filter(|s| !s.name.is_empty() && s.bits == 0)
+            .map(|s| snake_field(&s.name))
+            .collect();
         let mut cursor = 0u32;
         // The alignment Rust derives from the fields alone (byte arrays for
         // padding and bitfield storage contribute 1).
         let mut rust_natural = 1u32;
         let (mut pad_n, mut anon_n, mut bf_n) = (0u32, 0u32, 0u32);
-        let mut pad = |fields: &mut Vec<TokenStream>, types: &mut Vec<TokenStream>, n: u32| {
-            let name = format_ident!("_pad{}", pad_n);
+        let mut pad = |names: &mut BTreeSet<String>,
+                       fields: &mut Vec<TokenStream>,
+                       types: &mut Vec<TokenStream>,
+                       n: u32| {
+            let name = unique_generated(names, &reserved, &format!("_pad{pad_n}"));
             pad_n += 1;
             let n = Literal::usize_unsuffixed(n as usize);
             fields.push(quote!(#name: [u8; #n]));
@@ -465,16 +501,28 @@ impl<'a> TypeGen<'a> {
                     ));
                 }
                 if start > cursor {
-                    pad(&mut fields, &mut field_types, start - cursor);
+                    pad(
+                        &mut field_names,
+                        &mut fields,
+                        &mut field_types,
+                        start - cursor,
+                    );
                 }
-                let store = format_ident!("_bitfield{}", bf_n);
+                let store =
+                    unique_generated(&mut field_names, &reserved, &format!("_bitfield{bf_n}"));
                 bf_n += 1;
                 let len = Literal::usize_unsuffixed((end - start) as usize);
                 fields.push(quote!(#store: [u8; #len]));
                 field_types.push(quote!([u8; #len]));
+                if let Some(w) = run.iter().find(|b| b.bits > 64) {
+                    return Err(format!(
+                        "`{ident}`: bitfield `{}` is {} bits wide (at most 64 are supported)",
+                        w.name, w.bits
+                    ));
+                }
                 for b in run.iter().filter(|b| !b.name.is_empty()) {
-                    let getter = unique_field(&mut field_names, &snake_field(&b.name));
-                    let setter = format_ident!("set_{}", getter);
+                    let getter = unique_field(&mut method_names, &snake_field(&b.name));
+                    let setter = unique_field(&mut method_names, &format!("set_{getter}"));
                     let hint = format!("{ident}{}", camel_case(&b.name));
                     let (ty, signed, is_bool) = self.bitfield_type(b.ty, &hint)?;
                     let bit = Literal::u32_unsuffixed(b.bit_offset - start * 8);
@@ -483,13 +531,7 @@ impl<'a> TypeGen<'a> {
                         "Bitfield `{}` ({} bits at bit {}).",
                         b.name, b.bits, b.bit_offset
                     );
-                    let (from, to) = if is_bool {
-                        (quote!(#rt::Bool(v as u8)), quote!(u64::from(v.0)))
-                    } else if matches!(self.get(self.resolve(b.ty)?)?.kind, Kind::Enum { .. }) {
-                        (quote!(#ty(v as _)), quote!(v.0 as u64))
-                    } else {
-                        (quote!(v as #ty), quote!(v as u64))
-                    };
+                    let (from, to) = self.bitfield_conv(b.ty, &ty, is_bool)?;
                     methods.push(quote! {
                         #[doc = #gdoc]
                         pub fn #getter(&self) -> #ty {
@@ -523,7 +565,12 @@ impl<'a> TypeGen<'a> {
                 ));
             }
             if off > cursor {
-                pad(&mut fields, &mut field_types, off - cursor);
+                pad(
+                    &mut field_names,
+                    &mut fields,
+                    &mut field_types,
+                    off - cursor,
+                );
             }
             let (fname, hint) = if s.name.is_empty() {
                 let n = anon_n;
@@ -560,7 +607,12 @@ impl<'a> TypeGen<'a> {
             i += 1;
         }
         if size > cursor {
-            pad(&mut fields, &mut field_types, size - cursor);
+            pad(
+                &mut field_names,
+                &mut fields,
+                &mut field_types,
+                size - cursor,
+            );
         }
         let align = if packed { 1 } else { natural };
         // Raise the alignment to C's where the fields alone would not (only
@@ -666,15 +718,15 @@ impl<'a> TypeGen<'a> {
                     &m.name
                 }
             );
+            if bits > 64 {
+                return Err(format!(
+                    "`{ident}`: bitfield `{}` is {bits} bits wide (at most 64 are supported)",
+                    m.name
+                ));
+            }
             if bits > 0 {
                 let (ty, signed, is_bool) = self.bitfield_type(m.ty, &hint)?;
-                let (from, to) = if is_bool {
-                    (quote!(#rt::Bool(v as u8)), quote!(u64::from(v.0)))
-                } else if matches!(self.get(self.resolve(m.ty)?)?.kind, Kind::Enum { .. }) {
-                    (quote!(#ty(v as _)), quote!(v.0 as u64))
-                } else {
-                    (quote!(v as #ty), quote!(v as u64))
-                };
+                let (from, to) = self.bitfield_conv(m.ty, &ty, is_bool)?;
                 let (bit, width) = (
                     Literal::u32_unsuffixed(bit_offset),
                     Literal::u32_unsuffixed(bits),
@@ -903,6 +955,18 @@ fn bytes(n: u32) -> String {
     } else {
         format!("{n} bytes")
     }
+}
+
+/// A generated (non-C) field name: unique, and never a C member's name.
+fn unique_generated(used: &mut BTreeSet<String>, reserved: &BTreeSet<String>, base: &str) -> Ident {
+    let mut name = base.to_string();
+    let mut k = 2;
+    while reserved.contains(&name) || used.contains(&name) {
+        name = format!("{base}_{k}");
+        k += 1;
+    }
+    used.insert(name.clone());
+    format_ident!("{}", name)
 }
 
 fn unique_field(used: &mut BTreeSet<String>, base: &str) -> Ident {

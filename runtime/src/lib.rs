@@ -40,6 +40,6 @@ pub use load::Object;
 pub use map::{Map, MapInfo};
 pub use obj::ObjectFile;
 pub use open::{OpenCore, OpenMap, OpenObject, OpenProgram};
-pub use plain::{Bool, Plain};
+pub use plain::{Bool, Plain, I128, U128};
 pub use prog::{Program, ProgramInfo};
 pub use sys::TestRunOutput;

@@ -104,6 +104,44 @@ impl std::fmt::Debug for Bool {
 // SAFETY: transparent over u8.
 unsafe impl Plain for Bool {}
 
+macro_rules! int128 {
+    ($name:ident, $prim:ty, $doc:literal) => {
+        #[doc = $doc]
+        ///
+        /// The BPF target aligns 128-bit integers to 8 bytes, Rust's
+        /// primitive to 16: this type has BPF's layout (two little-endian
+        /// 64-bit halves, low first).
+        #[repr(C)]
+        #[derive(Clone, Copy, Default, PartialEq, Eq, Hash)]
+        pub struct $name(pub [u64; 2]);
+
+        impl $name {
+            /// The value.
+            pub fn get(self) -> $prim {
+                (u128::from(self.0[0]) | (u128::from(self.0[1]) << 64)) as $prim
+            }
+        }
+
+        impl From<$prim> for $name {
+            fn from(v: $prim) -> Self {
+                let v = v as u128;
+                $name([v as u64, (v >> 64) as u64])
+            }
+        }
+
+        impl std::fmt::Debug for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                self.get().fmt(f)
+            }
+        }
+
+        // SAFETY: repr(C) around [u64; 2]: no padding, any bits valid.
+        unsafe impl Plain for $name {}
+    };
+}
+int128!(U128, u128, "C's `unsigned __int128` on BPF.");
+int128!(I128, i128, "C's `__int128` on BPF.");
+
 /// Reads the `T` at byte `offset` of `bytes` (zero if out of range, which
 /// generated accessors rule out by construction). For union accessors.
 pub fn read_at<T: Plain>(bytes: &[u8], offset: usize) -> T {
@@ -174,5 +212,9 @@ mod tests {
         assert_eq!(u32::from_bytes(&[1, 2, 3]), None);
         assert_eq!(<[u16; 3]>::zeroed(), [0; 3]);
         assert!(Bool(7).get());
+        let v = U128::from(0x0123_4567_89ab_cdef_0011_2233_4455_6677u128);
+        assert_eq!(v.get(), 0x0123_4567_89ab_cdef_0011_2233_4455_6677);
+        assert_eq!(I128::from(-5).get(), -5);
+        assert_eq!(std::mem::align_of::<U128>(), 8);
     }
 }

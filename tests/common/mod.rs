@@ -23,6 +23,7 @@ pub const LOADABLE: &[&str] = &[
     "kinds.bpf.o",
     "types.bpf.o",
     "tailcall.bpf.o",
+    "edge.bpf.o",
 ];
 
 /// A 64-byte Ethernet-sized packet for XDP test runs.
