@@ -4,6 +4,8 @@
 
 mod common;
 
+use std::sync::atomic::Ordering::SeqCst;
+use std::sync::atomic::{AtomicU64, AtomicUsize};
 use std::sync::Arc;
 
 use bpf_skeleton::bpf_skeleton;
@@ -117,28 +119,30 @@ fn live_globals_shared_by_eight_threads() {
 #[test]
 fn ring_buffer_consumers_in_eight_threads() {
     let skel = Arc::new(Multi::open_and_load().unwrap());
-    let produced = std::sync::atomic::AtomicUsize::new(0);
-    let consumed = std::sync::atomic::AtomicUsize::new(0);
-    let sum = std::sync::atomic::AtomicU64::new(0);
+    let produced = AtomicUsize::new(0);
+    let consumed = AtomicUsize::new(0);
+    let sum = AtomicU64::new(0);
+    // Consumes what is available, adding each record's value to `sum`.
+    let drain = |skel: &Multi| {
+        let n = skel
+            .maps
+            .events
+            .consume(|rec| {
+                sum.fetch_add(u64_of(rec), SeqCst);
+            })
+            .unwrap();
+        consumed.fetch_add(n, SeqCst);
+    };
     std::thread::scope(|s| {
         for t in 0..THREADS {
             let skel = Arc::clone(&skel);
-            let (produced, consumed, sum) = (&produced, &consumed, &sum);
+            let (produced, consumed, drain) = (&produced, &consumed, &drain);
             s.spawn(move || {
                 for i in 0..200 {
                     // Backpressure: the ring holds 256 records of 16 bytes; a
                     // full ring would drop records, not test delivery.
-                    while produced.load(std::sync::atomic::Ordering::SeqCst)
-                        > consumed.load(std::sync::atomic::Ordering::SeqCst) + 128
-                    {
-                        let n = skel
-                            .maps
-                            .events
-                            .consume(|rec| {
-                                sum.fetch_add(u64_of(rec), std::sync::atomic::Ordering::SeqCst);
-                            })
-                            .unwrap();
-                        consumed.fetch_add(n, std::sync::atomic::Ordering::SeqCst);
+                    while produced.load(SeqCst) > consumed.load(SeqCst) + 128 {
+                        drain(&skel);
                     }
                     if t % 2 == 0 {
                         // 64..=127 byte packets; the program records the length.
@@ -146,28 +150,15 @@ fn ring_buffer_consumers_in_eight_threads() {
                             .xdp_events
                             .test_run(&packet(64 + (i % 64)))
                             .unwrap();
-                        produced.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                        produced.fetch_add(1, SeqCst);
                     }
-                    let n = skel
-                        .maps
-                        .events
-                        .consume(|rec| {
-                            sum.fetch_add(u64_of(rec), std::sync::atomic::Ordering::SeqCst);
-                        })
-                        .unwrap();
-                    consumed.fetch_add(n, std::sync::atomic::Ordering::SeqCst);
+                    drain(&skel);
                 }
             });
         }
     });
-    let rest = skel
-        .maps
-        .events
-        .consume(|rec| {
-            sum.fetch_add(u64_of(rec), std::sync::atomic::Ordering::SeqCst);
-        })
-        .unwrap();
-    let consumed = consumed.into_inner() + rest;
+    drain(&skel);
+    let consumed = consumed.into_inner();
     assert_eq!(consumed, produced.into_inner());
     let expected: u64 = (0..200u64).map(|i| 64 + (i % 64)).sum::<u64>() * (THREADS as u64 / 2);
     assert_eq!(sum.into_inner(), expected, "each record delivered once");

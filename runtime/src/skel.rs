@@ -574,6 +574,21 @@ fn check_section_type<T>(name: &str, section_len: usize) -> Result<()> {
     }
 }
 
+/// Takes slot `index` if it holds an item accepted by `ok`; the error names
+/// the item the generated code expected.
+fn take<T>(
+    slots: &mut [Option<T>],
+    index: usize,
+    ok: impl FnOnce(&T) -> bool,
+    kind: &str,
+    name: &str,
+) -> Result<T> {
+    match slots.get_mut(index).and_then(Option::take) {
+        Some(item) if ok(&item) => Ok(item),
+        _ => Err(mismatch(kind, index, name)),
+    }
+}
+
 fn mismatch(kind: &str, index: usize, name: &str) -> Error {
     Error::invalid(
         name,
@@ -606,35 +621,33 @@ impl OpenParts {
 
     /// Takes map `index`, checking its name.
     pub fn map<S>(&mut self, index: usize, name: &str) -> Result<OpenMap<S>> {
-        match self.maps.get_mut(index).and_then(Option::take) {
-            Some(inner) if inner.name() == name => Ok(OpenMap {
-                inner,
-                _skel: PhantomData,
-            }),
-            _ => Err(mismatch("map", index, name)),
-        }
+        Ok(OpenMap {
+            inner: take(&mut self.maps, index, |m| m.name() == name, "map", name)?,
+            _skel: PhantomData,
+        })
     }
 
     /// Takes global-data map `index`, checking its name and kind.
     pub fn data_map<S>(&mut self, index: usize, name: &str) -> Result<OpenDataMap<S>> {
-        match self.maps.get_mut(index).and_then(Option::take) {
-            Some(inner) if inner.name() == name && inner.def().is_data() => Ok(OpenDataMap {
-                inner,
-                _skel: PhantomData,
-            }),
-            _ => Err(mismatch("data map", index, name)),
-        }
+        let ok = |m: &open::OpenMap| m.name() == name && m.def().is_data();
+        Ok(OpenDataMap {
+            inner: take(&mut self.maps, index, ok, "data map", name)?,
+            _skel: PhantomData,
+        })
     }
 
     /// Takes program `index`, checking its name.
     pub fn program<S>(&mut self, index: usize, name: &str) -> Result<OpenProgram<S>> {
-        match self.progs.get_mut(index).and_then(Option::take) {
-            Some(inner) if inner.name() == name => Ok(OpenProgram {
-                inner,
-                _skel: PhantomData,
-            }),
-            _ => Err(mismatch("program", index, name)),
-        }
+        Ok(OpenProgram {
+            inner: take(
+                &mut self.progs,
+                index,
+                |p| p.name() == name,
+                "program",
+                name,
+            )?,
+            _skel: PhantomData,
+        })
     }
 
     /// The shared core, once every map and program was taken.
@@ -698,19 +711,19 @@ impl LoadedParts {
     }
 
     fn take_map<K: Plain, V: Plain>(&mut self, index: usize, name: &str) -> Result<map::Map> {
-        match self.maps.get_mut(index).and_then(Option::take) {
-            Some(inner) if inner.name() == name => {
-                let d = inner.def();
-                let sizes_match = d.key_size as usize == std::mem::size_of::<K>()
-                    && d.value_size as usize == std::mem::size_of::<V>();
-                if sizes_match {
-                    Ok(inner)
-                } else {
-                    Err(mismatch("map with these key and value sizes", index, name))
-                }
-            }
-            _ => Err(mismatch("map", index, name)),
-        }
+        let ok = |m: &map::Map| {
+            let d = m.def();
+            m.name() == name
+                && d.key_size as usize == std::mem::size_of::<K>()
+                && d.value_size as usize == std::mem::size_of::<V>()
+        };
+        take(
+            &mut self.maps,
+            index,
+            ok,
+            "map with these key and value sizes",
+            name,
+        )
     }
 
     /// Takes key/value map `index`, checking its name and sizes.
@@ -751,24 +764,24 @@ impl LoadedParts {
 
     /// Takes map `index` for raw access.
     pub fn raw_map<S>(&mut self, index: usize, name: &str) -> Result<RawMap<S>> {
-        match self.maps.get_mut(index).and_then(Option::take) {
-            Some(inner) if inner.name() == name => Ok(RawMap {
-                inner,
-                _skel: PhantomData,
-            }),
-            _ => Err(mismatch("map", index, name)),
-        }
+        Ok(RawMap {
+            inner: take(&mut self.maps, index, |m| m.name() == name, "map", name)?,
+            _skel: PhantomData,
+        })
     }
 
     /// Takes program `index`, checking its name.
     pub fn program<S>(&mut self, index: usize, name: &str) -> Result<Program<S>> {
-        match self.progs.get_mut(index).and_then(Option::take) {
-            Some(inner) if inner.name() == name => Ok(Program {
-                inner,
-                _skel: PhantomData,
-            }),
-            _ => Err(mismatch("program", index, name)),
-        }
+        Ok(Program {
+            inner: take(
+                &mut self.progs,
+                index,
+                |p| p.name() == name,
+                "program",
+                name,
+            )?,
+            _skel: PhantomData,
+        })
     }
 
     /// The object's BTF fd, kept alive by the skeleton.
