@@ -100,7 +100,7 @@ fn program_written_values_read_back_field_by_field() {
             "pts[{i}]"
         );
     }
-    assert_eq!(&s.name[..11], b"types-test\0".map(|c| c as i8).as_slice());
+    assert_eq!(&s.name[..11], b"types-test\0", "C `char` arrays are bytes");
     assert_eq!(s.kind(), 5);
     assert_eq!(s.level(), 100);
     assert_eq!(s.offset(), -17);

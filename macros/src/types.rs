@@ -238,6 +238,10 @@ impl<'a> TypeGen<'a> {
             } => {
                 if *bool && *size == 1 {
                     RType::Prim(quote!(#rt::Bool))
+                } else if t.name == "char" {
+                    // Plain `char` holds bytes of text: u8, so that
+                    // `name == *b"..."` works (`signed char` stays i8).
+                    RType::Prim(quote!(u8))
                 } else {
                     RType::Prim(
                         int_type(*size, *signed)

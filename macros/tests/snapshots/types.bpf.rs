@@ -350,7 +350,7 @@ pub struct Stats {
     ///`pts` at byte 8 (24 bytes).
     pub pts: [Point; 3],
     ///`name` at byte 32 (16 bytes).
-    pub name: [i8; 16],
+    pub name: [u8; 16],
     _bitfield0: [u8; 3],
     ///`tail_byte` at byte 51 (1 byte).
     pub tail_byte: u8,
@@ -490,7 +490,7 @@ const _: () = {
     assert!(::core::mem::offset_of!(Stats, ok) == 96);
     assert!(
         ::core::mem::size_of:: < Stats > () == 0 + ::core::mem::size_of:: < u64 > () +
-        ::core::mem::size_of:: < [Point; 3] > () + ::core::mem::size_of:: < [i8; 16] > ()
+        ::core::mem::size_of:: < [Point; 3] > () + ::core::mem::size_of:: < [u8; 16] > ()
         + ::core::mem::size_of:: < [u8; 3] > () + ::core::mem::size_of:: < u8 > () +
         ::core::mem::size_of:: < StatsAnon0 > () + ::core::mem::size_of:: < Shape > () +
         ::core::mem::size_of:: < StatsRange > () + ::core::mem::size_of:: < Delta > () +
@@ -504,7 +504,7 @@ const _: fn() = || {
     fn plain<T: ::bpf_skeleton::runtime::Plain>() {}
     plain::<u64>();
     plain::<[Point; 3]>();
-    plain::<[i8; 16]>();
+    plain::<[u8; 16]>();
     plain::<[u8; 3]>();
     plain::<u8>();
     plain::<StatsAnon0>();
