@@ -39,7 +39,7 @@ pub use error::{Error, Result};
 pub use load::Object;
 pub use map::{Map, MapInfo};
 pub use obj::ObjectFile;
-pub use open::{OpenCore, OpenMap, OpenObject, OpenProgram};
+pub use open::{OpenCore, OpenMap, OpenObject, OpenProgram, DEFAULT_PIN_ROOT};
 pub use plain::{Bool, Plain, I128, U128};
 pub use prog::{Program, ProgramInfo};
 pub use sys::TestRunOutput;

@@ -93,6 +93,8 @@ impl OpenObject {
         let btf_fd = btf.as_ref().map(AsFd::as_fd);
 
         let mut created = Vec::with_capacity(maps.len());
+        // Pins made by this load, removed again if the load fails.
+        let mut new_pins = NewPins(Vec::new());
         for m in maps {
             let hash = match &m.exclusive {
                 Some((p, _)) => {
@@ -108,7 +110,7 @@ impl OpenObject {
                 }
                 None => None,
             };
-            created.push(create_map(m, btf_fd, hash.as_ref())?);
+            created.push(create_map(m, btf_fd, hash.as_ref(), &mut new_pins)?);
         }
 
         let mut vmlinux: Option<Btf> = None;
@@ -134,6 +136,7 @@ impl OpenObject {
                 fd,
             });
         }
+        new_pins.0.clear();
         Ok(Object {
             maps: created,
             progs: loaded,
@@ -170,11 +173,24 @@ fn load_btf(btf: &Btf) -> Result<OwnedFd> {
     }
 }
 
-fn reuse_map(m: OpenMap, fd: &OwnedFd) -> Result<Map> {
-    let fd = fd
-        .try_clone()
-        .map_err(|e| Error::syscall("dup", m.name(), e))?;
-    let map = Map::new(m.def, fd, None)?;
+/// Pin files created by a load in progress; dropping it (on an error
+/// path) removes them, so a failed load leaves no pinned half-state.
+struct NewPins(Vec<std::path::PathBuf>);
+
+impl Drop for NewPins {
+    fn drop(&mut self) {
+        for p in &self.0 {
+            let _ = std::fs::remove_file(p);
+        }
+    }
+}
+
+/// Wraps an existing map (a reused fd or a pinned map) after checking it
+/// matches the object's definition.
+fn reuse_map(m: OpenMap, fd: OwnedFd, origin: &str) -> Result<Map> {
+    let pin = m.pin_path.clone();
+    let mut map = Map::new(m.def, fd, None)?;
+    map.pin_path = pin;
     let info = map.info()?;
     let def = &map.def;
     let want = (def.map_type, def.key_size, def.value_size, def.max_entries);
@@ -188,7 +204,7 @@ fn reuse_map(m: OpenMap, fd: &OwnedFd) -> Result<Map> {
         return Err(Error::invalid(
             map.name(),
             format!(
-                "the reused map (type, key size, value size, max entries) is {got:?}, \
+                "the {origin} (type, key size, value size, max entries) is {got:?}, \
                  the object defines {want:?}"
             ),
         ));
@@ -196,9 +212,30 @@ fn reuse_map(m: OpenMap, fd: &OwnedFd) -> Result<Map> {
     Ok(map)
 }
 
-fn create_map(m: OpenMap, btf_fd: Option<BorrowedFd<'_>>, hash: Option<&[u8; 32]>) -> Result<Map> {
+fn create_map(
+    m: OpenMap,
+    btf_fd: Option<BorrowedFd<'_>>,
+    hash: Option<&[u8; 32]>,
+    new_pins: &mut NewPins,
+) -> Result<Map> {
     if let Some(fd) = &m.reuse {
-        return reuse_map(m.clone(), fd);
+        let fd = fd
+            .try_clone()
+            .map_err(|e| Error::syscall("dup", m.name(), e))?;
+        return reuse_map(m, fd, "reused map");
+    }
+    if let Some(path) = &m.pin_path {
+        match sys::obj_get(path) {
+            Ok(fd) => {
+                let origin = format!("map pinned at {}", path.display());
+                return reuse_map(m, fd, &origin);
+            }
+            Err(e) if e.raw_os_error() == Some(libc::ENOENT) => {}
+            Err(e) => {
+                let target = format!("{} (pinned at {})", m.name(), path.display());
+                return Err(Error::syscall("BPF_OBJ_GET", target, e));
+            }
+        }
     }
     let def = &m.def;
     let with_btf = def.btf_key_type_id != 0 || def.btf_value_type_id != 0;
@@ -233,7 +270,13 @@ fn create_map(m: OpenMap, btf_fd: Option<BorrowedFd<'_>>, hash: Option<&[u8; 32]
                 .map_err(|e| Error::syscall("BPF_MAP_FREEZE", &def.name, e))?;
         }
     }
-    Map::new(m.def, fd, m.exclusive.map(|(_, n)| n))
+    let pin = m.pin_path;
+    let mut map = Map::new(m.def, fd, m.exclusive.map(|(_, n)| n))?;
+    if let Some(path) = pin {
+        map.pin(&path)?;
+        new_pins.0.push(path);
+    }
+    Ok(map)
 }
 
 fn attach_btf_id(target: &AttachTarget, vmlinux: &mut Option<Btf>, prog: &str) -> Result<u32> {

@@ -30,6 +30,7 @@ pub struct Map {
     pub(crate) exclusive: Option<String>,
     pub(crate) mmap: Option<Arc<Mmap>>,
     pub(crate) ring: Option<RingBuffer>,
+    pub(crate) pin_path: Option<std::path::PathBuf>,
 }
 
 /// What the kernel reports about a map (`bpf_map_info` prefix).
@@ -92,6 +93,38 @@ impl Map {
         self.exclusive.as_deref()
     }
 
+    /// Where the map is pinned, if this object pinned or reused it there.
+    pub fn pin_path(&self) -> Option<&std::path::Path> {
+        self.pin_path.as_deref()
+    }
+
+    /// Pins the map at `path` (a file on a bpffs): the map then outlives
+    /// this process until the file is removed.
+    pub fn pin(&mut self, path: impl AsRef<std::path::Path>) -> Result<()> {
+        let path = path.as_ref();
+        sys::obj_pin(self.fd.as_fd(), path).map_err(|e| {
+            Error::syscall(
+                "BPF_OBJ_PIN",
+                format!("{} at {}", self.name(), path.display()),
+                e,
+            )
+        })?;
+        self.pin_path = Some(path.to_path_buf());
+        Ok(())
+    }
+
+    /// Removes the map's pin file (the map itself lives while anything
+    /// holds it).
+    pub fn unpin(&mut self) -> Result<()> {
+        if let Some(path) = self.pin_path.take() {
+            std::fs::remove_file(&path).map_err(|source| Error::Io {
+                path: path.display().to_string(),
+                source,
+            })?;
+        }
+        Ok(())
+    }
+
     /// For a global-data map: its value, mapped into this process and
     /// shared with the kernel (read-only for `.rodata`).
     pub fn mmap(&self) -> Option<&Arc<Mmap>> {
@@ -110,6 +143,7 @@ impl Map {
             exclusive,
             mmap: None,
             ring: None,
+            pin_path: None,
         };
         if let MapOrigin::Data { read_only } = map.def.origin {
             let m = Mmap::map(map.fd.as_fd(), map.def.value_size as usize, !read_only)

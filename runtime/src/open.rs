@@ -23,7 +23,11 @@ pub struct OpenMap {
     pub(crate) def: MapDef,
     pub(crate) exclusive: Option<(usize, String)>,
     pub(crate) reuse: Option<Arc<OwnedFd>>,
+    pub(crate) pin_path: Option<std::path::PathBuf>,
 }
+
+/// Where libbpf pins `LIBBPF_PIN_BY_NAME` maps by default.
+pub const DEFAULT_PIN_ROOT: &str = "/sys/fs/bpf";
 
 impl OpenMap {
     /// The map's name (symbol name, or section name for global data).
@@ -118,6 +122,23 @@ impl OpenMap {
             .map_err(|e| Error::syscall("dup", self.name(), e))?;
         self.reuse = Some(Arc::new(dup));
         Ok(())
+    }
+
+    /// Pins the map at `path` (on a bpffs) at load, or with `None` not at
+    /// all (libbpf's `bpf_map__set_pin_path`). If a map is already pinned
+    /// there, load reuses it instead of creating one, after checking that
+    /// its type, key size, value size and max entries match; otherwise it
+    /// creates the map and pins it. Maps declared with
+    /// `__uint(pinning, LIBBPF_PIN_BY_NAME)` start with
+    /// `/sys/fs/bpf/<name>` (see [`OpenObject::set_pin_root`]). A reused
+    /// map keeps the exclusivity it was created with.
+    pub fn set_pin_path(&mut self, path: Option<impl Into<std::path::PathBuf>>) {
+        self.pin_path = path.map(Into::into);
+    }
+
+    /// Where the map will be pinned, if anywhere.
+    pub fn pin_path(&self) -> Option<&std::path::Path> {
+        self.pin_path.as_deref()
     }
 
     /// The initial contents of a global-data map (`None` for other maps).
@@ -238,6 +259,8 @@ impl OpenObject {
                 def: def.clone(),
                 exclusive: None,
                 reuse: None,
+                pin_path: (def.pinning == 1)
+                    .then(|| std::path::Path::new(DEFAULT_PIN_ROOT).join(&def.name)),
             })
             .collect();
         let progs = file
@@ -316,6 +339,16 @@ impl OpenObject {
         let (index, name) = (p.index, p.name().to_string());
         self.map_mut(map)?.exclusive = Some((index, name));
         Ok(())
+    }
+
+    /// Moves every `LIBBPF_PIN_BY_NAME` map's pin path to `root/<name>`
+    /// (libbpf's `pin_root_path` open option).
+    pub fn set_pin_root(&mut self, root: impl AsRef<std::path::Path>) {
+        for m in &mut self.maps {
+            if m.def.pinning == 1 {
+                m.pin_path = Some(root.as_ref().join(&m.def.name));
+            }
+        }
     }
 
     /// Includes or excludes program `prog` from loading.

@@ -136,6 +136,17 @@ impl<S> OpenMap<S> {
     pub fn reuse_fd(&mut self, fd: impl AsFd) -> Result<()> {
         self.inner.reuse_fd(fd)
     }
+
+    /// Pins the map at `path` at load, reusing a compatible map already
+    /// pinned there (see [`crate::OpenMap::set_pin_path`]).
+    pub fn set_pin_path(&mut self, path: Option<impl Into<std::path::PathBuf>>) {
+        self.inner.set_pin_path(path);
+    }
+
+    /// Where the map will be pinned, if anywhere.
+    pub fn pin_path(&self) -> Option<&std::path::Path> {
+        self.inner.pin_path()
+    }
 }
 
 impl<S> OpenDataMap<S> {
@@ -265,6 +276,21 @@ macro_rules! loaded_map_common {
             /// still write it).
             pub fn freeze(&self) -> Result<()> {
                 self.inner.freeze()
+            }
+
+            /// Where the map is pinned, if it is.
+            pub fn pin_path(&self) -> Option<&std::path::Path> {
+                self.inner.pin_path()
+            }
+
+            /// Pins the map at `path` on a bpffs.
+            pub fn pin(&mut self, path: impl AsRef<std::path::Path>) -> Result<()> {
+                self.inner.pin(path)
+            }
+
+            /// Removes the map's pin file.
+            pub fn unpin(&mut self) -> Result<()> {
+                self.inner.unpin()
             }
         }
 

@@ -16,6 +16,8 @@ mod cmd {
     pub const MAP_DELETE_ELEM: u32 = 3;
     pub const MAP_GET_NEXT_KEY: u32 = 4;
     pub const PROG_LOAD: u32 = 5;
+    pub const OBJ_PIN: u32 = 6;
+    pub const OBJ_GET: u32 = 7;
     pub const PROG_TEST_RUN: u32 = 10;
     pub const OBJ_GET_INFO_BY_FD: u32 = 15;
     pub const BTF_LOAD: u32 = 18;
@@ -362,6 +364,29 @@ pub fn map_update_batch(
         Ok(_) => Ok(a.get_u32(32)),
         Err(e) => Err((e, a.get_u32(32))),
     }
+}
+
+fn c_path(path: &std::path::Path) -> io::Result<std::ffi::CString> {
+    use std::os::unix::ffi::OsStrExt;
+    std::ffi::CString::new(path.as_os_str().as_bytes())
+        .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "path contains a NUL byte"))
+}
+
+/// `BPF_OBJ_PIN`: pins the object behind `fd` at `path` (on a bpffs).
+pub fn obj_pin(fd: BorrowedFd<'_>, path: &std::path::Path) -> io::Result<()> {
+    let p = c_path(path)?;
+    let mut a = Attr::new();
+    a.ptr(0, p.as_ptr());
+    a.u32(8, raw(fd));
+    bpf(cmd::OBJ_PIN, &mut a, 16).map(drop)
+}
+
+/// `BPF_OBJ_GET`: opens the object pinned at `path`.
+pub fn obj_get(path: &std::path::Path) -> io::Result<OwnedFd> {
+    let p = c_path(path)?;
+    let mut a = Attr::new();
+    a.ptr(0, p.as_ptr());
+    fd_from(bpf(cmd::OBJ_GET, &mut a, 16)?)
 }
 
 /// `BPF_MAP_FREEZE`: no more writes from user space.

@@ -341,9 +341,12 @@ fn check_supported(def: &MapDef, loc: &str) -> Result<()> {
             loc,
             "struct_ops maps (not yet supported)",
         )),
-        _ if def.pinning != 0 => Err(Error::unsupported(
+        _ if def.pinning > 1 => Err(Error::unsupported(
             loc,
-            "map pinning (LIBBPF_PIN_BY_NAME; not yet supported)",
+            format!(
+                "pinning mode {} (only LIBBPF_PIN_BY_NAME, 1, exists)",
+                def.pinning
+            ),
         )),
         _ => Ok(()),
     }
