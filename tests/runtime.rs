@@ -76,8 +76,8 @@ fn subprograms_callbacks_and_global_data() {
     let classify = o.program("xdp_classify").unwrap();
     assert_eq!(
         classify.linked().subprograms,
-        ["classify", "bump", "loop_cb", "mul_scale"],
-        "each used subprogram appended once"
+        ["classify", "mul_scale", "bump", "loop_cb"],
+        "each used subprogram appended once, depth-first as libbpf does"
     );
     let file = o.file().clone();
     let obj = o.load().unwrap();

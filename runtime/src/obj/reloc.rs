@@ -1,6 +1,6 @@
 //! Relocation and linking: turns one program of an [`ObjectFile`] into the
 //! final instruction stream the kernel verifies, with every used subprogram
-//! appended once, call offsets fixed, map and global-data references turned
+//! appended once (depth-first, in libbpf's order), call offsets fixed, map and global-data references turned
 //! into pseudo loads, and func/line info rebased. No system calls: map file
 //! descriptors are filled in by the loader at [`LinkedProgram::map_slots`],
 //! and they do not affect the program's hash.
@@ -58,79 +58,90 @@ pub fn link(obj: &ObjectFile, prog: usize) -> Result<LinkedProgram> {
         Error::malformed(format!("program `{}`", def.name), "entry function missing")
     })?;
     let mut out: Vec<Insn> = root_fn.insns.clone();
-    // (function index, base instruction index in `out`)
+    // (function index, base instruction index in `out`), in append order.
     let mut placed: Vec<(usize, usize)> = vec![(root, 0)];
     let mut map_slots = Vec::new();
     let mut maps_used = BTreeSet::new();
 
-    let mut next = 0;
-    while let Some(&(fi, base)) = placed.get(next) {
-        next += 1;
+    // Depth-first, as libbpf does: a newly appended callee's own calls are
+    // relocated (and its callees appended) before the caller's next
+    // relocation. The same layout gives the same digest as libbpf, so an
+    // exclusive map's hash means the same program whichever loader loads
+    // it. An explicit stack of (function, base, next relocation) instead of
+    // recursion keeps untrusted call graphs off the native stack.
+    let mut stack: Vec<(usize, usize, usize)> = vec![(root, 0, 0)];
+    while let Some(top) = stack.last_mut() {
+        let (fi, base, ri) = *top;
         let f: &Function = obj.functions.get(fi).ok_or_else(|| {
             Error::malformed(
                 format!("program `{}`", def.name),
                 "function index out of range",
             )
         })?;
-        for &(local, target) in &f.relocs {
-            let at = base + local;
-            let loc = || {
-                format!(
-                    "function `{}` in section `{}`, instruction {}",
-                    f.name,
-                    f.section_name,
-                    f.start + local
-                )
-            };
-            match target {
-                RelocTarget::Map(m) | RelocTarget::Data { map: m, .. } => {
-                    let (src, second) = match target {
-                        RelocTarget::Data { offset, .. } => (PSEUDO_MAP_VALUE, offset as i32),
-                        _ => (PSEUDO_MAP_FD, 0),
-                    };
-                    let first = out
-                        .get_mut(at)
-                        .ok_or_else(|| Error::malformed(loc(), "out of range"))?;
-                    first.set_src_reg(src);
-                    first.imm = 0;
-                    let hi = out
-                        .get_mut(at + 1)
-                        .ok_or_else(|| Error::malformed(loc(), "ld_imm64 is truncated"))?;
-                    hi.imm = second;
-                    map_slots.push((at, m));
-                    maps_used.insert(m);
-                }
-                RelocTarget::Call { section, insn } | RelocTarget::FuncPtr { section, insn } => {
-                    let (callee, within) = locate(obj, section, insn).ok_or_else(|| {
-                        Error::malformed(
-                            loc(),
-                            format!("call target (instruction {insn}) is not inside any function"),
-                        )
-                    })?;
-                    let callee_base = match placed.iter().find(|&&(f, _)| f == callee) {
-                        Some(&(_, b)) => b,
-                        None => {
-                            let b = out.len();
-                            let cf = obj.functions.get(callee).ok_or_else(|| {
-                                Error::malformed(loc(), "callee index out of range")
-                            })?;
-                            out.extend_from_slice(&cf.insns);
-                            placed.push((callee, b));
-                            b
-                        }
-                    };
-                    let rel = (callee_base + within) as i64 - at as i64 - 1;
-                    let rel = i32::try_from(rel)
-                        .map_err(|_| Error::malformed(loc(), "call offset overflows"))?;
-                    let ins = out
-                        .get_mut(at)
-                        .ok_or_else(|| Error::malformed(loc(), "out of range"))?;
-                    ins.imm = rel;
-                    if matches!(target, RelocTarget::FuncPtr { .. }) {
-                        ins.set_src_reg(PSEUDO_FUNC);
-                        if let Some(hi) = out.get_mut(at + 1) {
-                            hi.imm = 0;
-                        }
+        let Some(&(local, target)) = f.relocs.get(ri) else {
+            stack.pop();
+            continue;
+        };
+        top.2 += 1;
+        let at = base + local;
+        let loc = || {
+            format!(
+                "function `{}` in section `{}`, instruction {}",
+                f.name,
+                f.section_name,
+                f.start + local
+            )
+        };
+        match target {
+            RelocTarget::Map(m) | RelocTarget::Data { map: m, .. } => {
+                let (src, second) = match target {
+                    RelocTarget::Data { offset, .. } => (PSEUDO_MAP_VALUE, offset as i32),
+                    _ => (PSEUDO_MAP_FD, 0),
+                };
+                let first = out
+                    .get_mut(at)
+                    .ok_or_else(|| Error::malformed(loc(), "out of range"))?;
+                first.set_src_reg(src);
+                first.imm = 0;
+                let hi = out
+                    .get_mut(at + 1)
+                    .ok_or_else(|| Error::malformed(loc(), "ld_imm64 is truncated"))?;
+                hi.imm = second;
+                map_slots.push((at, m));
+                maps_used.insert(m);
+            }
+            RelocTarget::Call { section, insn } | RelocTarget::FuncPtr { section, insn } => {
+                let (callee, within) = locate(obj, section, insn).ok_or_else(|| {
+                    Error::malformed(
+                        loc(),
+                        format!("call target (instruction {insn}) is not inside any function"),
+                    )
+                })?;
+                let callee_base = match placed.iter().find(|&&(f, _)| f == callee) {
+                    Some(&(_, b)) => b,
+                    None => {
+                        let b = out.len();
+                        let cf = obj
+                            .functions
+                            .get(callee)
+                            .ok_or_else(|| Error::malformed(loc(), "callee index out of range"))?;
+                        out.extend_from_slice(&cf.insns);
+                        placed.push((callee, b));
+                        stack.push((callee, b, 0));
+                        b
+                    }
+                };
+                let rel = (callee_base + within) as i64 - at as i64 - 1;
+                let rel = i32::try_from(rel)
+                    .map_err(|_| Error::malformed(loc(), "call offset overflows"))?;
+                let ins = out
+                    .get_mut(at)
+                    .ok_or_else(|| Error::malformed(loc(), "out of range"))?;
+                ins.imm = rel;
+                if matches!(target, RelocTarget::FuncPtr { .. }) {
+                    ins.set_src_reg(PSEUDO_FUNC);
+                    if let Some(hi) = out.get_mut(at + 1) {
+                        hi.imm = 0;
                     }
                 }
             }

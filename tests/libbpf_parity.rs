@@ -1,0 +1,75 @@
+//! Differential test against libbpf: every program that bpftool (libbpf)
+//! loads from a corpus object gets, from the kernel, the same prog tag as
+//! our digest's first 8 bytes. So our relocation and subprogram layout are
+//! libbpf's, instruction for instruction, and an exclusive map's hash names
+//! the same program whichever of the two loaders loads it.
+//!
+//! Needs `bpftool` (Debian package `bpftool`); its absence fails the test.
+
+mod common;
+
+use std::process::Command;
+
+use bpf_skeleton::runtime::hash::hex;
+use bpf_skeleton::runtime::OpenObject;
+use common::*;
+
+/// Objects bpftool can load whole (it cannot pin the `?` program of
+/// counter.bpf.o, and libbpf >= 1.0 rejects legacy `maps` definitions).
+const OBJECTS: &[&str] = &[
+    "exclusive.bpf.o",
+    "other.bpf.o",
+    "multi.bpf.o",
+    "kinds.bpf.o",
+    "types.bpf.o",
+    "tailcall.bpf.o",
+    "edge.bpf.o",
+];
+
+fn bpftool(args: &[&str]) -> String {
+    let out = Command::new("bpftool")
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run bpftool ({e}): apt-get install bpftool"));
+    assert!(
+        out.status.success(),
+        "bpftool {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn our_digest_matches_the_tag_of_the_program_libbpf_loads() {
+    let mut compared = 0;
+    for name in OBJECTS {
+        // bpffs refuses names with dots.
+        let stem = name.split('.').next().unwrap_or(name);
+        let dir = format!(
+            "/sys/fs/bpf/bpf-skeleton-parity-{}-{stem}",
+            std::process::id()
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+        let path = corpus(name);
+        bpftool(&["prog", "loadall", path.to_str().unwrap(), &dir]);
+        let ours = OpenObject::from_file(&path).unwrap();
+        for p in ours.programs() {
+            let pinned = format!("{dir}/{}", p.name());
+            let json = bpftool(&["-j", "prog", "show", "pinned", &pinned]);
+            let tag = json
+                .split("\"tag\":\"")
+                .nth(1)
+                .and_then(|rest| rest.get(..16))
+                .unwrap_or_else(|| panic!("no tag in bpftool output: {json}"));
+            assert_eq!(
+                tag,
+                hex(&p.hash()[..8]),
+                "{name}/{}: libbpf's layout vs ours",
+                p.name()
+            );
+            compared += 1;
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+    assert_eq!(compared, 25, "programs compared");
+}
