@@ -19,12 +19,6 @@ struct Exclusive;
 #[bpf_skeleton("tests/bpf/other.bpf.o")]
 struct Other;
 
-fn u64_at(bytes: &[u8]) -> u64 {
-    let mut b = [0u8; 8];
-    b.copy_from_slice(bytes.get(..8).unwrap_or(&[0; 8]));
-    u64::from_ne_bytes(b)
-}
-
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     // 1. Open: parsed and relocated, nothing in the kernel yet.
     let mut open = Exclusive::open()?;
@@ -56,11 +50,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     packet[12] = 0x08;
     let out = reader.test_run(&packet)?;
     println!("reader returned {} (XDP_PASS = 2)", out.retval);
-    let secret = skel.maps.secret.raw();
+    // Typed from BTF: `secret` maps u32 keys to u64 values.
     for key in 0u32..2 {
-        let v = secret.lookup(&key.to_ne_bytes(), 0)?.unwrap_or_default();
-        println!("secret[{key}] = {:#x}", u64_at(&v));
+        let v: u64 = skel.maps.secret.lookup(&key)?.unwrap_or_default();
+        println!("secret[{key}] = {v:#x}");
     }
+    // Global variables, live: .bss `runs` and .data `last_len`.
+    println!("runs = {}, last_len = {}", skel.bss.runs(), skel.data.last_len());
 
     // 4. Another object's program, handed the map's fd: the kernel says no.
     let mut thief = Other::open()?;
