@@ -56,7 +56,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         println!("secret[{key}] = {v:#x}");
     }
     // Global variables, live: .bss `runs` and .data `last_len`.
-    println!("runs = {}, last_len = {}", skel.bss.runs(), skel.data.last_len());
+    println!(
+        "runs = {}, last_len = {}",
+        skel.bss.runs(),
+        skel.data.last_len()
+    );
 
     // 4. Another object's program, handed the map's fd: the kernel says no.
     let mut thief = Other::open()?;

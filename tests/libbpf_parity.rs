@@ -24,6 +24,7 @@ const OBJECTS: &[&str] = &[
     "types.bpf.o",
     "tailcall.bpf.o",
     "edge.bpf.o",
+    "core.bpf.o",
 ];
 
 fn bpftool(args: &[&str]) -> String {
@@ -71,5 +72,5 @@ fn our_digest_matches_the_tag_of_the_program_libbpf_loads() {
         }
         std::fs::remove_dir_all(&dir).unwrap();
     }
-    assert_eq!(compared, 25, "programs compared");
+    assert_eq!(compared, 27, "programs compared");
 }

@@ -113,7 +113,6 @@ impl OpenObject {
             created.push(create_map(m, btf_fd, hash.as_ref(), &mut new_pins)?);
         }
 
-        let mut vmlinux: Option<Btf> = None;
         let license = nul_terminated(&file.license);
         let mut loaded = Vec::with_capacity(progs.len());
         for p in progs {
@@ -124,7 +123,6 @@ impl OpenObject {
                     btf_fd,
                     &license,
                     file.kernel_version,
-                    &mut vmlinux,
                 )?)
             } else {
                 None
@@ -279,18 +277,10 @@ fn create_map(
     Ok(map)
 }
 
-fn attach_btf_id(target: &AttachTarget, vmlinux: &mut Option<Btf>, prog: &str) -> Result<u32> {
-    if vmlinux.is_none() {
-        let path = "/sys/kernel/btf/vmlinux";
-        let data = std::fs::read(path).map_err(|source| Error::Io {
-            path: path.to_string(),
-            source,
-        })?;
-        *vmlinux = Some(Btf::parse(&data)?);
-    }
+fn attach_btf_id(target: &AttachTarget, prog: &str) -> Result<u32> {
+    let kernel = crate::obj::core::Target::kernel()?;
     let (name, is_func) = target.btf_name();
-    vmlinux
-        .as_ref()
+    Some(kernel.btf())
         .and_then(|v| {
             v.find(&name, |k| {
                 if is_func {
@@ -314,7 +304,6 @@ fn load_program(
     btf_fd: Option<BorrowedFd<'_>>,
     license: &[u8],
     kern_version: u32,
-    vmlinux: &mut Option<Btf>,
 ) -> Result<OwnedFd> {
     let mut insns = p.linked.insns.clone();
     for &(at, m) in &p.linked.map_slots {
@@ -349,7 +338,7 @@ fn load_program(
         .collect();
     let kind = &p.def.kind;
     let attach_btf_id = match &kind.attach_target {
-        Some(t) => attach_btf_id(t, vmlinux, p.name())?,
+        Some(t) => attach_btf_id(t, p.name())?,
         None => 0,
     };
     let base = || ProgLoadOpts {

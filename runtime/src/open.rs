@@ -246,8 +246,34 @@ impl OpenObject {
         Self::from_bytes(&data)
     }
 
-    /// Builds an open object from an already parsed model.
+    /// Builds an open object from an already parsed model. CO-RE
+    /// relocations, if any, are applied against the running kernel's BTF.
     pub fn from_file_model(file: ObjectFile) -> Result<Self> {
+        if file.has_core_relos() {
+            let target = crate::obj::core::Target::kernel()?;
+            Self::from_file_model_with_target(file, Some(&target))
+        } else {
+            Self::from_file_model_with_target(file, None)
+        }
+    }
+
+    /// Like [`from_file_model`](Self::from_file_model), with the BTF to
+    /// apply CO-RE relocations against (e.g. another kernel's vmlinux BTF).
+    /// `None` with CO-RE relocations present is an error.
+    pub fn from_file_model_with_target(
+        mut file: ObjectFile,
+        target: Option<&crate::obj::core::Target>,
+    ) -> Result<Self> {
+        match target {
+            Some(t) => crate::obj::core::apply(&mut file, t)?,
+            None if file.has_core_relos() => {
+                return Err(Error::invalid(
+                    "object",
+                    "the object has CO-RE relocations but no target BTF was given",
+                ))
+            }
+            None => {}
+        }
         let object_id = NEXT_OBJECT_ID.fetch_add(1, Ordering::Relaxed);
         let maps = file
             .maps

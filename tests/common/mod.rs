@@ -24,6 +24,7 @@ pub const LOADABLE: &[&str] = &[
     "types.bpf.o",
     "tailcall.bpf.o",
     "edge.bpf.o",
+    "core.bpf.o",
 ];
 
 /// A 64-byte Ethernet-sized packet for XDP test runs.

@@ -31,6 +31,19 @@ pub struct LineInfo {
     pub line_col: u32,
 }
 
+/// One `bpf_core_relo` record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CoreReloRec {
+    /// Byte offset of the instruction within its section.
+    pub insn_off: u32,
+    /// The local (object) BTF type the access starts from.
+    pub type_id: u32,
+    /// The access string, e.g. `0:1:2`.
+    pub access: String,
+    /// `enum bpf_core_relo_kind`.
+    pub kind: u32,
+}
+
 /// The parsed `.BTF.ext`, keyed by ELF section name.
 #[derive(Debug, Clone, Default)]
 pub struct BtfExt {
@@ -38,8 +51,8 @@ pub struct BtfExt {
     pub func_info: BTreeMap<String, Vec<FuncInfo>>,
     /// Line info per section.
     pub line_info: BTreeMap<String, Vec<LineInfo>>,
-    /// Number of CO-RE relocation records per section.
-    pub core_relos: BTreeMap<String, usize>,
+    /// CO-RE relocation records per section.
+    pub core_relos: BTreeMap<String, Vec<CoreReloRec>>,
 }
 
 fn rd(data: &[u8], at: usize) -> Option<u32> {
@@ -152,8 +165,18 @@ impl BtfExt {
                 });
             Ok(())
         })?;
-        walk(core, strings, "core_relo", 16, |sec, _| {
-            *ext.core_relos.entry(sec.to_string()).or_default() += 1;
+        walk(core, strings, "core_relo", 16, |sec, r| {
+            let access_off = rd(r, 8).unwrap_or(0);
+            let access = str_at(strings, access_off, ".BTF.ext core_relo access string")?;
+            ext.core_relos
+                .entry(sec.to_string())
+                .or_default()
+                .push(CoreReloRec {
+                    insn_off: rd(r, 0).unwrap_or(0),
+                    type_id: rd(r, 4).unwrap_or(0),
+                    access,
+                    kind: rd(r, 12).unwrap_or(0),
+                });
             Ok(())
         })?;
         Ok(ext)

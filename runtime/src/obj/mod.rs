@@ -8,6 +8,7 @@
 
 pub mod btf;
 pub mod btf_ext;
+pub mod core;
 pub mod elf;
 pub mod insn;
 pub mod maps;
@@ -77,6 +78,9 @@ pub struct Function {
     pub func_info: Option<u32>,
     /// Line info with `insn_off` in instructions relative to the function.
     pub line_info: Vec<LineInfo>,
+    /// CO-RE relocations: (instruction index within the function, record).
+    /// Applied by [`core::apply`] against the target kernel's BTF.
+    pub core_relos: Vec<(usize, btf_ext::CoreReloRec)>,
     /// Global (non-static) linkage.
     pub global: bool,
 }
@@ -197,12 +201,6 @@ impl ObjectFile {
             }
             let first = functions.len();
             section_functions(&elf, index, &map_defs, &ext, &mut functions)?;
-            if let Some(n) = ext.core_relos.get(&sec.name) {
-                return Err(Error::unsupported(
-                    format!("section `{}`", sec.name),
-                    format!("{n} CO-RE relocation(s) (BPF_CORE_READ / preserve_access_index)"),
-                ));
-            }
             if sec.name == ".text" {
                 continue;
             }
@@ -232,6 +230,12 @@ impl ObjectFile {
             programs,
             functions,
         })
+    }
+
+    /// Whether any function has CO-RE relocations (so opening needs the
+    /// target kernel's BTF).
+    pub fn has_core_relos(&self) -> bool {
+        self.functions.iter().any(|f| !f.core_relos.is_empty())
     }
 
     /// The index of the map named `name`.
@@ -538,7 +542,18 @@ fn section_functions(
                     .collect()
             })
             .unwrap_or_default();
+        let core_relos = ext
+            .core_relos
+            .get(&sec.name)
+            .map(|v| {
+                v.iter()
+                    .filter(|r| byte_range.contains(&u64::from(r.insn_off)))
+                    .map(|r| ((r.insn_off / INSN_SIZE as u32) as usize - start, r.clone()))
+                    .collect()
+            })
+            .unwrap_or_default();
         out.push(Function {
+            core_relos,
             name: s.name.clone(),
             section: index,
             section_name: sec.name.clone(),

@@ -1,0 +1,612 @@
+//! CO-RE ("compile once, run everywhere") relocations: instructions whose
+//! immediates or offsets clang computed against the object's own view of a
+//! kernel type (`preserve_access_index`, `BPF_CORE_READ`,
+//! `bpf_core_field_exists`...) are rewritten for the target kernel's BTF.
+//!
+//! For each relocation: the access string (`0:1:2`) is walked through the
+//! local type to a spec (named member accesses and array indices); target
+//! candidates are the kernel types with the same essential name (the name
+//! up to any `___flavor` suffix) and kind; each candidate is matched by
+//! member names (looking through anonymous members) with compatible member
+//! types; all matching candidates must agree. The instruction is then
+//! patched: an ALU/MOV immediate, a load/store offset (with the load size
+//! adjusted when the field's size changed), or an `ld_imm64` constant. A
+//! field or type missing in the target yields 0 for the `exists` kinds and
+//! otherwise poisons the instruction, as libbpf does, so that the program
+//! fails verification only if that instruction can run.
+
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock};
+
+use crate::error::{Error, Result};
+use crate::obj::btf::{Btf, Kind, TypeId};
+use crate::obj::btf_ext::CoreReloRec;
+use crate::obj::insn::{Insn, LD_IMM64};
+use crate::obj::ObjectFile;
+
+/// `enum bpf_core_relo_kind`.
+#[allow(missing_docs)]
+pub mod kind {
+    pub const FIELD_BYTE_OFFSET: u32 = 0;
+    pub const FIELD_BYTE_SIZE: u32 = 1;
+    pub const FIELD_EXISTS: u32 = 2;
+    pub const FIELD_SIGNED: u32 = 3;
+    pub const FIELD_LSHIFT_U64: u32 = 4;
+    pub const FIELD_RSHIFT_U64: u32 = 5;
+    pub const TYPE_ID_LOCAL: u32 = 6;
+    pub const TYPE_ID_TARGET: u32 = 7;
+    pub const TYPE_EXISTS: u32 = 8;
+    pub const TYPE_SIZE: u32 = 9;
+    pub const ENUMVAL_EXISTS: u32 = 10;
+    pub const ENUMVAL_VALUE: u32 = 11;
+    pub const TYPE_MATCHES: u32 = 12;
+}
+
+/// The helper id libbpf calls in a poisoned instruction (0xbad2310).
+const POISON_HELPER: i32 = 0x0bad_2310;
+
+/// A target BTF with an index from essential names to type ids.
+pub struct Target {
+    btf: Arc<Btf>,
+    by_name: HashMap<String, Vec<TypeId>>,
+}
+
+impl std::fmt::Debug for Target {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Target")
+            .field("types", &self.btf.len())
+            .finish()
+    }
+}
+
+fn essential(name: &str) -> &str {
+    name.find("___")
+        .map_or(name, |i| name.get(..i).unwrap_or(name))
+}
+
+impl Target {
+    /// Indexes `btf` (typically `/sys/kernel/btf/vmlinux`).
+    pub fn new(btf: Arc<Btf>) -> Self {
+        let mut by_name: HashMap<String, Vec<TypeId>> = HashMap::new();
+        for (id, t) in btf.types() {
+            if !t.name.is_empty() {
+                by_name
+                    .entry(essential(&t.name).to_string())
+                    .or_default()
+                    .push(id);
+            }
+        }
+        Target { btf, by_name }
+    }
+
+    /// The target BTF.
+    pub fn btf(&self) -> &Btf {
+        &self.btf
+    }
+
+    /// The running kernel's BTF (`/sys/kernel/btf/vmlinux`), read, parsed
+    /// and indexed once per process.
+    pub fn kernel() -> Result<Arc<Target>> {
+        static KERNEL: OnceLock<Arc<Target>> = OnceLock::new();
+        if let Some(t) = KERNEL.get() {
+            return Ok(Arc::clone(t));
+        }
+        let path = "/sys/kernel/btf/vmlinux";
+        let data = std::fs::read(path).map_err(|source| Error::Io {
+            path: path.to_string(),
+            source,
+        })?;
+        let target = Arc::new(Target::new(Arc::new(Btf::parse(&data)?)));
+        Ok(Arc::clone(KERNEL.get_or_init(|| target)))
+    }
+}
+
+/// One step of a field access, as matched against a target.
+#[derive(Debug, Clone)]
+enum Step {
+    /// A named member.
+    Member(String),
+    /// An array element.
+    Index(u32),
+}
+
+/// A field access resolved in one BTF.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Field {
+    bit_offset: u64,
+    /// The field's type (unresolved).
+    ty: TypeId,
+    /// Bitfield width, 0 for a whole field.
+    bitfield: u32,
+}
+
+/// Whether a resolved type is a struct or union (and which).
+fn composite(btf: &Btf, id: TypeId) -> Option<bool> {
+    match btf.get(id).ok()?.kind {
+        Kind::Struct { .. } => Some(false),
+        Kind::Union { .. } => Some(true),
+        _ => None,
+    }
+}
+
+/// libbpf-style field compatibility: integers and enums with each other,
+/// pointers with pointers, composites of the same kind and essential name
+/// (or anonymous), arrays of compatible elements, floats.
+fn fields_compatible(local: &Btf, l: TypeId, target: &Btf, t: TypeId, depth: u32) -> Result<bool> {
+    if depth > 32 {
+        return Ok(false);
+    }
+    let (l, t) = (local.resolve(l)?, target.resolve(t)?);
+    let (lt, tt) = (local.get(l)?, target.get(t)?);
+    Ok(match (&lt.kind, &tt.kind) {
+        (Kind::Int { .. } | Kind::Enum { .. }, Kind::Int { .. } | Kind::Enum { .. }) => true,
+        (Kind::Ptr(_), Kind::Ptr(_)) | (Kind::Float { .. }, Kind::Float { .. }) => true,
+        (Kind::Struct { .. }, Kind::Struct { .. }) | (Kind::Union { .. }, Kind::Union { .. }) => {
+            lt.name.is_empty() || tt.name.is_empty() || essential(&lt.name) == essential(&tt.name)
+        }
+        (Kind::Array { elem: le, .. }, Kind::Array { elem: te, .. }) => {
+            fields_compatible(local, *le, target, *te, depth + 1)?
+        }
+        _ => false,
+    })
+}
+
+/// Finds member `name` in composite `id`, looking through anonymous
+/// members; returns its (bit offset from `id`, type, bitfield width).
+fn find_member(btf: &Btf, id: TypeId, name: &str, depth: u32) -> Result<Option<Field>> {
+    if depth > 32 {
+        return Ok(None);
+    }
+    let id = btf.resolve(id)?;
+    let members = match &btf.get(id)?.kind {
+        Kind::Struct { members, .. } | Kind::Union { members, .. } => members,
+        _ => return Ok(None),
+    };
+    for m in members {
+        if m.name == name {
+            return Ok(Some(Field {
+                bit_offset: u64::from(m.bit_offset),
+                ty: m.ty,
+                bitfield: m.bitfield_size,
+            }));
+        }
+        if m.name.is_empty() && composite(btf, btf.resolve(m.ty)?).is_some() {
+            if let Some(f) = find_member(btf, m.ty, name, depth + 1)? {
+                return Ok(Some(Field {
+                    bit_offset: f.bit_offset + u64::from(m.bit_offset),
+                    ..f
+                }));
+            }
+        }
+    }
+    Ok(None)
+}
+
+fn parse_access(rec: &CoreReloRec, loc: &str) -> Result<Vec<u32>> {
+    let idx: Option<Vec<u32>> = rec.access.split(':').map(|p| p.parse().ok()).collect();
+    match idx {
+        Some(v) if !v.is_empty() && v.len() <= 64 => Ok(v),
+        _ => Err(Error::malformed(
+            loc,
+            format!("bad CO-RE access string `{}`", rec.access),
+        )),
+    }
+}
+
+/// Walks the local access; returns the field and the steps to match.
+fn local_field(btf: &Btf, root: TypeId, access: &[u32], loc: &str) -> Result<(Field, Vec<Step>)> {
+    let bad = |m: &str| Error::malformed(loc, format!("CO-RE access: {m}"));
+    let first = *access.first().ok_or_else(|| bad("empty"))?;
+    let root_size = u64::from(btf.size_of(root)?);
+    let mut field = Field {
+        bit_offset: u64::from(first) * root_size * 8,
+        ty: root,
+        bitfield: 0,
+    };
+    let mut steps = Vec::new();
+    for &i in access.get(1..).unwrap_or_default() {
+        let t = btf.resolve(field.ty)?;
+        match &btf.get(t)?.kind {
+            Kind::Struct { members, .. } | Kind::Union { members, .. } => {
+                let m = members
+                    .get(i as usize)
+                    .ok_or_else(|| bad("member index out of range"))?;
+                field = Field {
+                    bit_offset: field.bit_offset + u64::from(m.bit_offset),
+                    ty: m.ty,
+                    bitfield: m.bitfield_size,
+                };
+                // Anonymous members are looked through by name in the target.
+                if !m.name.is_empty() {
+                    steps.push(Step::Member(m.name.clone()));
+                }
+            }
+            Kind::Array { elem, .. } => {
+                let esz = u64::from(btf.size_of(*elem)?);
+                field = Field {
+                    bit_offset: field.bit_offset + u64::from(i) * esz * 8,
+                    ty: *elem,
+                    bitfield: 0,
+                };
+                steps.push(Step::Index(i));
+            }
+            _ => return Err(bad("steps into a type that is neither composite nor array")),
+        }
+    }
+    Ok((field, steps))
+}
+
+/// Matches the local steps against target root `root`.
+fn target_field(
+    local: &Btf,
+    local_field: &Field,
+    target: &Btf,
+    root: TypeId,
+    first: u32,
+    steps: &[Step],
+) -> Result<Option<Field>> {
+    let root_size = u64::from(target.size_of(root)?);
+    let mut field = Field {
+        bit_offset: u64::from(first) * root_size * 8,
+        ty: root,
+        bitfield: 0,
+    };
+    for step in steps {
+        match step {
+            Step::Member(name) => match find_member(target, field.ty, name, 0)? {
+                Some(f) => {
+                    field = Field {
+                        bit_offset: field.bit_offset + f.bit_offset,
+                        ..f
+                    }
+                }
+                None => return Ok(None),
+            },
+            Step::Index(i) => {
+                let t = target.resolve(field.ty)?;
+                let Kind::Array { elem, len, .. } = target.get(t)?.kind else {
+                    return Ok(None);
+                };
+                if len != 0 && *i >= len {
+                    return Ok(None);
+                }
+                let esz = u64::from(target.size_of(elem)?);
+                field = Field {
+                    bit_offset: field.bit_offset + u64::from(*i) * esz * 8,
+                    ty: elem,
+                    bitfield: 0,
+                };
+            }
+        }
+    }
+    if !steps.is_empty() && !fields_compatible(local, local_field.ty, target, field.ty, 0)? {
+        return Ok(None);
+    }
+    Ok(Some(field))
+}
+
+/// The value a field relocation of `kind` computes for `f` in `btf`.
+fn field_value(btf: &Btf, f: &Field, kind: u32) -> Result<u64> {
+    let ty = btf.resolve(f.ty)?;
+    let size = u64::from(btf.size_of(ty)?);
+    let (byte_off, byte_sz, bit_sz) = if f.bitfield == 0 {
+        (f.bit_offset / 8, size, size * 8)
+    } else {
+        // The smallest naturally aligned load unit, starting from the
+        // field's own type size, that holds all of the bitfield's bits.
+        let bit_sz = u64::from(f.bitfield);
+        let mut sz = size.max(1);
+        let mut off = f.bit_offset / 8 / sz * sz;
+        while f.bit_offset + bit_sz - off * 8 > sz * 8 {
+            if sz >= 8 {
+                return Err(Error::unsupported(
+                    "CO-RE",
+                    "bitfield that spans more than 8 bytes",
+                ));
+            }
+            sz *= 2;
+            off = f.bit_offset / 8 / sz * sz;
+        }
+        (off, sz, bit_sz)
+    };
+    Ok(match kind {
+        kind::FIELD_BYTE_OFFSET => byte_off,
+        kind::FIELD_BYTE_SIZE => byte_sz,
+        kind::FIELD_EXISTS => 1,
+        kind::FIELD_SIGNED => match btf.get(ty)?.kind {
+            Kind::Int { signed, .. } | Kind::Enum { signed, .. } => u64::from(signed),
+            _ => 0,
+        },
+        kind::FIELD_LSHIFT_U64 => 64 - (f.bit_offset + bit_sz - byte_off * 8),
+        kind::FIELD_RSHIFT_U64 => 64 - bit_sz,
+        _ => {
+            return Err(Error::unsupported(
+                "CO-RE",
+                format!("field relocation kind {kind}"),
+            ))
+        }
+    })
+}
+
+/// The outcome of one relocation: (value the compiler assumed, value for
+/// the target, size of the field in the target for loads), or poison.
+enum Outcome {
+    Patch {
+        orig: u64,
+        new: u64,
+        new_size: Option<u64>,
+        orig_size: Option<u64>,
+    },
+    Poison,
+}
+
+fn same_kind(a: &Kind, b: &Kind) -> bool {
+    std::mem::discriminant(a) == std::mem::discriminant(b)
+}
+
+fn resolve_one(local: &Btf, target: &Target, rec: &CoreReloRec, loc: &str) -> Result<Outcome> {
+    let access = parse_access(rec, loc)?;
+    let root = local.resolve(rec.type_id)?;
+    let root_t = local.get(root)?;
+    let name = essential(&root_t.name);
+    let candidates: Vec<TypeId> = target
+        .by_name
+        .get(name)
+        .map(|ids| {
+            ids.iter()
+                .copied()
+                .filter(|&id| {
+                    target
+                        .btf
+                        .get(id)
+                        .is_ok_and(|t| same_kind(&t.kind, &root_t.kind))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let agree = |values: Vec<(u64, Option<u64>)>| -> Result<Option<(u64, Option<u64>)>> {
+        match values.split_first() {
+            None => Ok(None),
+            Some((first, rest)) if rest.iter().all(|v| v == first) => Ok(Some(*first)),
+            Some(_) => Err(Error::unsupported(
+                loc,
+                format!(
+                    "CO-RE relocation of `{}` is ambiguous: target candidates disagree",
+                    root_t.name
+                ),
+            )),
+        }
+    };
+    match rec.kind {
+        kind::FIELD_BYTE_OFFSET..=kind::FIELD_RSHIFT_U64 => {
+            let (lf, steps) = local_field(local, root, &access, loc)?;
+            let first = access.first().copied().unwrap_or(0);
+            let orig = field_value(local, &lf, rec.kind)?;
+            let orig_size = Some(u64::from(local.size_of(lf.ty)?));
+            let mut found = Vec::new();
+            for c in &candidates {
+                if let Some(tf) = target_field(local, &lf, &target.btf, *c, first, &steps)? {
+                    let size = u64::from(target.btf.size_of(tf.ty)?);
+                    found.push((field_value(&target.btf, &tf, rec.kind)?, Some(size)));
+                }
+            }
+            Ok(match agree(found)? {
+                Some((new, new_size)) => Outcome::Patch {
+                    orig,
+                    new,
+                    new_size,
+                    orig_size,
+                },
+                None if rec.kind == kind::FIELD_EXISTS => Outcome::Patch {
+                    orig,
+                    new: 0,
+                    new_size: None,
+                    orig_size: None,
+                },
+                None => Outcome::Poison,
+            })
+        }
+        kind::TYPE_ID_LOCAL => Ok(Outcome::Patch {
+            orig: u64::from(rec.type_id),
+            new: u64::from(rec.type_id),
+            new_size: None,
+            orig_size: None,
+        }),
+        kind::TYPE_ID_TARGET | kind::TYPE_EXISTS | kind::TYPE_SIZE => {
+            let orig = match rec.kind {
+                kind::TYPE_ID_TARGET => u64::from(rec.type_id),
+                kind::TYPE_EXISTS => 1,
+                _ => u64::from(local.size_of(root)?),
+            };
+            let mut found = Vec::new();
+            for c in &candidates {
+                let v = match rec.kind {
+                    kind::TYPE_ID_TARGET => u64::from(*c),
+                    kind::TYPE_EXISTS => 1,
+                    _ => u64::from(target.btf.size_of(*c)?),
+                };
+                found.push((v, None));
+            }
+            // Several candidates with different ids are fine for "exists".
+            if rec.kind == kind::TYPE_EXISTS {
+                found.truncate(1);
+            }
+            Ok(match agree(found)? {
+                Some((new, _)) => Outcome::Patch {
+                    orig,
+                    new,
+                    new_size: None,
+                    orig_size: None,
+                },
+                None if rec.kind == kind::TYPE_EXISTS => Outcome::Patch {
+                    orig,
+                    new: 0,
+                    new_size: None,
+                    orig_size: None,
+                },
+                None => Outcome::Poison,
+            })
+        }
+        kind::ENUMVAL_EXISTS | kind::ENUMVAL_VALUE => {
+            let Kind::Enum { values, .. } = &root_t.kind else {
+                return Err(Error::malformed(loc, "enum value relocation on a non-enum"));
+            };
+            let idx = access.first().copied().unwrap_or(0) as usize;
+            let ev = values
+                .get(idx)
+                .ok_or_else(|| Error::malformed(loc, "enumerator index out of range"))?;
+            let orig = if rec.kind == kind::ENUMVAL_EXISTS {
+                1
+            } else {
+                ev.value as u64
+            };
+            let mut found = Vec::new();
+            for c in &candidates {
+                if let Kind::Enum { values, .. } = &target.btf.get(*c)?.kind {
+                    if let Some(tv) = values.iter().find(|v| v.name == ev.name) {
+                        let v = if rec.kind == kind::ENUMVAL_EXISTS {
+                            1
+                        } else {
+                            tv.value as u64
+                        };
+                        found.push((v, None));
+                    }
+                }
+            }
+            Ok(match agree(found)? {
+                Some((new, _)) => Outcome::Patch {
+                    orig,
+                    new,
+                    new_size: None,
+                    orig_size: None,
+                },
+                None if rec.kind == kind::ENUMVAL_EXISTS => Outcome::Patch {
+                    orig,
+                    new: 0,
+                    new_size: None,
+                    orig_size: None,
+                },
+                None => Outcome::Poison,
+            })
+        }
+        kind::TYPE_MATCHES => Err(Error::unsupported(
+            loc,
+            "CO-RE TYPE_MATCHES (bpf_core_type_matches)",
+        )),
+        other => Err(Error::unsupported(
+            loc,
+            format!("CO-RE relocation kind {other}"),
+        )),
+    }
+}
+
+fn size_bits(bytes: u64) -> Option<u8> {
+    Some(match bytes {
+        1 => 0x10,
+        2 => 0x08,
+        4 => 0x00,
+        8 => 0x18,
+        _ => return None,
+    })
+}
+
+fn poison(insns: &mut [Insn], at: usize) {
+    let wide = insns.get(at).is_some_and(|i| i.is_ld_imm64());
+    for i in [Some(at), wide.then_some(at + 1)].into_iter().flatten() {
+        if let Some(ins) = insns.get_mut(i) {
+            *ins = Insn {
+                code: 0x85,
+                regs: 0,
+                off: 0,
+                imm: POISON_HELPER,
+            };
+        }
+    }
+}
+
+fn patch(insns: &mut [Insn], at: usize, out: Outcome, loc: &str) -> Result<()> {
+    let Outcome::Patch {
+        orig,
+        new,
+        new_size,
+        orig_size,
+    } = out
+    else {
+        poison(insns, at);
+        return Ok(());
+    };
+    let bad = |m: String| Error::malformed(loc, m);
+    let ins = insns
+        .get_mut(at)
+        .ok_or_else(|| bad("instruction out of range".into()))?;
+    let class = ins.code & 0x07;
+    match class {
+        // ALU and ALU64 with an immediate operand.
+        0x04 | 0x07 if ins.code & 0x08 == 0 => {
+            if ins.imm as i64 as u64 != orig && ins.imm as u32 as u64 != orig {
+                return Err(bad(format!(
+                    "instruction immediate {} is not the CO-RE value {orig}",
+                    ins.imm
+                )));
+            }
+            ins.imm = i32::try_from(new as i64)
+                .or_else(|_| i32::try_from(new).map_err(|_| ()))
+                .map_err(|_| bad(format!("CO-RE value {new} does not fit an immediate")))?;
+        }
+        // Loads and stores: the offset; a load also takes the field's size.
+        0x01..=0x03 => {
+            if ins.off as i64 as u64 != orig {
+                return Err(bad(format!(
+                    "instruction offset {} is not the CO-RE value {orig}",
+                    ins.off
+                )));
+            }
+            ins.off = i16::try_from(new)
+                .map_err(|_| bad(format!("CO-RE offset {new} does not fit 16 bits")))?;
+            if let (0x01, Some(ns), Some(os)) = (class, new_size, orig_size) {
+                if ns != os && ins.code & 0xe0 == 0x60 {
+                    let bits = size_bits(ns)
+                        .ok_or_else(|| bad(format!("field of {ns} bytes cannot be loaded")))?;
+                    ins.code = (ins.code & !0x18) | bits;
+                }
+            }
+        }
+        _ if ins.code == LD_IMM64 => {
+            ins.imm = new as u32 as i32;
+            let hi = insns
+                .get_mut(at + 1)
+                .ok_or_else(|| bad("ld_imm64 is truncated".into()))?;
+            hi.imm = (new >> 32) as u32 as i32;
+        }
+        _ => {
+            return Err(bad(format!(
+                "CO-RE relocation on instruction code {:#04x}",
+                ins.code
+            )))
+        }
+    }
+    Ok(())
+}
+
+/// Applies every CO-RE relocation of `obj` against `target`, once: the
+/// relocations are consumed.
+pub fn apply(obj: &mut ObjectFile, target: &Target) -> Result<()> {
+    let Some(local) = obj.btf.as_ref() else {
+        return Ok(());
+    };
+    for f in &mut obj.functions {
+        let relos = std::mem::take(&mut f.core_relos);
+        for (at, rec) in &relos {
+            let loc = format!(
+                "CO-RE relocation `{}` (kind {}) in function `{}`, instruction {}",
+                rec.access,
+                rec.kind,
+                f.name,
+                f.start + at
+            );
+            let out = resolve_one(local, target, rec, &loc)?;
+            patch(&mut f.insns, *at, out, &loc)?;
+        }
+    }
+    Ok(())
+}
