@@ -205,3 +205,40 @@ fn generated_types_snapshot() {
         snap.display()
     );
 }
+
+/// The whole expansion for tests/bpf/counter.bpf.o (the README's example),
+/// pretty-printed, compared with the committed snapshot; the object's
+/// absolute path is replaced by `$CORPUS`. `BPF_SKELETON_BLESS=1` rewrites.
+#[test]
+fn generated_skeleton_snapshot() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let corpus = dir.join("../tests/bpf");
+    let object = corpus.join("counter.bpf.o");
+    let args = Args {
+        path: LitStr::new(object.to_str().expect("utf-8 path"), Span::call_site()),
+        exclusive: Vec::new(),
+    };
+    let item: ItemStruct =
+        syn::parse_str("/// The README's counter.\npub struct Counter;").expect("item");
+    let tokens = crate::expand(&args, &item).unwrap_or_else(|e| panic!("{e}"));
+    let file: syn::File = syn::parse2(tokens).expect("expansion parses");
+    let text = format!(
+        "// The expansion of #[bpf_skeleton(\"tests/bpf/counter.bpf.o\")] pub struct Counter;\n\
+         // see macros/src/tests.rs (BPF_SKELETON_BLESS=1 rewrites this file).\n{}",
+        prettyplease::unparse(&file)
+    )
+    .replace(
+        object.to_str().expect("utf-8 path"),
+        "$CORPUS/counter.bpf.o",
+    );
+    let snap = dir.join("tests/snapshots/counter.rs");
+    if std::env::var_os("BPF_SKELETON_BLESS").is_some() {
+        std::fs::write(&snap, &text).expect("write snapshot");
+    }
+    let expected = std::fs::read_to_string(&snap).unwrap_or_default();
+    assert!(
+        expected == text,
+        "generated skeleton differs from {} (BPF_SKELETON_BLESS=1 accepts):\n{text}",
+        snap.display()
+    );
+}

@@ -1,0 +1,309 @@
+// The expansion of #[bpf_skeleton("tests/bpf/counter.bpf.o")] pub struct Counter;
+// see macros/src/tests.rs (BPF_SKELETON_BLESS=1 rewrites this file).
+/// The README's counter.
+#[derive(Debug)]
+pub struct Counter {
+    /// The skeleton's maps, created in the kernel.
+    pub maps: counter::Maps,
+    /// The skeleton's programs, loaded in the kernel.
+    pub progs: counter::Progs,
+    ///The live variables of `.rodata`.
+    pub rodata: counter::Rodata,
+    ///The live variables of `.bss`.
+    pub bss: counter::Bss,
+    _btf: ::core::option::Option<::std::os::fd::OwnedFd>,
+}
+///[`Counter`] before load: parsed and relocated, nothing in the kernel yet. Configure maps, programs and global variables here, then call [`OpenCounter::load`].
+#[derive(Debug)]
+pub struct OpenCounter {
+    /// The maps, not created yet.
+    pub maps: counter::OpenMaps,
+    /// The programs, not loaded yet.
+    pub progs: counter::OpenProgs,
+    ///The variables of `.rodata`, starting from the object's initial values: set them here; they become the map's contents at load.
+    pub rodata: ::std::boxed::Box<counter::types::Rodata>,
+    ///The variables of `.bss`, starting from the object's initial values: set them here; they become the map's contents at load.
+    pub bss: ::std::boxed::Box<counter::types::Bss>,
+    core: ::bpf_skeleton::runtime::OpenCore,
+}
+///Maps, programs, global-data views and BTF types of the [`Counter`] skeleton.
+pub mod counter {
+    ///Rust types generated from the object's BTF (2 items): map keys and values and global variables, with layouts asserted at compile time.
+    pub mod types {
+        ///The variables of section `.rodata` (23 bytes, plus tail padding to its alignment), laid out as in the object.
+        #[repr(C)]
+        #[derive(Clone, Copy, PartialEq)]
+        pub struct Rodata {
+            ///`slot` at byte 0 (4 bytes).
+            pub slot: u32,
+            ///`debug_only.____fmt` at byte 4 (19 bytes).
+            pub debug_only_____fmt: [u8; 19],
+            _pad0: [u8; 1],
+        }
+        impl ::core::default::Default for Rodata {
+            fn default() -> Self {
+                <Self as ::bpf_skeleton::runtime::Plain>::zeroed()
+            }
+        }
+        impl ::core::fmt::Debug for Rodata {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                f.debug_struct("Rodata")
+                    .field("slot", &{ self.slot })
+                    .field("debug_only_____fmt", &{ self.debug_only_____fmt })
+                    .finish()
+            }
+        }
+        const _: () = {
+            assert!(::core::mem::size_of:: < Rodata > () == 24);
+            assert!(::core::mem::align_of:: < Rodata > () == 4);
+            assert!(::core::mem::offset_of!(Rodata, slot) == 0);
+            assert!(::core::mem::offset_of!(Rodata, debug_only_____fmt) == 4);
+            assert!(
+                ::core::mem::size_of:: < Rodata > () == 0 + ::core::mem::size_of:: < u32
+                > () + ::core::mem::size_of:: < [u8; 19] > () + ::core::mem::size_of:: <
+                [u8; 1] > ()
+            );
+        };
+        const _: fn() = || {
+            fn plain<T: ::bpf_skeleton::runtime::Plain>() {}
+            plain::<u32>();
+            plain::<[u8; 19]>();
+            plain::<[u8; 1]>();
+        };
+        #[allow(unsafe_code)]
+        unsafe impl ::bpf_skeleton::runtime::Plain for Rodata {}
+        ///The variables of section `.bss` (8 bytes), laid out as in the object.
+        #[repr(C)]
+        #[derive(Clone, Copy, PartialEq)]
+        pub struct Bss {
+            ///`packets_seen` at byte 0 (8 bytes).
+            pub packets_seen: u64,
+        }
+        impl ::core::default::Default for Bss {
+            fn default() -> Self {
+                <Self as ::bpf_skeleton::runtime::Plain>::zeroed()
+            }
+        }
+        impl ::core::fmt::Debug for Bss {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                f.debug_struct("Bss")
+                    .field("packets_seen", &{ self.packets_seen })
+                    .finish()
+            }
+        }
+        const _: () = {
+            assert!(::core::mem::size_of:: < Bss > () == 8);
+            assert!(::core::mem::align_of:: < Bss > () == 8);
+            assert!(::core::mem::offset_of!(Bss, packets_seen) == 0);
+            assert!(
+                ::core::mem::size_of:: < Bss > () == 0 + ::core::mem::size_of:: < u64 >
+                ()
+            );
+        };
+        const _: fn() = || {
+            fn plain<T: ::bpf_skeleton::runtime::Plain>() {}
+            plain::<u64>();
+        };
+        #[allow(unsafe_code)]
+        unsafe impl ::bpf_skeleton::runtime::Plain for Bss {}
+    }
+    /// The maps of a loaded skeleton.
+    #[derive(Debug)]
+    pub struct Maps {
+        /**Map `counts`: array map from section `.maps`, 4-byte keys, 8-byte values, 4 entries.
+
+Used by: `count_packets`.*/
+        pub counts: ::bpf_skeleton::runtime::skel::Map<super::Counter, u32, u64>,
+        /**Global data section `.rodata`: a one-element array map of 23 bytes, read-only for programs and frozen after its initial value is written.
+
+Variables: `slot` (offset 0, 4 bytes), `debug_only.____fmt` (offset 4, 19 bytes).
+
+Used by: `count_packets`, `debug_only`.*/
+        pub rodata: ::bpf_skeleton::runtime::skel::Map<super::Counter, u32, [u8; 23]>,
+        /**Global data section `.bss`: a one-element array map of 8 bytes.
+
+Variables: `packets_seen` (offset 0, 8 bytes).
+
+Used by: `count_packets`.*/
+        pub bss: ::bpf_skeleton::runtime::skel::Map<super::Counter, u32, [u8; 8]>,
+    }
+    /// The programs of a loaded skeleton.
+    #[derive(Debug)]
+    pub struct Progs {
+        /**Program `count_packets`: XDP program from section `xdp`, 18 instructions after linking.
+
+Uses maps: `counts`, `.rodata`, `.bss`.*/
+        pub count_packets: ::bpf_skeleton::runtime::skel::Program<super::Counter>,
+        /**Program `debug_only`: XDP program from section `?xdp`, 9 instructions after linking; not autoloaded (`?` section prefix).
+
+Uses maps: `.rodata`.*/
+        pub debug_only: ::bpf_skeleton::runtime::skel::Program<super::Counter>,
+    }
+    /// The maps of an open skeleton.
+    #[derive(Debug)]
+    pub struct OpenMaps {
+        /**Map `counts`: array map from section `.maps`, 4-byte keys, 8-byte values, 4 entries.
+
+Used by: `count_packets`.*/
+        pub counts: ::bpf_skeleton::runtime::skel::OpenMap<super::Counter>,
+        /**Global data section `.rodata`: a one-element array map of 23 bytes, read-only for programs and frozen after its initial value is written.
+
+Variables: `slot` (offset 0, 4 bytes), `debug_only.____fmt` (offset 4, 19 bytes).
+
+Used by: `count_packets`, `debug_only`.*/
+        pub rodata: ::bpf_skeleton::runtime::skel::OpenDataMap<super::Counter>,
+        /**Global data section `.bss`: a one-element array map of 8 bytes.
+
+Variables: `packets_seen` (offset 0, 8 bytes).
+
+Used by: `count_packets`.*/
+        pub bss: ::bpf_skeleton::runtime::skel::OpenDataMap<super::Counter>,
+    }
+    /// The programs of an open skeleton.
+    #[derive(Debug)]
+    pub struct OpenProgs {
+        /**Program `count_packets`: XDP program from section `xdp`, 18 instructions after linking.
+
+Uses maps: `counts`, `.rodata`, `.bss`.*/
+        pub count_packets: ::bpf_skeleton::runtime::skel::OpenProgram<super::Counter>,
+        /**Program `debug_only`: XDP program from section `?xdp`, 9 instructions after linking; not autoloaded (`?` section prefix).
+
+Uses maps: `.rodata`.*/
+        pub debug_only: ::bpf_skeleton::runtime::skel::OpenProgram<super::Counter>,
+    }
+    ///The live, read-only contents of `.rodata` (frozen after load): getters read the mapped memory.
+    #[derive(Debug)]
+    pub struct Rodata(::bpf_skeleton::runtime::skel::Globals<types::Rodata>);
+    impl Rodata {
+        pub(super) fn from_globals(
+            globals: ::bpf_skeleton::runtime::skel::Globals<types::Rodata>,
+        ) -> Self {
+            Self(globals)
+        }
+        /// A snapshot of the whole section.
+        pub fn read(&self) -> types::Rodata {
+            self.0.read()
+        }
+        ///Reads `slot` (offset 0).
+        pub fn slot(&self) -> u32 {
+            self.0.read_field(::core::mem::offset_of!(types::Rodata, slot))
+        }
+        ///Reads `debug_only.____fmt` (offset 4).
+        pub fn debug_only_____fmt(&self) -> [u8; 19] {
+            self.0.read_field(::core::mem::offset_of!(types::Rodata, debug_only_____fmt))
+        }
+    }
+    ///The live contents of `.bss`, shared with the programs: getters and setters copy to and from the mapped memory (volatile; a multi-byte value a program writes concurrently without atomics can tear), and aligned 32/64-bit integers also have `_atomic` accessors.
+    #[derive(Debug)]
+    pub struct Bss(::bpf_skeleton::runtime::skel::Globals<types::Bss>);
+    impl Bss {
+        pub(super) fn from_globals(
+            globals: ::bpf_skeleton::runtime::skel::Globals<types::Bss>,
+        ) -> Self {
+            Self(globals)
+        }
+        /// A snapshot of the whole section.
+        pub fn read(&self) -> types::Bss {
+            self.0.read()
+        }
+        /// Overwrites the whole section.
+        pub fn write(&self, value: &types::Bss) {
+            self.0.write(value);
+        }
+        ///Reads `packets_seen` (offset 0).
+        pub fn packets_seen(&self) -> u64 {
+            self.0.read_field(::core::mem::offset_of!(types::Bss, packets_seen))
+        }
+        ///Writes `packets_seen` (offset 0).
+        pub fn set_packets_seen(&self, value: u64) {
+            self.0
+                .write_field(::core::mem::offset_of!(types::Bss, packets_seen), &value);
+        }
+        ///`packets_seen` as an atomic, for counters programs update with atomic instructions (`__sync_fetch_and_add`). `Some` whenever the section is mapped writable.
+        pub fn packets_seen_atomic(
+            &self,
+        ) -> ::core::option::Option<&::std::sync::atomic::AtomicU64> {
+            self.0.atomic_u64(::core::mem::offset_of!(types::Bss, packets_seen))
+        }
+    }
+}
+impl Counter {
+    ///The BPF object `$CORPUS/counter.bpf.o`, embedded at compile time.
+    pub const OBJECT: &'static [u8] = ::core::include_bytes!(
+        "$CORPUS/counter.bpf.o"
+    );
+    /// Parses and relocates the embedded object. Nothing is in the
+    /// kernel yet.
+    pub fn open() -> ::bpf_skeleton::runtime::Result<OpenCounter> {
+        let obj = ::bpf_skeleton::runtime::OpenObject::from_bytes(Self::OBJECT)?;
+        let mut parts = ::bpf_skeleton::runtime::skel::OpenParts::new(obj);
+        let maps = counter::OpenMaps {
+            counts: parts.map(0usize, "counts")?,
+            rodata: parts.data_map(1usize, ".rodata")?,
+            bss: parts.data_map(2usize, ".bss")?,
+        };
+        let progs = counter::OpenProgs {
+            count_packets: parts.program(0usize, "count_packets")?,
+            debug_only: parts.program(1usize, "debug_only")?,
+        };
+        let rodata = maps.rodata.initial_typed::<counter::types::Rodata>()?;
+        let bss = maps.bss.initial_typed::<counter::types::Bss>()?;
+        let open = OpenCounter {
+            maps,
+            progs,
+            rodata,
+            bss,
+            core: parts.finish()?,
+        };
+        ::core::result::Result::Ok(open)
+    }
+    /// Opens and loads with the default settings.
+    pub fn open_and_load() -> ::bpf_skeleton::runtime::Result<Self> {
+        Self::open()?.load()
+    }
+}
+impl OpenCounter {
+    /// Creates the maps (exclusive ones with their program's hash,
+    /// global-data ones with the section fields' values) and loads
+    /// the autoloaded programs. Fails before any syscall if an
+    /// exclusive map is used by another autoloaded program; a
+    /// verifier rejection carries the complete log.
+    pub fn load(self) -> ::bpf_skeleton::runtime::Result<Counter> {
+        let OpenCounter { mut maps, progs, rodata, bss, core } = self;
+        maps.rodata.set_initial_typed(&*rodata);
+        maps.bss.set_initial_typed(&*bss);
+        let mut parts = ::bpf_skeleton::runtime::skel::load_parts(
+            core,
+            ::std::vec![
+                ::bpf_skeleton::runtime::skel::open_map_inner(maps.counts),
+                ::bpf_skeleton::runtime::skel::open_data_map_inner(maps.rodata),
+                ::bpf_skeleton::runtime::skel::open_data_map_inner(maps.bss),
+            ],
+            ::std::vec![
+                ::bpf_skeleton::runtime::skel::open_program_inner(progs.count_packets),
+                ::bpf_skeleton::runtime::skel::open_program_inner(progs.debug_only),
+            ],
+        )?;
+        let maps = counter::Maps {
+            counts: parts.map(0usize, "counts")?,
+            rodata: parts.map(1usize, ".rodata")?,
+            bss: parts.map(2usize, ".bss")?,
+        };
+        let rodata = counter::Rodata::from_globals(
+            ::bpf_skeleton::runtime::skel::Globals::new(&maps.rodata)?,
+        );
+        let bss = counter::Bss::from_globals(
+            ::bpf_skeleton::runtime::skel::Globals::new(&maps.bss)?,
+        );
+        ::core::result::Result::Ok(Counter {
+            maps,
+            progs: counter::Progs {
+                count_packets: parts.program(0usize, "count_packets")?,
+                debug_only: parts.program(1usize, "debug_only")?,
+            },
+            rodata,
+            bss,
+            _btf: parts.btf(),
+        })
+    }
+}
