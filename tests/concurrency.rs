@@ -163,3 +163,23 @@ fn ring_buffer_consumers_in_eight_threads() {
     let expected: u64 = (0..200u64).map(|i| 64 + (i % 64)).sum::<u64>() * (THREADS as u64 / 2);
     assert_eq!(sum.into_inner(), expected, "each record delivered once");
 }
+
+#[bpf_skeleton("tests/bpf/perf.bpf.o")]
+struct Perf;
+
+/// `PerfBuffer` is Send: created here, consumed in another thread.
+#[test]
+fn perf_buffer_moves_to_another_thread() {
+    let skel = Perf::open_and_load().unwrap();
+    let mut buf = skel.maps.events.open_buffer(2).unwrap();
+    for _ in 0..10 {
+        skel.progs.emit.test_run(&packet(64)).unwrap();
+    }
+    let n = std::thread::spawn(move || {
+        buf.poll(std::time::Duration::from_millis(200), |_| {})
+            .unwrap()
+    })
+    .join()
+    .unwrap();
+    assert_eq!(n, 10);
+}

@@ -25,6 +25,7 @@ const OBJECTS: &[&str] = &[
     "tailcall.bpf.o",
     "edge.bpf.o",
     "core.bpf.o",
+    "perf.bpf.o",
 ];
 
 fn bpftool(args: &[&str]) -> String {
@@ -72,5 +73,5 @@ fn our_digest_matches_the_tag_of_the_program_libbpf_loads() {
         }
         std::fs::remove_dir_all(&dir).unwrap();
     }
-    assert_eq!(compared, 27, "programs compared");
+    assert_eq!(compared, 28, "programs compared");
 }

@@ -73,6 +73,11 @@ fn map_code(m: &MapItem, skel_ty: &TokenStream, sk: &TokenStream) -> MapCode {
         }
         MapKind::RingBuf => (quote!(#sk::RingBuf<#skel_ty>), quote!(ring_buf), false),
         MapKind::ProgArray => (quote!(#sk::ProgArray<#skel_ty>), quote!(prog_array), false),
+        MapKind::PerfEventArray => (
+            quote!(#sk::PerfEventArray<#skel_ty>),
+            quote!(perf_event_array),
+            false,
+        ),
         MapKind::Raw => (quote!(#sk::RawMap<#skel_ty>), quote!(raw_map), false),
         MapKind::Data { .. } => {
             // Raw bytes: typed access goes through the section's fields.

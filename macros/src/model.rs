@@ -26,6 +26,8 @@ pub enum MapKind {
     RingBuf,
     /// Tail-call slots.
     ProgArray,
+    /// Per-CPU perf buffers.
+    PerfEventArray,
     /// Raw access only.
     Raw,
     /// A global-data section: a one-element array whose value is the
@@ -275,6 +277,7 @@ fn map_kind(def: &MapDef, mut gen: Option<&mut TypeGen>) -> Result<MapKind, Stri
     Ok(match def.map_type {
         map_type::RINGBUF => MapKind::RingBuf,
         map_type::PROG_ARRAY => MapKind::ProgArray,
+        map_type::PERF_EVENT_ARRAY => MapKind::PerfEventArray,
         t if map_type::is_per_cpu(t) => MapKind::PerCpu { key, value },
         map_type::HASH
         | map_type::ARRAY

@@ -29,6 +29,7 @@ pub mod map;
 pub mod mmap;
 pub mod obj;
 pub mod open;
+pub mod perf;
 pub mod plain;
 pub mod prog;
 pub mod ringbuf;

@@ -211,7 +211,7 @@ fn reuse_map(m: OpenMap, fd: OwnedFd, origin: &str) -> Result<Map> {
 }
 
 fn create_map(
-    m: OpenMap,
+    mut m: OpenMap,
     btf_fd: Option<BorrowedFd<'_>>,
     hash: Option<&[u8; 32]>,
     new_pins: &mut NewPins,
@@ -234,6 +234,13 @@ fn create_map(
                 return Err(Error::syscall("BPF_OBJ_GET", target, e));
             }
         }
+    }
+    // As libbpf: a perf event array without max_entries gets one slot per
+    // possible CPU.
+    if m.def.map_type == crate::obj::maps::map_type::PERF_EVENT_ARRAY && m.def.max_entries == 0 {
+        let cpus = sys::possible_cpus()
+            .map_err(|e| Error::syscall("reading possible CPUs", m.name(), e))?;
+        m.def.max_entries = u32::try_from(cpus).unwrap_or(u32::MAX);
     }
     let def = &m.def;
     let with_btf = def.btf_key_type_id != 0 || def.btf_value_type_id != 0;

@@ -416,7 +416,8 @@ impl OpenObject {
     /// autoloaded program other than its designated program references.
     pub fn validate(&self) -> Result<()> {
         for map in &self.maps {
-            if map.def.max_entries == 0 && map.reuse.is_none() {
+            let per_cpu_default = map.def.map_type == crate::obj::maps::map_type::PERF_EVENT_ARRAY;
+            if map.def.max_entries == 0 && map.reuse.is_none() && !per_cpu_default {
                 return Err(Error::invalid(map.name(), "max_entries must be at least 1"));
             }
         }

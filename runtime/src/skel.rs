@@ -70,8 +70,16 @@ pub struct ProgArray<S> {
     _skel: Marker<S>,
 }
 
-/// A created map of a kind without typed operations here (perf event
-/// arrays, queues, stacks, bloom filters...): raw access only.
+/// A created perf event array: programs write records with
+/// `bpf_perf_event_output`; user space reads them through a
+/// [`PerfBuffer`](crate::perf::PerfBuffer).
+pub struct PerfEventArray<S> {
+    inner: map::Map,
+    _skel: Marker<S>,
+}
+
+/// A created map of a kind without typed operations here (queues, stacks,
+/// bloom filters...): raw access only.
 pub struct RawMap<S> {
     inner: map::Map,
     _skel: Marker<S>,
@@ -100,6 +108,7 @@ debug_via_inner!(
     PerCpuMap<K, V>,
     RingBuf,
     ProgArray,
+    PerfEventArray,
     RawMap,
     Program
 );
@@ -301,7 +310,15 @@ macro_rules! loaded_map_common {
         }
     )*};
 }
-loaded_map_common!(Map<K, V>, PerCpuMap<K, V>, RingBuf, ProgArray, RawMap);
+loaded_map_common!(Map<K, V>, PerCpuMap<K, V>, RingBuf, ProgArray, PerfEventArray, RawMap);
+
+impl<S> PerfEventArray<S> {
+    /// Opens a ring of `pages_per_cpu` pages (a power of two) on every
+    /// online CPU and stores them in the map; read records from it.
+    pub fn open_buffer(&self, pages_per_cpu: usize) -> Result<crate::perf::PerfBuffer> {
+        crate::perf::PerfBuffer::new(&self.inner, pages_per_cpu)
+    }
+}
 
 fn decode<T: Plain>(bytes: &[u8], what: &str, name: &str) -> Result<T> {
     T::from_bytes(bytes).ok_or_else(|| {
@@ -784,6 +801,14 @@ impl LoadedParts {
     pub fn prog_array<S>(&mut self, index: usize, name: &str) -> Result<ProgArray<S>> {
         Ok(ProgArray {
             inner: self.take_map::<u32, u32>(index, name)?,
+            _skel: PhantomData,
+        })
+    }
+
+    /// Takes perf event array `index`.
+    pub fn perf_event_array<S>(&mut self, index: usize, name: &str) -> Result<PerfEventArray<S>> {
+        Ok(PerfEventArray {
+            inner: take(&mut self.maps, index, |m| m.name() == name, "map", name)?,
             _skel: PhantomData,
         })
     }

@@ -25,6 +25,7 @@ pub const LOADABLE: &[&str] = &[
     "tailcall.bpf.o",
     "edge.bpf.o",
     "core.bpf.o",
+    "perf.bpf.o",
 ];
 
 /// A 64-byte Ethernet-sized packet for XDP test runs.
