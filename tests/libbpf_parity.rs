@@ -26,6 +26,7 @@ const OBJECTS: &[&str] = &[
     "edge.bpf.o",
     "core.bpf.o",
     "perf.bpf.o",
+    "mom.bpf.o",
 ];
 
 fn bpftool(args: &[&str]) -> String {
@@ -73,5 +74,5 @@ fn our_digest_matches_the_tag_of_the_program_libbpf_loads() {
         }
         std::fs::remove_dir_all(&dir).unwrap();
     }
-    assert_eq!(compared, 28, "programs compared");
+    assert_eq!(compared, 31, "programs compared");
 }

@@ -451,3 +451,46 @@ fn perf_buffer_delivers_samples_in_order_and_reports_losses() {
         "every record delivered or counted lost"
     );
 }
+
+/// Maps of maps and initialised slots.
+#[bpf_skeleton("tests/bpf/mom.bpf.o")]
+pub struct Mom;
+
+#[test]
+fn maps_of_maps_and_initial_slots() {
+    let skel = Mom::open_and_load().unwrap();
+    // Slot 1 starts as slot_b: the program reaches slot_b through outer.
+    assert_eq!(
+        skel.progs.via_outer.test_run(&packet(64)).unwrap().retval,
+        2
+    );
+    assert_eq!(skel.maps.slot_b.lookup(&2).unwrap(), Some(1));
+    assert_eq!(skel.maps.slot_a.lookup(&2).unwrap(), Some(0));
+    let slot_b_id = skel.maps.slot_b.raw().info().unwrap().id;
+    assert_eq!(skel.maps.outer.inner_id(&1).unwrap(), Some(slot_b_id));
+    assert_eq!(skel.maps.outer.inner_id(&0).unwrap(), None);
+
+    // A new inner map from the template replaces it.
+    let fresh = skel.maps.outer.create_inner().unwrap();
+    skel.maps.outer.set(&1, &fresh).unwrap();
+    skel.progs.via_outer.test_run(&packet(64)).unwrap();
+    assert_eq!(value_u64(&fresh, &2u32.to_ne_bytes()), 1);
+    assert_eq!(
+        skel.maps.slot_b.lookup(&2).unwrap(),
+        Some(1),
+        "slot_b untouched"
+    );
+    // Without an inner map the program aborts.
+    assert!(skel.maps.outer.delete(&1).unwrap());
+    assert_eq!(
+        skel.progs.via_outer.test_run(&packet(64)).unwrap().retval,
+        0
+    );
+
+    // The program array starts with jump_target in slot 0.
+    assert_eq!(
+        skel.progs.jump_entry.test_run(&packet(64)).unwrap().retval,
+        1
+    );
+    assert_eq!(skel.bss.jumped(), 1);
+}

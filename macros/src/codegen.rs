@@ -73,6 +73,14 @@ fn map_code(m: &MapItem, skel_ty: &TokenStream, sk: &TokenStream) -> MapCode {
         }
         MapKind::RingBuf => (quote!(#sk::RingBuf<#skel_ty>), quote!(ring_buf), false),
         MapKind::ProgArray => (quote!(#sk::ProgArray<#skel_ty>), quote!(prog_array), false),
+        MapKind::MapOfMaps { key } => {
+            let k = key.tokens(&p);
+            (
+                quote!(#sk::MapOfMaps<#skel_ty, #k>),
+                quote!(map_of_maps),
+                false,
+            )
+        }
         MapKind::PerfEventArray => (
             quote!(#sk::PerfEventArray<#skel_ty>),
             quote!(perf_event_array),

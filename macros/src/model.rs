@@ -28,6 +28,8 @@ pub enum MapKind {
     ProgArray,
     /// Per-CPU perf buffers.
     PerfEventArray,
+    /// Maps of maps.
+    MapOfMaps { key: RType },
     /// Raw access only.
     Raw,
     /// A global-data section: a one-element array whose value is the
@@ -278,6 +280,7 @@ fn map_kind(def: &MapDef, mut gen: Option<&mut TypeGen>) -> Result<MapKind, Stri
         map_type::RINGBUF => MapKind::RingBuf,
         map_type::PROG_ARRAY => MapKind::ProgArray,
         map_type::PERF_EVENT_ARRAY => MapKind::PerfEventArray,
+        map_type::ARRAY_OF_MAPS | map_type::HASH_OF_MAPS => MapKind::MapOfMaps { key },
         t if map_type::is_per_cpu(t) => MapKind::PerCpu { key, value },
         map_type::HASH
         | map_type::ARRAY

@@ -112,6 +112,7 @@ impl OpenObject {
             };
             created.push(create_map(m, btf_fd, hash.as_ref(), &mut new_pins)?);
         }
+        fill_slots(&created, None)?;
 
         let license = nul_terminated(&file.license);
         let mut loaded = Vec::with_capacity(progs.len());
@@ -134,6 +135,7 @@ impl OpenObject {
                 fd,
             });
         }
+        fill_slots(&created, Some(&loaded))?;
         new_pins.0.clear();
         Ok(Object {
             maps: created,
@@ -210,6 +212,85 @@ fn reuse_map(m: OpenMap, fd: OwnedFd, origin: &str) -> Result<Map> {
     Ok(map)
 }
 
+/// `BPF_MAP_CREATE` for a definition.
+fn create_plain(
+    def: &crate::obj::MapDef,
+    btf_fd: Option<BorrowedFd<'_>>,
+    hash: Option<&[u8; 32]>,
+    inner_map_fd: Option<BorrowedFd<'_>>,
+) -> Result<OwnedFd> {
+    use crate::obj::maps::map_type as mt;
+    // The kernel accepts no BTF key/value types for these map types (their
+    // map_check_btf refuses them); libbpf omits them too.
+    let btf_allowed = !matches!(
+        def.map_type,
+        mt::PERF_EVENT_ARRAY
+            | mt::CGROUP_ARRAY
+            | mt::STACK_TRACE
+            | mt::ARRAY_OF_MAPS
+            | mt::HASH_OF_MAPS
+            | mt::DEVMAP
+            | mt::DEVMAP_HASH
+            | mt::CPUMAP
+            | mt::XSKMAP
+            | mt::SOCKMAP
+            | mt::SOCKHASH
+            | mt::QUEUE
+            | mt::STACK
+    );
+    // With BTF the kernel needs a value type (a key type alone is EINVAL).
+    let with_btf = btf_allowed && def.btf_value_type_id != 0;
+    let opts = MapCreateOpts {
+        map_type: def.map_type,
+        key_size: def.key_size,
+        value_size: def.value_size,
+        max_entries: def.max_entries,
+        map_flags: def.map_flags,
+        numa_node: def.numa_node,
+        inner_map_fd,
+        name: &def.name,
+        btf_fd: btf_fd.filter(|_| with_btf),
+        btf_key_type_id: if with_btf { def.btf_key_type_id } else { 0 },
+        btf_value_type_id: if with_btf { def.btf_value_type_id } else { 0 },
+        map_extra: def.map_extra,
+        excl_prog_hash: hash,
+    };
+    sys::map_create(&opts).map_err(|e| Error::syscall("BPF_MAP_CREATE", &def.name, e))
+}
+
+/// Fills the initial slots of maps-of-maps (with `programs: None`) or of
+/// program arrays (with the loaded programs).
+fn fill_slots(maps: &[Map], programs: Option<&[Program]>) -> Result<()> {
+    use crate::obj::maps::SlotTarget;
+    for m in maps {
+        for (slot, target) in &m.def.initial_slots {
+            let fd = match (target, programs) {
+                (SlotTarget::Map(name), None) => maps
+                    .iter()
+                    .find(|x| x.name() == name)
+                    .map(|x| x.fd.as_fd())
+                    .ok_or_else(|| {
+                        Error::invalid(m.name(), format!("initial slot {slot}: no map `{name}`"))
+                    })?,
+                (SlotTarget::Program(name), Some(progs)) => progs
+                    .iter()
+                    .find(|p| p.name() == name)
+                    .and_then(Program::fd)
+                    .ok_or_else(|| {
+                        Error::invalid(
+                            m.name(),
+                            format!("initial slot {slot}: program `{name}` is not loaded"),
+                        )
+                    })?,
+                _ => continue,
+            };
+            let raw = std::os::fd::AsRawFd::as_raw_fd(&fd) as u32;
+            m.update(&slot.to_ne_bytes(), &raw.to_ne_bytes(), 0)?;
+        }
+    }
+    Ok(())
+}
+
 fn create_map(
     mut m: OpenMap,
     btf_fd: Option<BorrowedFd<'_>>,
@@ -242,23 +323,15 @@ fn create_map(
             .map_err(|e| Error::syscall("reading possible CPUs", m.name(), e))?;
         m.def.max_entries = u32::try_from(cpus).unwrap_or(u32::MAX);
     }
-    let def = &m.def;
-    let with_btf = def.btf_key_type_id != 0 || def.btf_value_type_id != 0;
-    let opts = MapCreateOpts {
-        map_type: def.map_type,
-        key_size: def.key_size,
-        value_size: def.value_size,
-        max_entries: def.max_entries,
-        map_flags: def.map_flags,
-        numa_node: def.numa_node,
-        name: &def.name,
-        btf_fd: btf_fd.filter(|_| with_btf),
-        btf_key_type_id: def.btf_key_type_id,
-        btf_value_type_id: def.btf_value_type_id,
-        map_extra: def.map_extra,
-        excl_prog_hash: hash,
+    // A map-of-maps is created against a template of its inner maps,
+    // closed again once the outer map exists.
+    let template = match &m.def.inner {
+        Some(inner) => Some(create_plain(inner, btf_fd, None, None)?),
+        None => None,
     };
-    let fd = sys::map_create(&opts).map_err(|e| Error::syscall("BPF_MAP_CREATE", &def.name, e))?;
+    let fd = create_plain(&m.def, btf_fd, hash, template.as_ref().map(AsFd::as_fd))?;
+    drop(template);
+    let def = &m.def;
     if let MapOrigin::Data { read_only } = &def.origin {
         let key = 0u32.to_ne_bytes();
         // A new array map is zero-filled: only non-zero contents are written.

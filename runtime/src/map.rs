@@ -93,6 +93,30 @@ impl Map {
         self.exclusive.as_deref()
     }
 
+    /// For a map-of-maps: creates a new map shaped like its inner maps
+    /// (the object's `__array(values, ...)` definition), to insert with
+    /// [`update`](Self::update) (key, the new map's fd as a `u32`).
+    pub fn create_inner(&self) -> Result<Map> {
+        let inner = self
+            .def
+            .inner
+            .as_deref()
+            .ok_or_else(|| Error::invalid(self.name(), "not a map-of-maps"))?;
+        let fd = sys::map_create(&sys::MapCreateOpts {
+            map_type: inner.map_type,
+            key_size: inner.key_size,
+            value_size: inner.value_size,
+            max_entries: inner.max_entries,
+            map_flags: inner.map_flags,
+            numa_node: inner.numa_node,
+            name: &inner.name,
+            map_extra: inner.map_extra,
+            ..Default::default()
+        })
+        .map_err(|e| Error::syscall("BPF_MAP_CREATE", &inner.name, e))?;
+        Map::new(inner.clone(), fd, None)
+    }
+
     /// Where the map is pinned, if this object pinned or reused it there.
     pub fn pin_path(&self) -> Option<&std::path::Path> {
         self.pin_path.as_deref()

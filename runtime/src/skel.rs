@@ -78,6 +78,13 @@ pub struct PerfEventArray<S> {
     _skel: Marker<S>,
 }
 
+/// A created map-of-maps (array or hash of maps) with keys `K`: its values
+/// are maps shaped like the object's inner definition.
+pub struct MapOfMaps<S, K> {
+    inner: map::Map,
+    _skel: PhantomData<fn() -> (S, K)>,
+}
+
 /// A created map of a kind without typed operations here (queues, stacks,
 /// bloom filters...): raw access only.
 pub struct RawMap<S> {
@@ -109,6 +116,7 @@ debug_via_inner!(
     RingBuf,
     ProgArray,
     PerfEventArray,
+    MapOfMaps<K>,
     RawMap,
     Program
 );
@@ -310,7 +318,41 @@ macro_rules! loaded_map_common {
         }
     )*};
 }
-loaded_map_common!(Map<K, V>, PerCpuMap<K, V>, RingBuf, ProgArray, PerfEventArray, RawMap);
+loaded_map_common!(
+    Map<K, V>,
+    PerCpuMap<K, V>,
+    RingBuf,
+    ProgArray,
+    PerfEventArray,
+    MapOfMaps<K>,
+    RawMap
+);
+
+impl<S, K: Plain> MapOfMaps<S, K> {
+    /// Puts `map` (shaped like the inner definition) at `key`.
+    pub fn set(&self, key: &K, map: &impl AsFd) -> Result<()> {
+        let raw = std::os::fd::AsRawFd::as_raw_fd(&map.as_fd()) as u32;
+        self.inner.update(key.as_bytes(), &raw.to_ne_bytes(), 0)
+    }
+
+    /// Removes the map at `key`; `false` if there was none.
+    pub fn delete(&self, key: &K) -> Result<bool> {
+        self.inner.delete(key.as_bytes())
+    }
+
+    /// The kernel id of the map at `key`, if any.
+    pub fn inner_id(&self, key: &K) -> Result<Option<u32>> {
+        Ok(self
+            .inner
+            .lookup(key.as_bytes(), 0)?
+            .and_then(|v| u32::from_bytes(&v)))
+    }
+
+    /// Creates a new (untyped) map shaped like the inner definition.
+    pub fn create_inner(&self) -> Result<map::Map> {
+        self.inner.create_inner()
+    }
+}
 
 impl<S> PerfEventArray<S> {
     /// Opens a ring of `pages_per_cpu` pages (a power of two) on every
@@ -801,6 +843,18 @@ impl LoadedParts {
     pub fn prog_array<S>(&mut self, index: usize, name: &str) -> Result<ProgArray<S>> {
         Ok(ProgArray {
             inner: self.take_map::<u32, u32>(index, name)?,
+            _skel: PhantomData,
+        })
+    }
+
+    /// Takes map-of-maps `index`, checking its name and key size.
+    pub fn map_of_maps<S, K: Plain>(
+        &mut self,
+        index: usize,
+        name: &str,
+    ) -> Result<MapOfMaps<S, K>> {
+        Ok(MapOfMaps {
+            inner: self.take_map::<K, u32>(index, name)?,
             _skel: PhantomData,
         })
     }

@@ -120,6 +120,8 @@ pub struct MapCreateOpts<'a> {
     pub map_flags: u32,
     /// NUMA node (with `BPF_F_NUMA_NODE`).
     pub numa_node: u32,
+    /// For a map-of-maps: a map shaped like the inner maps.
+    pub inner_map_fd: Option<BorrowedFd<'a>>,
     /// Map name (truncated to 15 bytes).
     pub name: &'a str,
     /// BTF object describing key and value.
@@ -144,6 +146,9 @@ pub fn map_create(o: &MapCreateOpts<'_>) -> io::Result<OwnedFd> {
     a.u32(8, o.value_size);
     a.u32(12, o.max_entries);
     a.u32(16, o.map_flags);
+    if let Some(inner) = o.inner_map_fd {
+        a.u32(20, raw(inner));
+    }
     a.u32(24, o.numa_node);
     a.name(28, o.name);
     if let Some(btf) = o.btf_fd {

@@ -26,6 +26,7 @@ pub const LOADABLE: &[&str] = &[
     "edge.bpf.o",
     "core.bpf.o",
     "perf.bpf.o",
+    "mom.bpf.o",
 ];
 
 /// A 64-byte Ethernet-sized packet for XDP test runs.

@@ -96,6 +96,15 @@ pub const F_RDONLY_PROG: u32 = 1 << 7;
 /// `BPF_F_MMAPABLE`.
 pub const F_MMAPABLE: u32 = 1 << 10;
 
+/// What an initial slot of a map-of-maps or program array holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SlotTarget {
+    /// The map of this object with that name.
+    Map(String),
+    /// The program of this object with that name.
+    Program(String),
+}
+
 /// Where a map's definition came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum MapOrigin {
@@ -145,6 +154,12 @@ pub struct MapDef {
     pub btf_key_type_id: TypeId,
     /// BTF type id of the value (0 if none); for data maps, the DATASEC.
     pub btf_value_type_id: TypeId,
+    /// For a map-of-maps: the definition inner maps must match (the
+    /// `__array(values, struct ...)` template).
+    pub inner: Option<Box<MapDef>>,
+    /// Initial slots of a map-of-maps or program array
+    /// (`.values = { [i] = &x }`).
+    pub initial_slots: Vec<(u32, SlotTarget)>,
     /// The initial contents of a data map as the file holds them; `None`
     /// for `SHT_NOBITS` sections (`.bss`: all zeroes, not materialised until
     /// written) and for other maps.
@@ -175,6 +190,8 @@ impl MapDef {
             pinning: 0,
             btf_key_type_id: 0,
             btf_value_type_id: 0,
+            inner: None,
+            initial_slots: Vec::new(),
             initial_value: None,
         }
     }
@@ -276,54 +293,10 @@ pub(crate) fn btf_maps(elf: &Elf, btf: Option<&Btf>, out: &mut Vec<MapDef>) -> R
             sym.value,
             MapOrigin::Btf,
         );
-        let st = btf.resolve(ty)?;
-        let Kind::Struct { members, .. } = &btf.get(st)?.kind else {
-            return Err(Error::malformed(&loc, "map definition is not a struct"));
-        };
-        let mut key_size = None;
-        let mut value_size = None;
-        for m in members {
-            let mloc = format!("{loc}, field `{}`", m.name);
-            match m.name.as_str() {
-                "type" => def.map_type = encoded_int(btf, m.ty, &mloc)? as u32,
-                "max_entries" => def.max_entries = encoded_int(btf, m.ty, &mloc)? as u32,
-                "map_flags" => def.map_flags = encoded_int(btf, m.ty, &mloc)? as u32,
-                "numa_node" => def.numa_node = encoded_int(btf, m.ty, &mloc)? as u32,
-                "map_extra" => def.map_extra = encoded_int(btf, m.ty, &mloc)?,
-                "pinning" => def.pinning = encoded_int(btf, m.ty, &mloc)? as u32,
-                "key_size" => key_size = Some(encoded_int(btf, m.ty, &mloc)? as u32),
-                "value_size" => value_size = Some(encoded_int(btf, m.ty, &mloc)? as u32),
-                "key" | "value" => {
-                    let Kind::Ptr(target) = btf.get(btf.resolve(m.ty)?)?.kind else {
-                        return Err(Error::malformed(&mloc, "expected __type(...) (a pointer)"));
-                    };
-                    let size = btf.size_of(target)?;
-                    if m.name == "key" {
-                        def.btf_key_type_id = target;
-                        key_size = Some(size);
-                    } else {
-                        def.btf_value_type_id = target;
-                        value_size = Some(size);
-                    }
-                }
-                "values" => {
-                    return Err(Error::unsupported(
-                        &loc,
-                        "initialised map-of-maps / prog-array `values` (not yet supported)",
-                    ))
-                }
-                other => {
-                    return Err(Error::malformed(
-                        &loc,
-                        format!("unknown map field `{other}`"),
-                    ))
-                }
-            }
-        }
-        def.key_size = key_size.unwrap_or(0);
-        def.value_size = value_size.unwrap_or(0);
-        if def.map_type == 0 {
-            return Err(Error::malformed(&loc, "no `type` field"));
+        let values_offset = parse_btf_def(btf, ty, &mut def, &loc, 0)?;
+        if let Some(values_offset) = values_offset {
+            def.initial_slots =
+                initial_slots(elf, sec_index, sym.value, sym.size, values_offset, &loc)?;
         }
         check_supported(&def, &loc)?;
         out.push(def);
@@ -331,12 +304,156 @@ pub(crate) fn btf_maps(elf: &Elf, btf: Option<&Btf>, out: &mut Vec<MapDef>) -> R
     Ok(())
 }
 
+/// Reads the fields of a BTF map definition struct `ty` into `def`;
+/// returns the byte offset of its `values` member, if any. A map-of-maps'
+/// `values` points at the inner definition, parsed recursively.
+fn parse_btf_def(
+    btf: &Btf,
+    ty: TypeId,
+    def: &mut MapDef,
+    loc: &str,
+    depth: u32,
+) -> Result<Option<u32>> {
+    if depth > 4 {
+        return Err(Error::malformed(loc, "map definitions nested too deeply"));
+    }
+    let st = btf.resolve(ty)?;
+    let Kind::Struct { members, .. } = &btf.get(st)?.kind else {
+        return Err(Error::malformed(loc, "map definition is not a struct"));
+    };
+    let mut key_size = None;
+    let mut value_size = None;
+    let mut values_offset = None;
+    for m in members {
+        let mloc = format!("{loc}, field `{}`", m.name);
+        match m.name.as_str() {
+            "type" => def.map_type = encoded_int(btf, m.ty, &mloc)? as u32,
+            "max_entries" => def.max_entries = encoded_int(btf, m.ty, &mloc)? as u32,
+            "map_flags" => def.map_flags = encoded_int(btf, m.ty, &mloc)? as u32,
+            "numa_node" => def.numa_node = encoded_int(btf, m.ty, &mloc)? as u32,
+            "map_extra" => def.map_extra = encoded_int(btf, m.ty, &mloc)?,
+            "pinning" => def.pinning = encoded_int(btf, m.ty, &mloc)? as u32,
+            "key_size" => key_size = Some(encoded_int(btf, m.ty, &mloc)? as u32),
+            "value_size" => value_size = Some(encoded_int(btf, m.ty, &mloc)? as u32),
+            "key" | "value" => {
+                let Kind::Ptr(target) = btf.get(btf.resolve(m.ty)?)?.kind else {
+                    return Err(Error::malformed(&mloc, "expected __type(...) (a pointer)"));
+                };
+                let size = btf.size_of(target)?;
+                if m.name == "key" {
+                    def.btf_key_type_id = target;
+                    key_size = Some(size);
+                } else {
+                    def.btf_value_type_id = target;
+                    value_size = Some(size);
+                }
+            }
+            "values" => {
+                // `__array(values, T)`: a zero-length array of pointers to T,
+                // a map definition (map-of-maps) or a function (prog array).
+                let Kind::Array { elem, .. } = btf.get(btf.resolve(m.ty)?)?.kind else {
+                    return Err(Error::malformed(&mloc, "expected __array(values, ...)"));
+                };
+                let Kind::Ptr(target) = btf.get(btf.resolve(elem)?)?.kind else {
+                    return Err(Error::malformed(&mloc, "expected an array of pointers"));
+                };
+                if matches!(btf.get(btf.resolve(target)?)?.kind, Kind::Struct { .. }) {
+                    let mut inner = MapDef::new(
+                        format!("{}.inner", def.name),
+                        &def.section,
+                        def.section_index,
+                        def.offset,
+                        MapOrigin::Btf,
+                    );
+                    parse_btf_def(
+                        btf,
+                        target,
+                        &mut inner,
+                        &format!("{loc}, inner map"),
+                        depth + 1,
+                    )?;
+                    check_supported(&inner, &format!("{loc}, inner map"))?;
+                    def.inner = Some(Box::new(inner));
+                }
+                if m.bit_offset % 64 != 0 {
+                    return Err(Error::malformed(&mloc, "`values` is not 8-byte aligned"));
+                }
+                values_offset = Some(m.bit_offset / 8);
+                // Values of a map-of-maps and a prog array are 4-byte ids.
+                value_size = Some(4);
+            }
+            other => {
+                return Err(Error::malformed(
+                    loc,
+                    format!("unknown map field `{other}`"),
+                ))
+            }
+        }
+    }
+    def.key_size = key_size.unwrap_or(0);
+    def.value_size = value_size.unwrap_or(0);
+    if def.map_type == 0 {
+        return Err(Error::malformed(loc, "no `type` field"));
+    }
+    Ok(values_offset)
+}
+
+/// The initial slots of the map defined at `[start, start + size)` of
+/// section `sec`: its relocations after the `values` member, each 8 bytes.
+fn initial_slots(
+    elf: &Elf,
+    sec: usize,
+    start: u64,
+    size: u64,
+    values_offset: u32,
+    loc: &str,
+) -> Result<Vec<(u32, SlotTarget)>> {
+    let Some(section) = elf.section(sec) else {
+        return Ok(Vec::new());
+    };
+    let base = start + u64::from(values_offset);
+    let mut out = Vec::new();
+    for r in section
+        .relocs
+        .iter()
+        .filter(|r| r.offset >= start && r.offset < start + size.max(1))
+    {
+        let rloc = format!("{loc}, relocation at offset {:#x}", r.offset);
+        if r.offset < base || (r.offset - base) % 8 != 0 {
+            return Err(Error::malformed(&rloc, "not on a `values` slot"));
+        }
+        let slot = u32::try_from((r.offset - base) / 8)
+            .map_err(|_| Error::malformed(&rloc, "slot overflows"))?;
+        let sym = elf.symbol(r.symbol).ok_or_else(|| {
+            Error::malformed(&rloc, format!("symbol index {} does not exist", r.symbol))
+        })?;
+        let target_sec = sym.section.and_then(|i| elf.section(i));
+        let target = match target_sec {
+            Some(s) if s.executable => SlotTarget::Program(sym.name.clone()),
+            Some(_) if sym.section == Some(sec) => SlotTarget::Map(sym.name.clone()),
+            _ => {
+                return Err(Error::malformed(
+                    &rloc,
+                    format!(
+                        "`{}` is neither a map nor a program of this object",
+                        sym.name
+                    ),
+                ))
+            }
+        };
+        out.push((slot, target));
+    }
+    Ok(out)
+}
+
 fn check_supported(def: &MapDef, loc: &str) -> Result<()> {
     match def.map_type {
-        map_type::ARRAY_OF_MAPS | map_type::HASH_OF_MAPS => Err(Error::unsupported(
-            loc,
-            "map-of-maps (needs an inner map definition; not yet supported)",
-        )),
+        map_type::ARRAY_OF_MAPS | map_type::HASH_OF_MAPS if def.inner.is_none() => {
+            Err(Error::unsupported(
+                loc,
+                "map-of-maps without an inner map definition (use __array(values, struct ...))",
+            ))
+        }
         map_type::STRUCT_OPS => Err(Error::unsupported(
             loc,
             "struct_ops maps (not yet supported)",
