@@ -182,6 +182,20 @@ fn find_member(btf: &Btf, id: TypeId, name: &str, depth: u32) -> Result<Option<F
     Ok(None)
 }
 
+/// `index * size * 8` bits, or an error if it overflows.
+fn bits(index: u32, size: u32, loc: &str) -> Result<u64> {
+    u64::from(index)
+        .checked_mul(u64::from(size))
+        .and_then(|b| b.checked_mul(8))
+        .ok_or_else(|| Error::malformed(loc, "CO-RE access offset overflows"))
+}
+
+/// `a + b`, or an error if it overflows.
+fn add(a: u64, b: u64, loc: &str) -> Result<u64> {
+    a.checked_add(b)
+        .ok_or_else(|| Error::malformed(loc, "CO-RE access offset overflows"))
+}
+
 fn parse_access(rec: &CoreReloRec, loc: &str) -> Result<Vec<u32>> {
     let idx: Option<Vec<u32>> = rec.access.split(':').map(|p| p.parse().ok()).collect();
     match idx {
@@ -197,9 +211,8 @@ fn parse_access(rec: &CoreReloRec, loc: &str) -> Result<Vec<u32>> {
 fn local_field(btf: &Btf, root: TypeId, access: &[u32], loc: &str) -> Result<(Field, Vec<Step>)> {
     let bad = |m: &str| Error::malformed(loc, format!("CO-RE access: {m}"));
     let first = *access.first().ok_or_else(|| bad("empty"))?;
-    let root_size = u64::from(btf.size_of(root)?);
     let mut field = Field {
-        bit_offset: u64::from(first) * root_size * 8,
+        bit_offset: bits(first, btf.size_of(root)?, loc)?,
         ty: root,
         bitfield: 0,
     };
@@ -212,7 +225,7 @@ fn local_field(btf: &Btf, root: TypeId, access: &[u32], loc: &str) -> Result<(Fi
                     .get(i as usize)
                     .ok_or_else(|| bad("member index out of range"))?;
                 field = Field {
-                    bit_offset: field.bit_offset + u64::from(m.bit_offset),
+                    bit_offset: add(field.bit_offset, u64::from(m.bit_offset), loc)?,
                     ty: m.ty,
                     bitfield: m.bitfield_size,
                 };
@@ -222,9 +235,8 @@ fn local_field(btf: &Btf, root: TypeId, access: &[u32], loc: &str) -> Result<(Fi
                 }
             }
             Kind::Array { elem, .. } => {
-                let esz = u64::from(btf.size_of(*elem)?);
                 field = Field {
-                    bit_offset: field.bit_offset + u64::from(i) * esz * 8,
+                    bit_offset: add(field.bit_offset, bits(i, btf.size_of(*elem)?, loc)?, loc)?,
                     ty: *elem,
                     bitfield: 0,
                 };
@@ -244,10 +256,10 @@ fn target_field(
     root: TypeId,
     first: u32,
     steps: &[Step],
+    loc: &str,
 ) -> Result<Option<Field>> {
-    let root_size = u64::from(target.size_of(root)?);
     let mut field = Field {
-        bit_offset: u64::from(first) * root_size * 8,
+        bit_offset: bits(first, target.size_of(root)?, loc)?,
         ty: root,
         bitfield: 0,
     };
@@ -256,7 +268,7 @@ fn target_field(
             Step::Member(name) => match find_member(target, field.ty, name, 0)? {
                 Some(f) => {
                     field = Field {
-                        bit_offset: field.bit_offset + f.bit_offset,
+                        bit_offset: add(field.bit_offset, f.bit_offset, loc)?,
                         ..f
                     }
                 }
@@ -270,9 +282,8 @@ fn target_field(
                 if len != 0 && *i >= len {
                     return Ok(None);
                 }
-                let esz = u64::from(target.size_of(elem)?);
                 field = Field {
-                    bit_offset: field.bit_offset + u64::from(*i) * esz * 8,
+                    bit_offset: add(field.bit_offset, bits(*i, target.size_of(elem)?, loc)?, loc)?,
                     ty: elem,
                     bitfield: 0,
                 };
@@ -297,7 +308,11 @@ fn field_value(btf: &Btf, f: &Field, kind: u32) -> Result<u64> {
         let bit_sz = u64::from(f.bitfield);
         let mut sz = size.max(1);
         let mut off = f.bit_offset / 8 / sz * sz;
-        while f.bit_offset + bit_sz - off * 8 > sz * 8 {
+        let end = f
+            .bit_offset
+            .checked_add(bit_sz)
+            .ok_or_else(|| Error::malformed("CO-RE", "bitfield offset overflows"))?;
+        while end - off * 8 > sz * 8 {
             if sz >= 8 {
                 return Err(Error::unsupported(
                     "CO-RE",
@@ -317,8 +332,14 @@ fn field_value(btf: &Btf, f: &Field, kind: u32) -> Result<u64> {
             Kind::Int { signed, .. } | Kind::Enum { signed, .. } => u64::from(signed),
             _ => 0,
         },
-        kind::FIELD_LSHIFT_U64 => 64 - (f.bit_offset + bit_sz - byte_off * 8),
-        kind::FIELD_RSHIFT_U64 => 64 - bit_sz,
+        // The shifts that extract a field loaded into a u64: only for
+        // fields (or bitfield units) of at most 8 bytes.
+        kind::FIELD_LSHIFT_U64 => 64u64
+            .checked_sub(f.bit_offset - byte_off * 8 + bit_sz)
+            .ok_or_else(|| Error::unsupported("CO-RE", "shift of a field wider than 8 bytes"))?,
+        kind::FIELD_RSHIFT_U64 => 64u64
+            .checked_sub(bit_sz)
+            .ok_or_else(|| Error::unsupported("CO-RE", "shift of a field wider than 8 bytes"))?,
         _ => {
             return Err(Error::unsupported(
                 "CO-RE",
@@ -385,7 +406,7 @@ fn resolve_one(local: &Btf, target: &Target, rec: &CoreReloRec, loc: &str) -> Re
             let orig_size = Some(u64::from(local.size_of(lf.ty)?));
             let mut found = Vec::new();
             for c in &candidates {
-                if let Some(tf) = target_field(local, &lf, &target.btf, *c, first, &steps)? {
+                if let Some(tf) = target_field(local, &lf, &target.btf, *c, first, &steps, loc)? {
                     let size = u64::from(target.btf.size_of(tf.ty)?);
                     found.push((field_value(&target.btf, &tf, rec.kind)?, Some(size)));
                 }
@@ -609,4 +630,69 @@ pub fn apply(obj: &mut ObjectFile, target: &Target) -> Result<()> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A BTF blob with the given type records and strings "\0a\0".
+    fn blob(types: &[u32]) -> Btf {
+        let t: Vec<u8> = types.iter().flat_map(|w| w.to_le_bytes()).collect();
+        let mut b = Vec::new();
+        for w in [0x0001_eb9fu32, 24, 0, t.len() as u32, t.len() as u32, 3] {
+            b.extend_from_slice(&w.to_le_bytes());
+        }
+        b.extend_from_slice(&t);
+        b.extend_from_slice(b"\0a\0");
+        Btf::parse(&b).unwrap()
+    }
+
+    #[test]
+    fn hostile_offsets_and_widths_are_errors_not_panics() {
+        assert!(bits(u32::MAX, u32::MAX, "t").is_err());
+        assert_eq!(bits(3, 4, "t").unwrap(), 96);
+        assert!(add(u64::MAX, 1, "t").is_err());
+        // [1] a 16-byte int: a shift relocation on it cannot be expressed.
+        let btf = blob(&[1, 1 << 24, 16, 128]);
+        let f = Field {
+            bit_offset: 0,
+            ty: 1,
+            bitfield: 0,
+        };
+        assert!(field_value(&btf, &f, kind::FIELD_LSHIFT_U64).is_err());
+        assert!(field_value(&btf, &f, kind::FIELD_RSHIFT_U64).is_err());
+        assert_eq!(field_value(&btf, &f, kind::FIELD_BYTE_SIZE).unwrap(), 16);
+        // A bitfield near the top of the offset range.
+        let f = Field {
+            bit_offset: u64::MAX - 1,
+            ty: 1,
+            bitfield: 3,
+        };
+        assert!(field_value(&btf, &f, kind::FIELD_BYTE_OFFSET).is_err());
+        // [1] int, [2] int[4], [3] struct { int[4] a; } named "a"
+        let btf = blob(&[
+            1,
+            1 << 24,
+            4,
+            32, //
+            0,
+            3 << 24,
+            0,
+            1,
+            1,
+            4, //
+            1,
+            (4 << 24) | 1,
+            16,
+            1,
+            2,
+            0,
+        ]);
+        // Large indices give large (unwrapped) offsets, which patching
+        // then refuses because they do not fit an instruction.
+        let (f, _) = local_field(&btf, 3, &[u32::MAX, 0, u32::MAX], "t").unwrap();
+        let max = u64::from(u32::MAX);
+        assert_eq!(f.bit_offset, max * 16 * 8 + max * 4 * 8);
+    }
 }

@@ -411,12 +411,13 @@ fn initial_slots(
     let Some(section) = elf.section(sec) else {
         return Ok(Vec::new());
     };
-    let base = start + u64::from(values_offset);
+    let base = start.saturating_add(u64::from(values_offset));
+    let end = start.saturating_add(size.max(1));
     let mut out = Vec::new();
     for r in section
         .relocs
         .iter()
-        .filter(|r| r.offset >= start && r.offset < start + size.max(1))
+        .filter(|r| r.offset >= start && r.offset < end)
     {
         let rloc = format!("{loc}, relocation at offset {:#x}", r.offset);
         if r.offset < base || (r.offset - base) % 8 != 0 {
