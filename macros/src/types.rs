@@ -674,8 +674,8 @@ impl<'a> TypeGen<'a> {
                 #(plain::<#field_types>();)*
             };
 
-            // SAFETY: #[repr(C)], no implicit padding and every field Plain,
-            // all asserted at compile time just above.
+            /// SAFETY: `#[repr(C)]`, no implicit padding and every field
+            /// `Plain`, all asserted at compile time just above.
             #[allow(unsafe_code)]
             unsafe impl #rt::Plain for #ident {}
         });
@@ -806,8 +806,8 @@ impl<'a> TypeGen<'a> {
                 assert!(::core::mem::align_of::<#ident>() == #align_lit);
             };
 
-            // SAFETY: #[repr(C)] around one byte array that fills it (size
-            // asserted above): no padding, every bit pattern valid.
+            /// SAFETY: `#[repr(C)]` around one byte array that fills it (size
+            /// asserted above): no padding, every bit pattern valid.
             #[allow(unsafe_code)]
             unsafe impl #rt::Plain for #ident {}
         });
@@ -873,7 +873,8 @@ impl<'a> TypeGen<'a> {
 
             const _: () = assert!(::core::mem::size_of::<#ident>() == #size_lit);
 
-            // SAFETY: #[repr(transparent)] over a primitive integer.
+            /// SAFETY: `#[repr(transparent)]` over a primitive integer: no
+            /// padding, every bit pattern valid.
             #[allow(unsafe_code)]
             unsafe impl #rt::Plain for #ident {}
         });

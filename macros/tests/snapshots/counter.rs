@@ -70,6 +70,8 @@ pub mod counter {
             plain::<[u8; 19]>();
             plain::<[u8; 1]>();
         };
+        /// SAFETY: `#[repr(C)]`, no implicit padding and every field
+        /// `Plain`, all asserted at compile time just above.
         #[allow(unsafe_code)]
         unsafe impl ::bpf_skeleton::runtime::Plain for Rodata {}
         ///The variables of section `.bss` (8 bytes), laid out as in the object.
@@ -104,6 +106,8 @@ pub mod counter {
             fn plain<T: ::bpf_skeleton::runtime::Plain>() {}
             plain::<u64>();
         };
+        /// SAFETY: `#[repr(C)]`, no implicit padding and every field
+        /// `Plain`, all asserted at compile time just above.
         #[allow(unsafe_code)]
         unsafe impl ::bpf_skeleton::runtime::Plain for Bss {}
     }

@@ -48,6 +48,8 @@ const _: fn() = || {
     plain::<u8>();
     plain::<::bpf_skeleton::runtime::Bool>();
 };
+/// SAFETY: `#[repr(C)]`, no implicit padding and every field
+/// `Plain`, all asserted at compile time just above.
 #[allow(unsafe_code)]
 unsafe impl ::bpf_skeleton::runtime::Plain for FlowKeyT {}
 ///C `struct point` (8 bytes).
@@ -84,6 +86,8 @@ const _: fn() = || {
     plain::<i32>();
     plain::<i32>();
 };
+/// SAFETY: `#[repr(C)]`, no implicit padding and every field
+/// `Plain`, all asserted at compile time just above.
 #[allow(unsafe_code)]
 unsafe impl ::bpf_skeleton::runtime::Plain for Point {}
 ///C `enum color`: any 4-byte value is representable; known values are associated consts.
@@ -120,6 +124,8 @@ impl ::core::fmt::Debug for Color {
     }
 }
 const _: () = assert!(::core::mem::size_of:: < Color > () == 4);
+/// SAFETY: `#[repr(transparent)]` over a primitive integer: no
+/// padding, every bit pattern valid.
 #[allow(unsafe_code)]
 unsafe impl ::bpf_skeleton::runtime::Plain for Color {}
 ///An anonymous C type, a union of 4 bytes: members are read and written through methods.
@@ -161,6 +167,8 @@ const _: () = {
     assert!(::core::mem::size_of:: < StatsAnon0 > () == 4);
     assert!(::core::mem::align_of:: < StatsAnon0 > () == 4);
 };
+/// SAFETY: `#[repr(C)]` around one byte array that fills it (size
+/// asserted above): no padding, every bit pattern valid.
 #[allow(unsafe_code)]
 unsafe impl ::bpf_skeleton::runtime::Plain for StatsAnon0 {}
 ///C `union shape`, a union of 8 bytes: members are read and written through methods.
@@ -202,6 +210,8 @@ const _: () = {
     assert!(::core::mem::size_of:: < Shape > () == 8);
     assert!(::core::mem::align_of:: < Shape > () == 8);
 };
+/// SAFETY: `#[repr(C)]` around one byte array that fills it (size
+/// asserted above): no padding, every bit pattern valid.
 #[allow(unsafe_code)]
 unsafe impl ::bpf_skeleton::runtime::Plain for Shape {}
 ///An anonymous C type (4 bytes).
@@ -241,6 +251,8 @@ const _: fn() = || {
     plain::<u16>();
     plain::<u16>();
 };
+/// SAFETY: `#[repr(C)]`, no implicit padding and every field
+/// `Plain`, all asserted at compile time just above.
 #[allow(unsafe_code)]
 unsafe impl ::bpf_skeleton::runtime::Plain for StatsRange {}
 ///C `enum delta`: any 4-byte value is representable; known values are associated consts.
@@ -277,6 +289,8 @@ impl ::core::fmt::Debug for Delta {
     }
 }
 const _: () = assert!(::core::mem::size_of:: < Delta > () == 4);
+/// SAFETY: `#[repr(transparent)]` over a primitive integer: no
+/// padding, every bit pattern valid.
 #[allow(unsafe_code)]
 unsafe impl ::bpf_skeleton::runtime::Plain for Delta {}
 ///C `enum wide`: any 8-byte value is representable; known values are associated consts.
@@ -308,6 +322,8 @@ impl ::core::fmt::Debug for Wide {
     }
 }
 const _: () = assert!(::core::mem::size_of:: < Wide > () == 8);
+/// SAFETY: `#[repr(transparent)]` over a primitive integer: no
+/// padding, every bit pattern valid.
 #[allow(unsafe_code)]
 unsafe impl ::bpf_skeleton::runtime::Plain for Wide {}
 ///C `enum tiny`: any 1-byte value is representable; known values are associated consts.
@@ -339,6 +355,8 @@ impl ::core::fmt::Debug for Tiny {
     }
 }
 const _: () = assert!(::core::mem::size_of:: < Tiny > () == 1);
+/// SAFETY: `#[repr(transparent)]` over a primitive integer: no
+/// padding, every bit pattern valid.
 #[allow(unsafe_code)]
 unsafe impl ::bpf_skeleton::runtime::Plain for Tiny {}
 ///C `struct stats` (104 bytes).
@@ -518,6 +536,8 @@ const _: fn() = || {
     plain::<::bpf_skeleton::runtime::Bool>();
     plain::<[u8; 7]>();
 };
+/// SAFETY: `#[repr(C)]`, no implicit padding and every field
+/// `Plain`, all asserted at compile time just above.
 #[allow(unsafe_code)]
 unsafe impl ::bpf_skeleton::runtime::Plain for Stats {}
 ///The variables of section `.bss` (12 bytes, plus tail padding to its alignment), laid out as in the object.
@@ -559,6 +579,8 @@ const _: fn() = || {
     plain::<u32>();
     plain::<[u8; 4]>();
 };
+/// SAFETY: `#[repr(C)]`, no implicit padding and every field
+/// `Plain`, all asserted at compile time just above.
 #[allow(unsafe_code)]
 unsafe impl ::bpf_skeleton::runtime::Plain for Bss {}
 ///C `struct config` (8 bytes).
@@ -598,6 +620,8 @@ const _: fn() = || {
     plain::<u32>();
     plain::<Color>();
 };
+/// SAFETY: `#[repr(C)]`, no implicit padding and every field
+/// `Plain`, all asserted at compile time just above.
 #[allow(unsafe_code)]
 unsafe impl ::bpf_skeleton::runtime::Plain for Config {}
 ///The variables of section `.data` (8 bytes), laid out as in the object.
@@ -629,6 +653,8 @@ const _: fn() = || {
     fn plain<T: ::bpf_skeleton::runtime::Plain>() {}
     plain::<Config>();
 };
+/// SAFETY: `#[repr(C)]`, no implicit padding and every field
+/// `Plain`, all asserted at compile time just above.
 #[allow(unsafe_code)]
 unsafe impl ::bpf_skeleton::runtime::Plain for Data {}
 ///The variables of section `.rodata` (16 bytes), laid out as in the object.
@@ -668,5 +694,7 @@ const _: fn() = || {
     plain::<u64>();
     plain::<Point>();
 };
+/// SAFETY: `#[repr(C)]`, no implicit padding and every field
+/// `Plain`, all asserted at compile time just above.
 #[allow(unsafe_code)]
 unsafe impl ::bpf_skeleton::runtime::Plain for Rodata {}
