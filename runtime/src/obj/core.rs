@@ -361,6 +361,31 @@ enum Outcome {
     Poison,
 }
 
+/// The outcome once candidates agreed (or none matched): patch with the
+/// agreed value; with no match, 0 for an `exists` kind, else poison.
+fn outcome(
+    agreed: Option<(u64, Option<u64>)>,
+    orig: u64,
+    orig_size: Option<u64>,
+    exists: bool,
+) -> Outcome {
+    match agreed {
+        Some((new, new_size)) => Outcome::Patch {
+            orig,
+            new,
+            new_size,
+            orig_size,
+        },
+        None if exists => Outcome::Patch {
+            orig,
+            new: 0,
+            new_size: None,
+            orig_size: None,
+        },
+        None => Outcome::Poison,
+    }
+}
+
 fn same_kind(a: &Kind, b: &Kind) -> bool {
     std::mem::discriminant(a) == std::mem::discriminant(b)
 }
@@ -411,21 +436,12 @@ fn resolve_one(local: &Btf, target: &Target, rec: &CoreReloRec, loc: &str) -> Re
                     found.push((field_value(&target.btf, &tf, rec.kind)?, Some(size)));
                 }
             }
-            Ok(match agree(found)? {
-                Some((new, new_size)) => Outcome::Patch {
-                    orig,
-                    new,
-                    new_size,
-                    orig_size,
-                },
-                None if rec.kind == kind::FIELD_EXISTS => Outcome::Patch {
-                    orig,
-                    new: 0,
-                    new_size: None,
-                    orig_size: None,
-                },
-                None => Outcome::Poison,
-            })
+            Ok(outcome(
+                agree(found)?,
+                orig,
+                orig_size,
+                rec.kind == kind::FIELD_EXISTS,
+            ))
         }
         kind::TYPE_ID_LOCAL => Ok(Outcome::Patch {
             orig: u64::from(rec.type_id),
@@ -452,21 +468,12 @@ fn resolve_one(local: &Btf, target: &Target, rec: &CoreReloRec, loc: &str) -> Re
             if rec.kind == kind::TYPE_EXISTS {
                 found.truncate(1);
             }
-            Ok(match agree(found)? {
-                Some((new, _)) => Outcome::Patch {
-                    orig,
-                    new,
-                    new_size: None,
-                    orig_size: None,
-                },
-                None if rec.kind == kind::TYPE_EXISTS => Outcome::Patch {
-                    orig,
-                    new: 0,
-                    new_size: None,
-                    orig_size: None,
-                },
-                None => Outcome::Poison,
-            })
+            Ok(outcome(
+                agree(found)?,
+                orig,
+                None,
+                rec.kind == kind::TYPE_EXISTS,
+            ))
         }
         kind::ENUMVAL_EXISTS | kind::ENUMVAL_VALUE => {
             let Kind::Enum { values, .. } = &root_t.kind else {
@@ -494,21 +501,12 @@ fn resolve_one(local: &Btf, target: &Target, rec: &CoreReloRec, loc: &str) -> Re
                     }
                 }
             }
-            Ok(match agree(found)? {
-                Some((new, _)) => Outcome::Patch {
-                    orig,
-                    new,
-                    new_size: None,
-                    orig_size: None,
-                },
-                None if rec.kind == kind::ENUMVAL_EXISTS => Outcome::Patch {
-                    orig,
-                    new: 0,
-                    new_size: None,
-                    orig_size: None,
-                },
-                None => Outcome::Poison,
-            })
+            Ok(outcome(
+                agree(found)?,
+                orig,
+                None,
+                rec.kind == kind::ENUMVAL_EXISTS,
+            ))
         }
         kind::TYPE_MATCHES => Err(Error::unsupported(
             loc,
