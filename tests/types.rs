@@ -185,3 +185,19 @@ fn program_written_values_read_back_field_by_field() {
         "100, +1 by the program, +10 by us, +1"
     );
 }
+
+/// A re-export of the runtime, as a crate wrapping bpf-skeleton has.
+pub mod reexport {
+    pub use bpf_skeleton::runtime;
+}
+
+/// The same object, with generated code pointing at the re-export.
+#[bpf_skeleton("tests/bpf/types.bpf.o", crate = "crate::reexport")]
+pub struct TypesViaReexport;
+
+#[test]
+fn crate_option_points_generated_code_elsewhere() {
+    let skel = TypesViaReexport::open_and_load().unwrap();
+    skel.progs.fill.test_run(&packet(64)).unwrap();
+    assert_eq!(skel.bss.hits(), 1);
+}

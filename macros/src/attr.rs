@@ -24,6 +24,9 @@ impl Parse for ExclusivePair {
 pub struct Args {
     pub path: LitStr,
     pub exclusive: Vec<ExclusivePair>,
+    /// The path of the `bpf-skeleton` crate in generated code
+    /// (`crate = "my_bpf"` for a renamed or re-exported dependency).
+    pub krate: Option<syn::Path>,
 }
 
 impl Parse for Args {
@@ -36,16 +39,31 @@ impl Parse for Args {
         let path: LitStr = input.parse()?;
         let mut exclusive = Vec::new();
         let mut seen_exclusive = false;
+        let mut krate = None;
         while !input.is_empty() {
             input.parse::<Token![,]>()?;
             if input.is_empty() {
                 break;
             }
             let key: Ident = input.call(syn::ext::IdentExt::parse_any)?;
+            if key == "crate" {
+                if krate.is_some() {
+                    return Err(syn::Error::new(key.span(), "`crate = ...` given twice"));
+                }
+                input.parse::<Token![=]>()?;
+                let lit: LitStr = input.parse()?;
+                krate = Some(lit.parse::<syn::Path>().map_err(|e| {
+                    syn::Error::new(lit.span(), format!("`crate` must be a path: {e}"))
+                })?);
+                continue;
+            }
             if key != "exclusive" {
                 return Err(syn::Error::new(
                     key.span(),
-                    format!("unknown option `{key}`; expected `exclusive(map = program, ...)`"),
+                    format!(
+                        "unknown option `{key}`; expected `exclusive(map = program, ...)` or \
+                         `crate = \"path\"`"
+                    ),
                 ));
             }
             if seen_exclusive {
@@ -61,6 +79,10 @@ impl Parse for Args {
                 content.parse_terminated(ExclusivePair::parse, Token![,])?;
             exclusive.extend(pairs);
         }
-        Ok(Args { path, exclusive })
+        Ok(Args {
+            path,
+            exclusive,
+            krate,
+        })
     }
 }

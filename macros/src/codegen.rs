@@ -203,8 +203,8 @@ pub fn expand(item: &ItemStruct, skel: &Skeleton) -> TokenStream {
     let open_name = format_ident!("Open{}", name);
     let module = format_ident!("{}", snake_case(&name.to_string()));
     let ivis = inner_vis(vis);
-    let rt = quote!(::bpf_skeleton::runtime);
-    let sk = quote!(::bpf_skeleton::runtime::skel);
+    let rt = &skel.rt;
+    let sk = quote!(#rt::skel);
     let path = &skel.abs_path;
     let skel_ty = quote!(super::#name);
 

@@ -74,6 +74,8 @@ pub struct Exclusive {
 /// Everything code generation needs.
 pub struct Skeleton {
     pub abs_path: String,
+    /// The runtime's path in generated code.
+    pub rt: proc_macro2::TokenStream,
     /// Definitions of the generated types (module `types`).
     pub types: Vec<proc_macro2::TokenStream>,
     pub maps: Vec<MapItem>,
@@ -167,10 +169,11 @@ pub fn build(args: &Args) -> syn::Result<Skeleton> {
 
     let map_fields = field_names(file.maps.iter().map(|m| m.name.as_str()));
     let err = |e: String| syn::Error::new(lit.span(), format!("`{}`: {e}", lit.value()));
-    let mut gen = file
-        .btf
-        .as_ref()
-        .map(|b| TypeGen::new(b, quote::quote!(::bpf_skeleton::runtime)));
+    let rt = match &args.krate {
+        Some(p) => quote::quote!(#p::runtime),
+        None => quote::quote!(::bpf_skeleton::runtime),
+    };
+    let mut gen = file.btf.as_ref().map(|b| TypeGen::new(b, rt.clone()));
     let prog_fields = field_names(file.programs.iter().map(|p| p.name.as_str()));
 
     let mut maps = Vec::with_capacity(file.maps.len());
@@ -230,6 +233,7 @@ pub fn build(args: &Args) -> syn::Result<Skeleton> {
 
     let exclusive = validate_exclusive(args, &maps, &progs)?;
     Ok(Skeleton {
+        rt,
         abs_path,
         types: gen.map(TypeGen::into_items).unwrap_or_default(),
         maps,

@@ -142,6 +142,7 @@ fn mutated_objects_give_compile_errors_not_panics() {
             // With and without a declarative exclusive pair.
             for exclusive in [false, true] {
                 let args = Args {
+                    krate: None,
                     path: lit.clone(),
                     exclusive: if exclusive {
                         vec![ExclusivePair {
@@ -184,6 +185,7 @@ fn generated_types_snapshot() {
     let args = Args {
         path: LitStr::new(object.to_str().expect("utf-8 path"), Span::call_site()),
         exclusive: Vec::new(),
+        krate: None,
     };
     let skel = crate::model::build(&args).unwrap_or_else(|e| panic!("{e}"));
     let types = &skel.types;
@@ -217,6 +219,7 @@ fn generated_skeleton_snapshot() {
     let args = Args {
         path: LitStr::new(object.to_str().expect("utf-8 path"), Span::call_site()),
         exclusive: Vec::new(),
+        krate: None,
     };
     let item: ItemStruct =
         syn::parse_str("/// The README's counter.\npub struct Counter;").expect("item");

@@ -102,8 +102,7 @@ pub struct TypeGen<'a> {
 
 /// The Rust type of a C integer: primitives, except 128-bit integers,
 /// which BPF aligns to 8 bytes (runtime `U128`/`I128`).
-fn int_type(size: u32, signed: bool) -> Option<TokenStream> {
-    let rt = quote!(::bpf_skeleton::runtime);
+fn int_type(rt: &TokenStream, size: u32, signed: bool) -> Option<TokenStream> {
     Some(match (size, signed) {
         (1, false) => quote!(u8),
         (1, true) => quote!(i8),
@@ -244,7 +243,7 @@ impl<'a> TypeGen<'a> {
                     RType::Prim(quote!(u8))
                 } else {
                     RType::Prim(
-                        int_type(*size, *signed)
+                        int_type(&rt, *size, *signed)
                             .ok_or_else(|| format!("{size}-byte integer `{}`", t.name))?,
                     )
                 }
@@ -429,7 +428,7 @@ impl<'a> TypeGen<'a> {
                     Ok((quote!(#rt::Bool), false, true))
                 } else {
                     Ok((
-                        int_type(size, signed).ok_or("bad bitfield int")?,
+                        int_type(&self.rt, size, signed).ok_or("bad bitfield int")?,
                         signed,
                         false,
                     ))
@@ -823,7 +822,8 @@ impl<'a> TypeGen<'a> {
         doc: &str,
     ) -> GenResult<()> {
         let rt = self.rt.clone();
-        let repr = int_type(size, signed).ok_or_else(|| format!("`{ident}`: {size}-byte enum"))?;
+        let repr =
+            int_type(&rt, size, signed).ok_or_else(|| format!("`{ident}`: {size}-byte enum"))?;
         let mut consts = Vec::new();
         let mut arms = Vec::new();
         let mut names = BTreeSet::new();
