@@ -360,15 +360,14 @@ fn create_map(
 fn attach_btf_id(target: &AttachTarget, prog: &str) -> Result<u32> {
     let kernel = crate::obj::core::Target::kernel()?;
     let (name, is_func) = target.btf_name();
-    Some(kernel.btf())
-        .and_then(|v| {
-            v.find(&name, |k| {
-                if is_func {
-                    matches!(k, Kind::Func { .. })
-                } else {
-                    matches!(k, Kind::Typedef(_))
-                }
-            })
+    kernel
+        .btf()
+        .find(&name, |k| {
+            if is_func {
+                matches!(k, Kind::Func { .. })
+            } else {
+                matches!(k, Kind::Typedef(_))
+            }
         })
         .ok_or_else(|| {
             Error::invalid(

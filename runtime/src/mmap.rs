@@ -33,17 +33,11 @@ unsafe impl Send for Mmap {}
 // memory shared with the kernel) and atomic operations.
 unsafe impl Sync for Mmap {}
 
-fn page_size() -> usize {
-    // SAFETY: sysconf has no memory-safety preconditions.
-    let p = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
-    usize::try_from(p).ok().filter(|&p| p > 0).unwrap_or(4096)
-}
-
 impl Mmap {
     /// Maps `len` bytes of the array map behind `fd` (created with
     /// `BPF_F_MMAPABLE`). Read-only for frozen maps (`.rodata`).
     pub(crate) fn map(fd: BorrowedFd<'_>, len: usize, writable: bool) -> io::Result<Self> {
-        let page = page_size();
+        let page = crate::sys::page_size();
         let mapped = len.max(1).div_ceil(page) * page;
         let prot = if writable {
             libc::PROT_READ | libc::PROT_WRITE

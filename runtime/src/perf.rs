@@ -81,23 +81,6 @@ unsafe impl Send for PerfBuffer {}
 // SAFETY: `&PerfBuffer` allows no access to the rings (only Debug).
 unsafe impl Sync for PerfBuffer {}
 
-fn online_cpus() -> io::Result<Vec<u32>> {
-    let text = std::fs::read_to_string("/sys/devices/system/cpu/online")?;
-    let mut cpus = Vec::new();
-    for part in text.trim().split(',').filter(|p| !p.is_empty()) {
-        let bad = || io::Error::new(io::ErrorKind::InvalidData, format!("bad CPU list `{text}`"));
-        let (a, b) = match part.split_once('-') {
-            Some((a, b)) => (a.parse().map_err(|_| bad())?, b.parse().map_err(|_| bad())?),
-            None => {
-                let c: u32 = part.parse().map_err(|_| bad())?;
-                (c, c)
-            }
-        };
-        cpus.extend(a..=b);
-    }
-    Ok(cpus)
-}
-
 fn open_event(cpu: u32) -> io::Result<OwnedFd> {
     let mut attr = [0u8; ATTR_SIZE as usize];
     attr[0..4].copy_from_slice(&PERF_TYPE_SOFTWARE.to_ne_bytes());
@@ -127,11 +110,7 @@ fn open_event(cpu: u32) -> io::Result<OwnedFd> {
 
 impl CpuRing {
     fn new(cpu: u32, pages: usize) -> io::Result<Self> {
-        // SAFETY: sysconf has no memory-safety preconditions.
-        let page = usize::try_from(unsafe { libc::sysconf(libc::_SC_PAGESIZE) })
-            .ok()
-            .filter(|&p| p > 0)
-            .unwrap_or(4096);
+        let page = crate::sys::page_size();
         let fd = open_event(cpu)?;
         let mapped = page * (1 + pages);
         // SAFETY: a fresh shared mapping of the perf event's ring.
@@ -249,8 +228,8 @@ impl PerfBuffer {
                 "pages per CPU must be a power of two",
             ));
         }
-        let cpus =
-            online_cpus().map_err(|e| Error::syscall("reading online CPUs", map.name(), e))?;
+        let cpus = crate::sys::online_cpus()
+            .map_err(|e| Error::syscall("reading online CPUs", map.name(), e))?;
         let mut rings = Vec::with_capacity(cpus.len());
         for cpu in cpus {
             if cpu >= map.max_entries() {

@@ -60,11 +60,7 @@ fn map(fd: BorrowedFd<'_>, len: usize, prot: i32, offset: usize) -> io::Result<N
 impl RingBuffer {
     /// Maps the ring buffer behind `fd`, whose data area is `size` bytes.
     pub(crate) fn new(fd: BorrowedFd<'_>, size: u32) -> io::Result<Self> {
-        // SAFETY: sysconf has no memory-safety preconditions.
-        let page = usize::try_from(unsafe { libc::sysconf(libc::_SC_PAGESIZE) })
-            .ok()
-            .filter(|&p| p > 0)
-            .unwrap_or(4096);
+        let page = crate::sys::page_size();
         let size64 = u64::from(size);
         if size == 0 || !size.is_power_of_two() {
             return Err(io::Error::other("ring buffer size is not a power of two"));

@@ -463,30 +463,66 @@ pub fn prog_test_run(
     })
 }
 
-/// The number of possible CPUs (`/sys/devices/system/cpu/possible`), the
-/// number of values a per-CPU map holds for each key.
-pub fn possible_cpus() -> io::Result<usize> {
-    let text = std::fs::read_to_string("/sys/devices/system/cpu/possible")?;
-    parse_cpu_ranges(text.trim())
-        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, format!("bad CPU list `{text}`")))
+/// The system's page size.
+pub fn page_size() -> usize {
+    // SAFETY: sysconf has no memory-safety preconditions.
+    let p = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+    usize::try_from(p).ok().filter(|&p| p > 0).unwrap_or(4096)
 }
 
-fn parse_cpu_ranges(s: &str) -> Option<usize> {
-    let mut max = None;
-    for part in s.split(',') {
-        let last = part.rsplit('-').next()?.trim().parse::<usize>().ok()?;
-        max = Some(max.map_or(last, |m: usize| m.max(last)));
+/// The number of possible CPUs (`/sys/devices/system/cpu/possible`): the
+/// highest possible CPU + 1, the number of values a per-CPU map holds for
+/// each key.
+pub fn possible_cpus() -> io::Result<usize> {
+    let cpus = read_cpu_list("/sys/devices/system/cpu/possible")?;
+    Ok(cpus.iter().max().map_or(0, |&m| m as usize + 1))
+}
+
+/// The online CPUs (`/sys/devices/system/cpu/online`).
+pub fn online_cpus() -> io::Result<Vec<u32>> {
+    read_cpu_list("/sys/devices/system/cpu/online")
+}
+
+fn read_cpu_list(path: &str) -> io::Result<Vec<u32>> {
+    let text = std::fs::read_to_string(path)?;
+    parse_cpu_list(text.trim()).ok_or_else(|| {
+        io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("bad CPU list `{text}` in {path}"),
+        )
+    })
+}
+
+/// Parses a kernel CPU list (`0-3,8,10-11`); `None` if malformed or empty.
+fn parse_cpu_list(s: &str) -> Option<Vec<u32>> {
+    let mut cpus = Vec::new();
+    for part in s.split(',').filter(|p| !p.is_empty()) {
+        let (a, b) = match part.split_once('-') {
+            Some((a, b)) => (a.trim().parse().ok()?, b.trim().parse().ok()?),
+            None => {
+                let c: u32 = part.trim().parse().ok()?;
+                (c, c)
+            }
+        };
+        if a > b {
+            return None;
+        }
+        cpus.extend(a..=b);
     }
-    max.map(|m| m + 1)
+    (!cpus.is_empty()).then_some(cpus)
 }
 
 #[cfg(test)]
 mod tests {
     #[test]
     fn cpu_ranges() {
-        assert_eq!(super::parse_cpu_ranges("0-3"), Some(4));
-        assert_eq!(super::parse_cpu_ranges("0"), Some(1));
-        assert_eq!(super::parse_cpu_ranges("0-1,4-7"), Some(8));
-        assert_eq!(super::parse_cpu_ranges("x"), None);
+        let count =
+            |s: &str| super::parse_cpu_list(s).map(|v| v.iter().max().map_or(0, |&m| m + 1));
+        assert_eq!(count("0-3"), Some(4));
+        assert_eq!(count("0"), Some(1));
+        assert_eq!(count("0-1,4-7"), Some(8));
+        assert_eq!(count("x"), None);
+        assert_eq!(super::parse_cpu_list("0-1,4-5"), Some(vec![0, 1, 4, 5]));
+        assert_eq!(super::parse_cpu_list("3-1"), None);
     }
 }
