@@ -52,11 +52,6 @@ pub struct MapInfo {
     pub name: String,
 }
 
-fn le32(b: &[u8], at: usize) -> u32 {
-    b.get(at..at + 4)
-        .map_or(0, |s| u32::from_ne_bytes([s[0], s[1], s[2], s[3]]))
-}
-
 impl Map {
     /// The map's name in the object.
     pub fn name(&self) -> &str {
@@ -350,12 +345,12 @@ impl Map {
             .position(|&c| c == 0)
             .unwrap_or(name_bytes.len());
         Ok(MapInfo {
-            map_type: le32(&b, 0),
-            id: le32(&b, 4),
-            key_size: le32(&b, 8),
-            value_size: le32(&b, 12),
-            max_entries: le32(&b, 16),
-            map_flags: le32(&b, 20),
+            map_type: sys::ne_u32(&b, 0),
+            id: sys::ne_u32(&b, 4),
+            key_size: sys::ne_u32(&b, 8),
+            value_size: sys::ne_u32(&b, 12),
+            max_entries: sys::ne_u32(&b, 16),
+            map_flags: sys::ne_u32(&b, 20),
             name: String::from_utf8_lossy(name_bytes.get(..end).unwrap_or_default()).into_owned(),
         })
     }

@@ -80,13 +80,9 @@ impl Program {
             .map_err(|e| Error::syscall("BPF_OBJ_GET_INFO_BY_FD", self.name(), e))?;
         let mut tag = [0u8; 8];
         tag.copy_from_slice(b.get(8..16).unwrap_or(&[0; 8]));
-        let word = |at: usize| {
-            b.get(at..at + 4)
-                .map_or(0, |s| u32::from_ne_bytes([s[0], s[1], s[2], s[3]]))
-        };
         Ok(ProgramInfo {
-            prog_type: word(0),
-            id: word(4),
+            prog_type: sys::ne_u32(&b, 0),
+            id: sys::ne_u32(&b, 4),
             tag,
         })
     }

@@ -463,6 +463,13 @@ pub fn prog_test_run(
     })
 }
 
+/// The native-endian `u32` at byte `at` of a kernel info buffer (0 if
+/// the kernel filled less).
+pub(crate) fn ne_u32(b: &[u8], at: usize) -> u32 {
+    b.get(at..at + 4)
+        .map_or(0, |s| u32::from_ne_bytes([s[0], s[1], s[2], s[3]]))
+}
+
 /// The system's page size.
 pub fn page_size() -> usize {
     // SAFETY: sysconf has no memory-safety preconditions.
