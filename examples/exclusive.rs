@@ -67,15 +67,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     thief.maps.secret.reuse_fd(&skel.maps.secret)?;
     match thief.load() {
         Err(Error::Verifier {
-            target,
+            subject,
             source,
             log,
+            ..
         }) => {
             let line = log
                 .lines()
                 .find(|l| l.contains("excl_prog_hash"))
                 .unwrap_or("(no such line)");
-            println!("kernel refused `{target}`: {source}\n  verifier: {line}");
+            println!("kernel refused {subject}: {source}\n  verifier: {line}");
         }
         Ok(_) => println!("the kernel accepted the thief: exclusivity is NOT enforced here"),
         Err(e) => println!("thief failed differently: {e}"),

@@ -9,6 +9,7 @@ mod common;
 use bpf_skeleton::bpf_skeleton;
 use bpf_skeleton::runtime::obj::btf::Kind;
 use bpf_skeleton::runtime::obj::core::Target;
+use bpf_skeleton::runtime::Subject;
 use bpf_skeleton::Error;
 
 #[bpf_skeleton("tests/bpf/core.bpf.o")]
@@ -72,8 +73,8 @@ struct CorePoison;
 #[test]
 fn missing_field_access_is_poisoned() {
     match CorePoison::open_and_load() {
-        Err(Error::Verifier { target, log, .. }) => {
-            assert_eq!(target, "uses_missing");
+        Err(Error::Verifier { subject, log, .. }) => {
+            assert_eq!(subject, Subject::program("uses_missing"));
             assert!(log.contains("195896080"), "poisoned call 0xbad2310: {log}");
         }
         r => panic!("expected the poisoned program to be refused: {r:?}"),

@@ -6,8 +6,8 @@ mod common;
 use std::path::PathBuf;
 
 use bpf_skeleton::bpf_skeleton;
-use bpf_skeleton::runtime::sys::{map_create, MapCreateOpts};
 use bpf_skeleton::runtime::{Error, OpenObject};
+use bpf_skeleton::runtime::{Map, MapSpec, ReuseOrigin};
 use common::*;
 
 #[bpf_skeleton("tests/bpf/pin.bpf.o")]
@@ -83,25 +83,31 @@ fn incompatible_pinned_map_is_refused_and_failed_loads_leave_no_pins() {
     let dir = PinDir::new("bad");
     let pin = dir.0.join("shared_count");
     // Something else is pinned under the name: a hash map.
-    let other = map_create(&MapCreateOpts {
+    let mut other = Map::create(&MapSpec {
         map_type: 1,
         key_size: 4,
         value_size: 8,
         max_entries: 1,
-        name: "impostor",
+        name: "impostor".into(),
         ..Default::default()
     })
     .unwrap();
-    bpf_skeleton::runtime::sys::obj_pin(std::os::fd::AsFd::as_fd(&other), &pin).unwrap();
+    other.pin(&pin).unwrap();
     let mut o = OpenObject::from_file(corpus("pin.bpf.o")).unwrap();
     o.set_pin_root(&dir.0);
     match o.load() {
-        Err(Error::InvalidArgument { target, message }) => {
-            assert_eq!(target, "shared_count");
-            assert!(
-                message.contains("pinned at") && message.contains("(1, 4, 8, 1)"),
-                "{message}"
-            );
+        Err(Error::ReuseMismatch {
+            map,
+            origin,
+            field,
+            expected,
+            found,
+            ..
+        }) => {
+            assert_eq!(map, "shared_count");
+            assert_eq!(origin, ReuseOrigin::Pin(pin.clone()));
+            // pin.bpf.o's shared_count is an array (2); the impostor a hash.
+            assert_eq!((field, expected, found), ("type", 2, 1));
         }
         r => panic!("expected the pinned impostor to be refused: {r:?}"),
     }

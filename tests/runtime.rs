@@ -6,6 +6,7 @@ mod common;
 
 use bpf_skeleton::runtime::hash::hex;
 use bpf_skeleton::runtime::obj::section::prog_type;
+use bpf_skeleton::runtime::Subject;
 use bpf_skeleton::runtime::{Error, OpenObject};
 use common::*;
 
@@ -115,7 +116,7 @@ fn subprograms_callbacks_and_global_data() {
         .lookup(&0u32.to_ne_bytes(), 0)
         .unwrap()
         .unwrap();
-    let cpus = bpf_skeleton::runtime::sys::possible_cpus().unwrap();
+    let cpus = bpf_skeleton::runtime::possible_cpus().unwrap();
     assert_eq!(pc.len(), 8 * cpus);
     let sum: u64 = pc.chunks(8).map(u64_of).sum();
     assert_eq!(sum, 1);
@@ -232,14 +233,11 @@ fn exclusive_map_conflict_is_caught_before_any_syscall() {
     // Unknown names are errors.
     assert!(matches!(
         o.set_exclusive("nope", "reader"),
-        Err(Error::NotFound { kind: "map", .. })
+        Err(Error::NotFound(Subject::Map(_)))
     ));
     assert!(matches!(
         o.set_exclusive("secret", "nope"),
-        Err(Error::NotFound {
-            kind: "program",
-            ..
-        })
+        Err(Error::NotFound(Subject::Program(_)))
     ));
 }
 
@@ -282,11 +280,12 @@ fn exclusive_map_is_enforced_by_the_kernel() {
     thief.map_mut("secret").unwrap().reuse_fd(secret).unwrap();
     match thief.load().unwrap_err() {
         Error::Verifier {
-            target,
+            subject,
             source,
             log,
+            ..
         } => {
-            assert_eq!(target, "thief");
+            assert_eq!(subject, Subject::program("thief"));
             assert_eq!(source.raw_os_error(), Some(13));
             assert!(log.contains(EXCL_LOG), "log: {log}");
         }
@@ -298,8 +297,8 @@ fn exclusive_map_is_enforced_by_the_kernel() {
     again.set_autoload("reader", false).unwrap();
     again.set_autoload("bystander", false).unwrap();
     match again.load().unwrap_err() {
-        Error::Verifier { target, log, .. } => {
-            assert_eq!(target, "intruder");
+        Error::Verifier { subject, log, .. } => {
+            assert_eq!(subject, Subject::program("intruder"));
             assert!(log.contains(EXCL_LOG), "log: {log}");
         }
         e => panic!("{e}"),
@@ -343,18 +342,22 @@ fn global_data_maps_can_be_exclusive() {
 
 #[test]
 fn low_level_map_create_takes_an_exclusive_hash() {
-    use bpf_skeleton::runtime::sys::{map_create, MapCreateOpts};
+    use bpf_skeleton::runtime::{Map, MapSpec};
     let hash = [0x5a; 32];
-    let fd = map_create(&MapCreateOpts {
+    let fd = Map::create(&MapSpec {
         map_type: 2,
         key_size: 4,
         value_size: 8,
         max_entries: 1,
-        name: "excl_raw",
-        excl_prog_hash: Some(&hash),
+        name: "excl_raw".into(),
+        excl_prog_hash: Some(hash),
         ..Default::default()
     })
     .expect("BPF_MAP_CREATE with excl_prog_hash (Linux >= 6.18)");
+    assert_eq!(
+        fd.exclusive_program(),
+        Some(bpf_skeleton::runtime::hash::hex(&hash).as_str())
+    );
     let (errno, log) = raw_xdp_using_map(&fd, 1).expect_err("no program has that digest");
     assert_eq!(errno, 13);
     assert!(log.contains(EXCL_LOG), "{log}");
@@ -364,14 +367,15 @@ fn low_level_map_create_takes_an_exclusive_hash() {
 fn verifier_rejection_carries_the_full_log() {
     let err = open("reject.bpf.o").load().unwrap_err();
     let Error::Verifier {
-        target,
+        subject,
         source,
         log,
+        ..
     } = &err
     else {
         panic!("expected a verifier error, got {err}");
     };
-    assert_eq!(target, "unchecked");
+    assert_eq!(subject, &Subject::program("unchecked"));
     assert_eq!(source.raw_os_error(), Some(13));
     assert!(
         log.contains("invalid mem access 'map_value_or_null'"),
@@ -414,14 +418,11 @@ fn dynamic_api_settings_and_errors() {
     let mut o = open("counter.bpf.o");
     assert!(matches!(
         o.map("nope"),
-        Err(Error::NotFound { kind: "map", .. })
+        Err(Error::NotFound(Subject::Map(_)))
     ));
     assert!(matches!(
         o.set_autoload("nope", true),
-        Err(Error::NotFound {
-            kind: "program",
-            ..
-        })
+        Err(Error::NotFound(Subject::Program(_)))
     ));
     assert!(o.map_mut("counts").unwrap().set_max_entries(0).is_err());
     assert!(o.map_mut(".bss").unwrap().set_max_entries(2).is_err());

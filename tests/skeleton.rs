@@ -10,6 +10,7 @@ use std::sync::OnceLock;
 
 use bpf_skeleton::bpf_skeleton;
 use bpf_skeleton::runtime::hash::hex;
+use bpf_skeleton::runtime::Subject;
 use bpf_skeleton::Error;
 use common::*;
 
@@ -111,8 +112,10 @@ fn zero_max_entries_is_refused_before_any_syscall() {
     // InvalidArgument comes from validation, which runs before any syscall
     // (fd hygiene on this path is checked in tests/fd_hygiene.rs).
     match open.load() {
-        Err(Error::InvalidArgument { target, message }) => {
-            assert_eq!(target, "counts");
+        Err(Error::InvalidArgument {
+            subject, message, ..
+        }) => {
+            assert_eq!(subject, Subject::map("counts"));
             assert!(message.contains("max_entries"), "{message}");
         }
         r => panic!("{r:?}"),
@@ -229,11 +232,12 @@ fn exclusive_at_run_time_is_enforced_by_the_kernel() {
     thief.maps.secret.reuse_fd(&skel.maps.secret).unwrap();
     match thief.load() {
         Err(Error::Verifier {
-            target,
+            subject,
             source,
             log,
+            ..
         }) => {
-            assert_eq!(target, "thief");
+            assert_eq!(subject, Subject::program("thief"));
             assert_eq!(source.raw_os_error(), Some(13));
             assert!(log.contains(EXCL_LOG), "{log}");
         }
@@ -271,8 +275,8 @@ fn declared_exclusive_is_applied_at_open() {
 #[test]
 fn verifier_failure_through_a_skeleton() {
     match Reject::open_and_load() {
-        Err(Error::Verifier { target, log, .. }) => {
-            assert_eq!(target, "unchecked");
+        Err(Error::Verifier { subject, log, .. }) => {
+            assert_eq!(subject, Subject::program("unchecked"));
             assert!(log.contains("map_value_or_null"), "{log}");
         }
         r => panic!("{r:?}"),
@@ -390,7 +394,7 @@ pub struct Perf;
 fn perf_buffer_delivers_samples_in_order_and_reports_losses() {
     use bpf_skeleton::runtime::perf::PerfRecord;
     let skel = Perf::open_and_load().unwrap();
-    let cpus = bpf_skeleton::runtime::sys::possible_cpus().unwrap();
+    let cpus = bpf_skeleton::runtime::possible_cpus().unwrap();
     assert_eq!(
         skel.maps.events.raw().max_entries() as usize,
         cpus,

@@ -150,10 +150,7 @@ fn program_written_values_read_back_field_by_field() {
 
     // Per-CPU: one Point per possible CPU, one of which was written.
     let pts = skel.maps.last_point.lookup(&0).unwrap().unwrap();
-    assert_eq!(
-        pts.len(),
-        bpf_skeleton::runtime::sys::possible_cpus().unwrap()
-    );
+    assert_eq!(pts.len(), bpf_skeleton::runtime::possible_cpus().unwrap());
     assert!(pts.contains(&Point { x: -7, y: 11 }));
 
     // Live globals: the program's writes are visible, and ours are to it.

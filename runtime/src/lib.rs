@@ -17,11 +17,14 @@
 //!
 //! The layers, in the order data flows: [`obj`] (bytes to object model,
 //! relocation; no syscalls), [`hash`], [`open`] (settings before load),
-//! [`load`] (kernel objects), [`map`] and [`prog`] (loaded handles), [`sys`]
-//! (the raw `bpf()` calls).
+//! [`load`] (kernel objects), [`map`] and [`prog`] (loaded handles). The raw
+//! `bpf()` calls live in a private `sys` module: every public function
+//! checks buffer lengths against the map's real sizes before the kernel sees
+//! a pointer.
 
 #![deny(missing_docs)]
 
+mod caps;
 pub mod error;
 pub mod hash;
 pub mod load;
@@ -34,13 +37,13 @@ pub mod plain;
 pub mod prog;
 pub mod ringbuf;
 pub mod skel;
-pub mod sys;
+mod sys;
 
-pub use error::{Error, Result};
+pub use error::{Capability, Error, Result, ReuseOrigin, Subject};
 pub use load::Object;
-pub use map::{Map, MapInfo};
+pub use map::{Map, MapInfo, MapSpec};
 pub use obj::ObjectFile;
 pub use open::{OpenCore, OpenMap, OpenObject, OpenProgram, DEFAULT_PIN_ROOT};
 pub use plain::{Bool, Plain, I128, U128};
-pub use prog::{Program, ProgramInfo};
-pub use sys::TestRunOutput;
+pub use prog::{Program, ProgramInfo, RawProgram, TestRunOutput};
+pub use sys::{online_cpus, page_size, possible_cpus};

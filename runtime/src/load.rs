@@ -2,14 +2,16 @@
 //! Every kernel object is an [`OwnedFd`] from the moment it exists, so an
 //! error at any step closes everything created before it.
 
-use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::ffi::{CStr, CString};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, ReuseOrigin, Subject};
 use crate::map::Map;
 use crate::obj::btf::{Btf, Kind};
-use crate::obj::insn::encode;
-use crate::obj::maps::MapOrigin;
+use crate::obj::insn::{encode, Insn, LD_IMM64, PSEUDO_MAP_FD};
+use crate::obj::maps::{map_type, MapOrigin};
 use crate::obj::section::AttachTarget;
+use crate::obj::{MapDef, ProgKind, ProgramDef};
 use crate::open::{OpenMap, OpenObject, OpenProgram};
 use crate::prog::Program;
 use crate::sys::{self, MapCreateOpts, ProgLoadOpts};
@@ -18,6 +20,8 @@ use crate::sys::{self, MapCreateOpts, ProgLoadOpts};
 const LOG_SIZE: usize = 1 << 20;
 /// Largest verifier log we allocate (the kernel's own cap is UINT_MAX >> 2).
 const MAX_LOG_SIZE: usize = 1 << 30;
+/// The verifier's log line for a program refused by an exclusive map.
+const EXCL_LOG_LINE: &str = "program's hash doesn't match map's excl_prog_hash";
 
 /// A loaded object: every map created, every autoloaded program loaded.
 #[derive(Debug)]
@@ -45,10 +49,7 @@ impl Object {
         self.maps
             .iter()
             .find(|m| m.name() == name)
-            .ok_or_else(|| Error::NotFound {
-                kind: "map",
-                name: name.to_string(),
-            })
+            .ok_or_else(|| Error::NotFound(Subject::map(name)))
     }
 
     /// The program named `name`.
@@ -56,10 +57,7 @@ impl Object {
         self.progs
             .iter()
             .find(|p| p.name() == name)
-            .ok_or_else(|| Error::NotFound {
-                kind: "program",
-                name: name.to_string(),
-            })
+            .ok_or_else(|| Error::NotFound(Subject::program(name)))
     }
 
     /// The object's BTF fd, if it had BTF.
@@ -74,13 +72,26 @@ impl Object {
     }
 }
 
+/// A reused map asked to be exclusive: its exclusivity to *some* program
+/// was proven by a probe; the designated program loading against it
+/// completes the proof.
+struct PendingProof {
+    map: usize,
+    program: usize,
+    origin: ReuseOrigin,
+}
+
 impl OpenObject {
     /// Creates the maps and loads the autoloaded programs.
     ///
     /// Before any syscall, runs [`OpenObject::validate`]: exclusive maps
     /// used by another autoloaded program give
-    /// [`Error::ExclusiveConflict`]. A verifier
-    /// rejection returns [`Error::Verifier`] with the complete log.
+    /// [`Error::ExclusiveConflict`]. A verifier rejection returns
+    /// [`Error::Verifier`] with the complete log.
+    ///
+    /// A map asked to be exclusive that already exists (pinned, or given to
+    /// `reuse_fd`) is used only if it is proven exclusive to its program;
+    /// otherwise the load fails with [`Error::ExclusiveReuse`].
     pub fn load(self) -> Result<Object> {
         self.validate()?;
         let OpenObject { core, maps, progs } = self;
@@ -95,22 +106,25 @@ impl OpenObject {
         let mut created = Vec::with_capacity(maps.len());
         // Pins made by this load, removed again if the load fails.
         let mut new_pins = NewPins(Vec::new());
+        let mut proofs = Vec::new();
         for m in maps {
-            let hash = match &m.exclusive {
-                Some((p, _)) => {
-                    Some(
-                        progs
-                            .get(*p)
-                            .map(|p| p.hash)
-                            .ok_or_else(|| Error::NotFound {
-                                kind: "program",
-                                name: format!("#{p}"),
-                            })?,
-                    )
-                }
+            let designated = match &m.exclusive {
+                Some((p, name)) => Some(
+                    progs
+                        .get(*p)
+                        .ok_or_else(|| Error::NotFound(Subject::program(name)))?,
+                ),
                 None => None,
             };
-            created.push(create_map(m, btf_fd, hash.as_ref(), &mut new_pins)?);
+            let made = create_map(m, btf_fd, designated, &mut new_pins)?;
+            if let (Some(origin), Some(p)) = (made.reused, designated) {
+                proofs.push(PendingProof {
+                    map: created.len(),
+                    program: p.index,
+                    origin,
+                });
+            }
+            created.push(made.map);
         }
         fill_slots(&created, None)?;
 
@@ -118,13 +132,8 @@ impl OpenObject {
         let mut loaded = Vec::with_capacity(progs.len());
         for p in progs {
             let fd = if p.autoload {
-                Some(load_program(
-                    &p,
-                    &created,
-                    btf_fd,
-                    &license,
-                    file.kernel_version,
-                )?)
+                let r = load_program(&p, &created, btf_fd, &license, file.kernel_version);
+                Some(r.map_err(|e| explain_exclusive_refusal(e, &p, &created, &proofs))?)
             } else {
                 None
             };
@@ -145,10 +154,11 @@ impl OpenObject {
     }
 }
 
-fn nul_terminated(s: &str) -> Vec<u8> {
-    let mut v = s.as_bytes().to_vec();
-    v.push(0);
-    v
+/// `s` up to its first NUL, as a C string.
+pub(crate) fn nul_terminated(s: &str) -> CString {
+    let bytes = s.as_bytes();
+    let end = bytes.iter().position(|&b| b == 0).unwrap_or(bytes.len());
+    CString::new(bytes.get(..end).unwrap_or_default()).unwrap_or_default()
 }
 
 fn log_text(buf: &[u8]) -> String {
@@ -156,20 +166,56 @@ fn log_text(buf: &[u8]) -> String {
     String::from_utf8_lossy(buf.get(..end).unwrap_or_default()).into_owned()
 }
 
+/// A designated program refused because a reused map it was promised is
+/// exclusive to another digest: say so, instead of a bare verifier error.
+fn explain_exclusive_refusal(
+    e: Error,
+    p: &OpenProgram,
+    maps: &[Map],
+    proofs: &[PendingProof],
+) -> Error {
+    let refused = e
+        .verifier_log()
+        .is_some_and(|log| log.contains(EXCL_LOG_LINE));
+    let proof = proofs
+        .iter()
+        .find(|pp| pp.program == p.index && p.linked.maps_used.contains(&pp.map));
+    match (refused, proof) {
+        (true, Some(pp)) => Error::ExclusiveReuse {
+            map: maps
+                .get(pp.map)
+                .map_or_else(String::new, |m| m.name().to_string()),
+            program: p.name().to_string(),
+            origin: pp.origin.clone(),
+            reason: "it is exclusive to a program with another digest: the kernel refused \
+                     this program's hash"
+                .to_string(),
+        },
+        _ => e,
+    }
+}
+
 fn load_btf(btf: &Btf) -> Result<OwnedFd> {
-    match sys::btf_load(btf.raw(), None) {
+    let first = match sys::btf_load(btf.raw(), None) {
+        Ok(fd) => return Ok(fd),
+        Err((first, _)) => first,
+    };
+    if let Some(capability) = crate::caps::missing_for("BPF_BTF_LOAD", None, &first) {
+        return Err(Error::MissingCapability {
+            op: "BPF_BTF_LOAD",
+            subject: Subject::Btf,
+            capability,
+            source: first,
+        });
+    }
+    let mut log = vec![0u8; LOG_SIZE];
+    match sys::btf_load(btf.raw(), Some(&mut log)) {
         Ok(fd) => Ok(fd),
-        Err((first, _)) => {
-            let mut log = vec![0u8; LOG_SIZE];
-            match sys::btf_load(btf.raw(), Some(&mut log)) {
-                Ok(fd) => Ok(fd),
-                Err((e, _)) => Err(Error::Verifier {
-                    target: "BTF".to_string(),
-                    source: if e.raw_os_error().is_some() { e } else { first },
-                    log: log_text(&log),
-                }),
-            }
-        }
+        Err((e, _)) => Err(Error::Verifier {
+            subject: Subject::Btf,
+            source: if e.raw_os_error().is_some() { e } else { first },
+            log: log_text(&log),
+        }),
     }
 }
 
@@ -185,31 +231,161 @@ impl Drop for NewPins {
     }
 }
 
-/// Wraps an existing map (a reused fd or a pinned map) after checking it
-/// matches the object's definition.
-fn reuse_map(m: OpenMap, fd: OwnedFd, origin: &str) -> Result<Map> {
-    let pin = m.pin_path.clone();
-    let mut map = Map::new(m.def, fd, None)?;
-    map.pin_path = pin;
-    let info = map.info()?;
-    let def = &map.def;
-    let want = (def.map_type, def.key_size, def.value_size, def.max_entries);
-    let got = (
-        info.map_type,
-        info.key_size,
-        info.value_size,
-        info.max_entries,
-    );
-    if want != got {
-        return Err(Error::invalid(
-            map.name(),
-            format!(
-                "the {origin} (type, key size, value size, max entries) is {got:?}, \
-                 the object defines {want:?}"
-            ),
-        ));
+/// A map as [`create_map`] made or found it.
+struct CreatedMap {
+    map: Map,
+    /// Where it came from, if it existed already.
+    reused: Option<ReuseOrigin>,
+}
+
+/// Checks an existing map (a reused fd or a pinned map) against the
+/// object's definition before anything touches it (no mmap, no update):
+/// type, key size, value size, max entries, flags and `map_extra`, as
+/// libbpf's reuse check. If the map was asked to be exclusive, proves it is
+/// ([`prove_exclusive`]).
+fn reuse_map(
+    mut m: OpenMap,
+    fd: OwnedFd,
+    origin: ReuseOrigin,
+    designated: Option<&OpenProgram>,
+) -> Result<CreatedMap> {
+    let info = crate::map::info_of(fd.as_fd())
+        .map_err(|e| Error::syscall("BPF_OBJ_GET_INFO_BY_FD", Subject::map(m.name()), e))?;
+    apply_defaults(&mut m.def)?;
+    let def = &m.def;
+    let checks: [(&'static str, u64, u64); 6] = [
+        ("type", def.map_type.into(), info.map_type.into()),
+        ("key size", def.key_size.into(), info.key_size.into()),
+        ("value size", def.value_size.into(), info.value_size.into()),
+        (
+            "max entries",
+            def.max_entries.into(),
+            info.max_entries.into(),
+        ),
+        ("flags", def.map_flags.into(), info.map_flags.into()),
+        ("map_extra", def.map_extra, info.map_extra),
+    ];
+    for (field, expected, found) in checks {
+        if expected != found {
+            return Err(Error::ReuseMismatch {
+                map: m.name().to_string(),
+                origin,
+                field,
+                expected,
+                found,
+            });
+        }
     }
-    Ok(map)
+    if let Some(p) = designated {
+        prove_exclusive(&m, fd.as_fd(), p, &origin)?;
+    }
+    let pin = match &origin {
+        ReuseOrigin::Pin(path) => Some(path.clone()),
+        ReuseOrigin::Fd => None,
+    };
+    let exclusive = designated.map(|p| p.name().to_string());
+    let mut map = Map::new(m.def, fd, exclusive)?;
+    map.pin_path = pin;
+    Ok(CreatedMap {
+        map,
+        reused: Some(origin),
+    })
+}
+
+/// The kernel cannot make an existing map exclusive, and no syscall reports
+/// a map's exclusive hash, so the exclusivity of a reused map is proven,
+/// never assumed: a probe program with a digest of its own must be refused
+/// with the verifier's exclusive-map message (the map is exclusive to
+/// *some* program), and the designated program must then load against it
+/// (if it does not, the load fails naming the map). Anything else refuses
+/// the load.
+fn prove_exclusive(
+    m: &OpenMap,
+    fd: BorrowedFd<'_>,
+    designated: &OpenProgram,
+    origin: &ReuseOrigin,
+) -> Result<()> {
+    let refuse = |reason: String| Error::ExclusiveReuse {
+        map: m.name().to_string(),
+        program: designated.name().to_string(),
+        origin: origin.clone(),
+        reason,
+    };
+    if !designated.autoload {
+        return Err(refuse(format!(
+            "program `{}` is not loaded, so it cannot prove the existing map exclusive to it",
+            designated.name()
+        )));
+    }
+    // r1 = the map (ld_imm64, BPF_PSEUDO_MAP_FD); r0 = marker; exit. The
+    // marker keeps the probe's digest apart from any real program's.
+    let probe = [
+        Insn {
+            code: LD_IMM64,
+            regs: (PSEUDO_MAP_FD << 4) | 1,
+            off: 0,
+            imm: fd.as_raw_fd(),
+        },
+        Insn {
+            code: 0,
+            regs: 0,
+            off: 0,
+            imm: 0,
+        },
+        Insn {
+            code: 0xb7,
+            regs: 0,
+            off: 0,
+            imm: 0x6578_636c,
+        },
+        Insn {
+            code: 0x95,
+            regs: 0,
+            off: 0,
+            imm: 0,
+        },
+    ];
+    let code = encode(&probe);
+    let def = ProgramDef {
+        name: "excl_probe".to_string(),
+        section: String::new(),
+        kind: ProgKind {
+            prog_type: 1,
+            expected_attach_type: None,
+            attach_target: None,
+            flags: 0,
+            autoload: true,
+        },
+        function: 0,
+    };
+    let license = nul_terminated("GPL");
+    let opts = ProgLoadOpts {
+        prog_type: 1,
+        insns: &code,
+        license: &license,
+        name: "excl_probe",
+        ..Default::default()
+    };
+    match prog_load_logged(&def, &opts) {
+        Ok(_probe) => Err(refuse(
+            "it is not exclusive: a probe program with another digest was allowed to use it"
+                .to_string(),
+        )),
+        Err(Error::Verifier { log, .. }) if log.contains(EXCL_LOG_LINE) => Ok(()),
+        Err(e) => Err(refuse(format!("probing its exclusivity failed: {e}"))),
+    }
+}
+
+/// What libbpf applies to a definition before creating (or comparing) a
+/// map: a perf event array without max_entries gets one slot per possible
+/// CPU.
+fn apply_defaults(def: &mut MapDef) -> Result<()> {
+    if def.map_type == map_type::PERF_EVENT_ARRAY && def.max_entries == 0 {
+        let cpus = sys::possible_cpus()
+            .map_err(|e| Error::syscall("reading possible CPUs", Subject::map(&def.name), e))?;
+        def.max_entries = u32::try_from(cpus).unwrap_or(u32::MAX);
+    }
+    Ok(())
 }
 
 /// `BPF_MAP_CREATE` for a definition.
@@ -255,7 +431,7 @@ fn create_plain(
         map_extra: def.map_extra,
         excl_prog_hash: hash,
     };
-    sys::map_create(&opts).map_err(|e| Error::syscall("BPF_MAP_CREATE", &def.name, e))
+    sys::map_create(&opts).map_err(|e| Error::syscall("BPF_MAP_CREATE", Subject::map(&def.name), e))
 }
 
 /// Fills the initial slots of maps-of-maps (with `programs: None`) or of
@@ -270,7 +446,7 @@ fn fill_slots(maps: &[Map], programs: Option<&[Program]>) -> Result<()> {
                     .find(|x| x.name() == name)
                     .map(|x| x.fd.as_fd())
                     .ok_or_else(|| {
-                        Error::invalid(m.name(), format!("initial slot {slot}: no map `{name}`"))
+                        Error::invalid(m.subject(), format!("initial slot {slot}: no map `{name}`"))
                     })?,
                 (SlotTarget::Program(name), Some(progs)) => progs
                     .iter()
@@ -278,13 +454,13 @@ fn fill_slots(maps: &[Map], programs: Option<&[Program]>) -> Result<()> {
                     .and_then(Program::fd)
                     .ok_or_else(|| {
                         Error::invalid(
-                            m.name(),
+                            m.subject(),
                             format!("initial slot {slot}: program `{name}` is not loaded"),
                         )
                     })?,
                 _ => continue,
             };
-            let raw = std::os::fd::AsRawFd::as_raw_fd(&fd) as u32;
+            let raw = fd.as_raw_fd() as u32;
             m.update(&slot.to_ne_bytes(), &raw.to_ne_bytes(), 0)?;
         }
     }
@@ -294,58 +470,71 @@ fn fill_slots(maps: &[Map], programs: Option<&[Program]>) -> Result<()> {
 fn create_map(
     mut m: OpenMap,
     btf_fd: Option<BorrowedFd<'_>>,
-    hash: Option<&[u8; 32]>,
+    designated: Option<&OpenProgram>,
     new_pins: &mut NewPins,
-) -> Result<Map> {
+) -> Result<CreatedMap> {
     if let Some(fd) = &m.reuse {
         let fd = fd
             .try_clone()
-            .map_err(|e| Error::syscall("dup", m.name(), e))?;
-        return reuse_map(m, fd, "reused map");
+            .map_err(|e| Error::syscall("dup", Subject::map(m.name()), e))?;
+        return reuse_map(m, fd, ReuseOrigin::Fd, designated);
     }
     if let Some(path) = &m.pin_path {
         match sys::obj_get(path) {
             Ok(fd) => {
-                let origin = format!("map pinned at {}", path.display());
-                return reuse_map(m, fd, &origin);
+                let origin = ReuseOrigin::Pin(path.clone());
+                return reuse_map(m, fd, origin, designated);
             }
             Err(e) if e.raw_os_error() == Some(libc::ENOENT) => {}
-            Err(e) => {
-                let target = format!("{} (pinned at {})", m.name(), path.display());
-                return Err(Error::syscall("BPF_OBJ_GET", target, e));
-            }
+            Err(e) => return Err(Error::syscall("BPF_OBJ_GET", Subject::map(m.name()), e)),
         }
     }
-    // As libbpf: a perf event array without max_entries gets one slot per
-    // possible CPU.
-    if m.def.map_type == crate::obj::maps::map_type::PERF_EVENT_ARRAY && m.def.max_entries == 0 {
-        let cpus = sys::possible_cpus()
-            .map_err(|e| Error::syscall("reading possible CPUs", m.name(), e))?;
-        m.def.max_entries = u32::try_from(cpus).unwrap_or(u32::MAX);
-    }
+    apply_defaults(&mut m.def)?;
     // A map-of-maps is created against a template of its inner maps,
     // closed again once the outer map exists.
     let template = match &m.def.inner {
         Some(inner) => Some(create_plain(inner, btf_fd, None, None)?),
         None => None,
     };
-    let fd = create_plain(&m.def, btf_fd, hash, template.as_ref().map(AsFd::as_fd))?;
+    let hash = designated.map(|p| p.hash);
+    let fd = create_plain(
+        &m.def,
+        btf_fd,
+        hash.as_ref(),
+        template.as_ref().map(AsFd::as_fd),
+    )?;
     drop(template);
     let def = &m.def;
     if let MapOrigin::Data { read_only } = &def.origin {
-        let key = 0u32.to_ne_bytes();
         // A new array map is zero-filled: only non-zero contents are written.
         if let Some(init) = def
             .initial_value
             .as_ref()
             .filter(|v| v.iter().any(|&b| b != 0))
         {
-            sys::map_update(fd.as_fd(), &key, init, 0)
-                .map_err(|e| Error::syscall("BPF_MAP_UPDATE_ELEM (initial value)", &def.name, e))?;
+            if init.len() != def.value_size as usize {
+                return Err(Error::SizeMismatch {
+                    map: def.name.clone(),
+                    what: "value",
+                    expected: def.value_size as usize,
+                    found: init.len(),
+                });
+            }
+            let key = 0u32.to_ne_bytes();
+            // SAFETY: a data map's key is a u32 (the 4-byte key data maps
+            // are created with) and `init` is exactly its value size
+            // (checked just above).
+            unsafe { sys::map_update(fd.as_fd(), &key, init, 0) }.map_err(|e| {
+                Error::syscall(
+                    "BPF_MAP_UPDATE_ELEM (initial value)",
+                    Subject::map(&def.name),
+                    e,
+                )
+            })?;
         }
         if *read_only {
             sys::map_freeze(fd.as_fd())
-                .map_err(|e| Error::syscall("BPF_MAP_FREEZE", &def.name, e))?;
+                .map_err(|e| Error::syscall("BPF_MAP_FREEZE", Subject::map(&def.name), e))?;
         }
     }
     let pin = m.pin_path;
@@ -354,7 +543,7 @@ fn create_map(
         map.pin(&path)?;
         new_pins.0.push(path);
     }
-    Ok(map)
+    Ok(CreatedMap { map, reused: None })
 }
 
 fn attach_btf_id(target: &AttachTarget, prog: &str) -> Result<u32> {
@@ -371,7 +560,7 @@ fn attach_btf_id(target: &AttachTarget, prog: &str) -> Result<u32> {
         })
         .ok_or_else(|| {
             Error::invalid(
-                prog,
+                Subject::program(prog),
                 format!("attach target `{name}` not found in the kernel's BTF"),
             )
         })
@@ -381,18 +570,28 @@ fn load_program(
     p: &OpenProgram,
     maps: &[Map],
     btf_fd: Option<BorrowedFd<'_>>,
-    license: &[u8],
+    license: &CStr,
     kern_version: u32,
 ) -> Result<OwnedFd> {
     let mut insns = p.linked.insns.clone();
     for &(at, m) in &p.linked.map_slots {
-        let map = maps
-            .get(m)
-            .ok_or_else(|| Error::invalid(p.name(), format!("map #{m} missing")))?;
-        let fd = std::os::fd::AsRawFd::as_raw_fd(&map.fd);
+        let map = maps.get(m).ok_or_else(|| {
+            Error::invalid(Subject::program(p.name()), format!("map #{m} missing"))
+        })?;
         if let Some(ins) = insns.get_mut(at) {
-            ins.imm = fd;
+            ins.imm = map.fd.as_raw_fd();
         }
+    }
+    // The digest is a property of the submitted instructions: what hash()
+    // reported and exclusive maps were created with must be what the kernel
+    // will compute, or no exclusive map would name this program.
+    let submitted = crate::hash::program_digest(&insns);
+    if submitted != p.hash {
+        return Err(Error::DigestMismatch {
+            program: p.name().to_string(),
+            expected: p.hash,
+            submitted,
+        });
     }
     let code = encode(&insns);
     let func_info: Vec<u8> = p
@@ -420,12 +619,10 @@ fn load_program(
         Some(t) => attach_btf_id(t, p.name())?,
         None => 0,
     };
-    let base = || ProgLoadOpts {
+    let opts = ProgLoadOpts {
         prog_type: kind.prog_type,
         insns: &code,
         license,
-        log_level: 0,
-        log_buf: None,
         kern_version,
         prog_flags: kind.flags,
         name: p.name(),
@@ -435,36 +632,44 @@ fn load_program(
         line_info: &line_info,
         attach_btf_id,
     };
-    let first = match sys::prog_load(base()) {
+    prog_load_logged(&p.def, &opts)
+}
+
+/// `BPF_PROG_LOAD` of `def`: first without a log (the fast path), then, on
+/// failure, with a log grown to what the kernel needs. A refusal for a
+/// missing capability is [`Error::MissingCapability`]; any other is
+/// [`Error::Verifier`] with the complete log.
+pub(crate) fn prog_load_logged(def: &ProgramDef, opts: &ProgLoadOpts<'_>) -> Result<OwnedFd> {
+    let subject = || Subject::program(&def.name);
+    let first = match sys::prog_load(opts, None) {
         Ok(fd) => return Ok(fd),
         Err((e, _)) => e,
     };
+    let op = "BPF_PROG_LOAD";
+    if let Some(capability) = crate::caps::missing_for(op, Some(def.kind.prog_type), &first) {
+        return Err(Error::MissingCapability {
+            op,
+            subject: subject(),
+            capability,
+            source: first,
+        });
+    }
     // Load again with a log, growing the buffer to what the kernel needed.
     let mut size = LOG_SIZE;
     loop {
         let mut log = vec![0u8; size];
-        let opts = ProgLoadOpts {
-            log_level: 1,
-            log_buf: Some(&mut log),
-            ..base()
-        };
-        match sys::prog_load(opts) {
+        match sys::prog_load(opts, Some((1, &mut log))) {
             Ok(fd) => return Ok(fd),
             Err((e, true_size)) => {
                 let needed = true_size as usize;
-                if e.raw_os_error() == Some(libc::ENOSPC) && needed > size && needed <= MAX_LOG_SIZE
-                {
+                let nospc = e.raw_os_error() == Some(libc::ENOSPC);
+                if nospc && needed > size && needed <= MAX_LOG_SIZE {
                     size = needed;
                     continue;
                 }
-                let source = if e.raw_os_error() == Some(libc::ENOSPC) {
-                    first
-                } else {
-                    e
-                };
                 return Err(Error::Verifier {
-                    target: p.name().to_string(),
-                    source,
+                    subject: subject(),
+                    source: if nospc { first } else { e },
                     log: log_text(&log),
                 });
             }

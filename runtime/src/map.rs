@@ -3,7 +3,7 @@
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::sync::Arc;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, Subject};
 use crate::mmap::Mmap;
 use crate::obj::maps::{map_type, MapOrigin};
 use crate::obj::MapDef;
@@ -33,6 +33,29 @@ pub struct Map {
     pub(crate) pin_path: Option<std::path::PathBuf>,
 }
 
+/// A map to create directly, outside any object (libbpf's
+/// `bpf_map_create`): see [`Map::create`].
+#[derive(Debug, Clone, Default)]
+pub struct MapSpec {
+    /// The map's name (the kernel keeps 15 bytes).
+    pub name: String,
+    /// `enum bpf_map_type`.
+    pub map_type: u32,
+    /// Key size in bytes.
+    pub key_size: u32,
+    /// Value size in bytes.
+    pub value_size: u32,
+    /// Maximum entries.
+    pub max_entries: u32,
+    /// `map_flags`.
+    pub map_flags: u32,
+    /// `map_extra`.
+    pub map_extra: u64,
+    /// Makes the map exclusive to the program whose digest this is (Linux
+    /// 6.18): the kernel refuses every other program that uses the map.
+    pub excl_prog_hash: Option<[u8; 32]>,
+}
+
 /// What the kernel reports about a map (`bpf_map_info` prefix).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MapInfo {
@@ -50,9 +73,38 @@ pub struct MapInfo {
     pub map_flags: u32,
     /// The kernel's (truncated) name.
     pub name: String,
+    /// `map_extra`.
+    pub map_extra: u64,
 }
 
 impl Map {
+    /// Creates a map from `spec`, outside any object. With
+    /// `excl_prog_hash`, the map is exclusive to the program with that
+    /// digest (for example [`Program::hash`](crate::Program::hash) of a
+    /// program another object will load).
+    pub fn create(spec: &MapSpec) -> Result<Map> {
+        let mut def = crate::obj::MapDef::standalone(&spec.name, spec.map_type);
+        def.key_size = spec.key_size;
+        def.value_size = spec.value_size;
+        def.max_entries = spec.max_entries;
+        def.map_flags = spec.map_flags;
+        def.map_extra = spec.map_extra;
+        let fd = sys::map_create(&sys::MapCreateOpts {
+            map_type: def.map_type,
+            key_size: def.key_size,
+            value_size: def.value_size,
+            max_entries: def.max_entries,
+            map_flags: def.map_flags,
+            name: &def.name,
+            map_extra: def.map_extra,
+            excl_prog_hash: spec.excl_prog_hash.as_ref(),
+            ..Default::default()
+        })
+        .map_err(|e| Error::syscall("BPF_MAP_CREATE", Subject::map(&spec.name), e))?;
+        let exclusive = spec.excl_prog_hash.map(|h| crate::hash::hex(&h));
+        Map::new(def, fd, exclusive)
+    }
+
     /// The map's name in the object.
     pub fn name(&self) -> &str {
         &self.def.name
@@ -83,7 +135,10 @@ impl Map {
         self.def.max_entries
     }
 
-    /// The program this map was created exclusive to, if any.
+    /// The program this map was created exclusive to (for a map made with
+    /// [`Map::create`], the hex digest it was given), if any. For a reused
+    /// map, set only once the load proved the existing map exclusive to
+    /// that program.
     pub fn exclusive_program(&self) -> Option<&str> {
         self.exclusive.as_deref()
     }
@@ -96,7 +151,7 @@ impl Map {
             .def
             .inner
             .as_deref()
-            .ok_or_else(|| Error::invalid(self.name(), "not a map-of-maps"))?;
+            .ok_or_else(|| Error::invalid(self.subject(), "not a map-of-maps"))?;
         let fd = sys::map_create(&sys::MapCreateOpts {
             map_type: inner.map_type,
             key_size: inner.key_size,
@@ -108,8 +163,25 @@ impl Map {
             map_extra: inner.map_extra,
             ..Default::default()
         })
-        .map_err(|e| Error::syscall("BPF_MAP_CREATE", &inner.name, e))?;
+        .map_err(|e| Error::syscall("BPF_MAP_CREATE", Subject::map(&inner.name), e))?;
         Map::new(inner.clone(), fd, None)
+    }
+
+    /// A second handle to the same kernel map (its fd duplicated), without
+    /// the mmapped value or ring buffer consumer of the first.
+    pub fn try_clone(&self) -> Result<Map> {
+        let fd = self
+            .fd
+            .try_clone()
+            .map_err(|e| Error::syscall("dup", self.subject(), e))?;
+        Ok(Map {
+            def: self.def.clone(),
+            fd,
+            exclusive: self.exclusive.clone(),
+            mmap: self.mmap.clone(),
+            ring: None,
+            pin_path: None,
+        })
     }
 
     /// Where the map is pinned, if this object pinned or reused it there.
@@ -121,12 +193,9 @@ impl Map {
     /// this process until the file is removed.
     pub fn pin(&mut self, path: impl AsRef<std::path::Path>) -> Result<()> {
         let path = path.as_ref();
-        sys::obj_pin(self.fd.as_fd(), path).map_err(|e| {
-            Error::syscall(
-                "BPF_OBJ_PIN",
-                format!("{} at {}", self.name(), path.display()),
-                e,
-            )
+        sys::obj_pin(self.fd.as_fd(), path).map_err(|e| match e.raw_os_error() {
+            Some(libc::EPERM | libc::EACCES) => Error::syscall("BPF_OBJ_PIN", self.subject(), e),
+            _ => Error::io(path, e),
         })?;
         self.pin_path = Some(path.to_path_buf());
         Ok(())
@@ -136,10 +205,7 @@ impl Map {
     /// holds it).
     pub fn unpin(&mut self) -> Result<()> {
         if let Some(path) = self.pin_path.take() {
-            std::fs::remove_file(&path).map_err(|source| Error::Io {
-                path: path.display().to_string(),
-                source,
-            })?;
+            std::fs::remove_file(&path).map_err(|source| Error::io(path, source))?;
         }
         Ok(())
     }
@@ -166,11 +232,11 @@ impl Map {
         };
         if let MapOrigin::Data { read_only } = map.def.origin {
             let m = Mmap::map(map.fd.as_fd(), map.def.value_size as usize, !read_only)
-                .map_err(|e| Error::syscall("mmap", map.name(), e))?;
+                .map_err(|e| Error::syscall("mmap", map.subject(), e))?;
             map.mmap = Some(Arc::new(m));
         } else if map.def.map_type == map_type::RINGBUF {
             let r = RingBuffer::new(map.fd.as_fd(), map.def.max_entries)
-                .map_err(|e| Error::syscall("mmap (ring buffer)", map.name(), e))?;
+                .map_err(|e| Error::syscall("mmap (ring buffer)", map.subject(), e))?;
             map.ring = Some(r);
         }
         Ok(map)
@@ -182,56 +248,72 @@ impl Map {
         let size = self.def.value_size as usize;
         if map_type::is_per_cpu(self.def.map_type) {
             let cpus = sys::possible_cpus()
-                .map_err(|e| Error::syscall("reading possible CPUs", self.name(), e))?;
+                .map_err(|e| Error::syscall("reading possible CPUs", self.subject(), e))?;
             Ok(size.next_multiple_of(8) * cpus)
         } else {
             Ok(size)
         }
     }
 
-    fn check_key(&self, key: &[u8]) -> Result<()> {
-        if key.len() != self.def.key_size as usize {
-            return Err(Error::invalid(
-                self.name(),
-                format!(
-                    "key is {} bytes, the map's keys are {}",
-                    key.len(),
-                    self.def.key_size
-                ),
-            ));
+    pub(crate) fn subject(&self) -> Subject {
+        Subject::map(self.name())
+    }
+
+    /// Refuses a buffer whose length is not `expected`, naming the map and
+    /// both sizes.
+    fn check_len(&self, what: &'static str, found: usize, expected: usize) -> Result<()> {
+        if found != expected {
+            return Err(Error::SizeMismatch {
+                map: self.name().to_string(),
+                what,
+                expected,
+                found,
+            });
         }
         Ok(())
     }
 
+    fn check_key(&self, key: &[u8]) -> Result<()> {
+        self.check_len("key", key.len(), self.def.key_size as usize)
+    }
+
     /// Looks `key` up; `None` if absent.
     pub fn lookup(&self, key: &[u8], flags: u64) -> Result<Option<Vec<u8>>> {
-        self.check_key(key)?;
         let mut value = vec![0u8; self.value_buffer_len()?];
-        let found = sys::map_lookup(self.fd.as_fd(), key, &mut value, flags)
-            .map_err(|e| Error::syscall("BPF_MAP_LOOKUP_ELEM", self.name(), e))?;
-        Ok(found.then_some(value))
+        Ok(self.lookup_into(key, &mut value, flags)?.then_some(value))
+    }
+
+    /// Looks `key` up into `value`, which must be exactly
+    /// [`value_buffer_len`](Self::value_buffer_len) bytes (no allocation).
+    /// Returns whether the key was present; a buffer of another length is
+    /// refused before the syscall, untouched.
+    pub fn lookup_into(&self, key: &[u8], value: &mut [u8], flags: u64) -> Result<bool> {
+        self.check_key(key)?;
+        self.check_len("value", value.len(), self.value_buffer_len()?)?;
+        // SAFETY: key is exactly the map's key size and value exactly its
+        // full value buffer (checked just above; `def` holds the sizes the
+        // map was created with, or was checked against the kernel's for a
+        // reused map).
+        unsafe { sys::map_lookup(self.fd.as_fd(), key, value, flags) }
+            .map_err(|e| Error::syscall("BPF_MAP_LOOKUP_ELEM", self.subject(), e))
     }
 
     /// Inserts or replaces `key` (flags: `BPF_ANY` 0, `BPF_NOEXIST` 1,
     /// `BPF_EXIST` 2, `BPF_F_LOCK` 4).
     pub fn update(&self, key: &[u8], value: &[u8], flags: u64) -> Result<()> {
         self.check_key(key)?;
-        let want = self.value_buffer_len()?;
-        if value.len() != want {
-            return Err(Error::invalid(
-                self.name(),
-                format!("value is {} bytes, the map needs {want}", value.len()),
-            ));
-        }
-        sys::map_update(self.fd.as_fd(), key, value, flags)
-            .map_err(|e| Error::syscall("BPF_MAP_UPDATE_ELEM", self.name(), e))
+        self.check_len("value", value.len(), self.value_buffer_len()?)?;
+        // SAFETY: key and value lengths checked just above.
+        unsafe { sys::map_update(self.fd.as_fd(), key, value, flags) }
+            .map_err(|e| Error::syscall("BPF_MAP_UPDATE_ELEM", self.subject(), e))
     }
 
     /// Deletes `key`; `false` if it was absent.
     pub fn delete(&self, key: &[u8]) -> Result<bool> {
         self.check_key(key)?;
-        sys::map_delete(self.fd.as_fd(), key)
-            .map_err(|e| Error::syscall("BPF_MAP_DELETE_ELEM", self.name(), e))
+        // SAFETY: key length checked just above.
+        unsafe { sys::map_delete(self.fd.as_fd(), key) }
+            .map_err(|e| Error::syscall("BPF_MAP_DELETE_ELEM", self.subject(), e))
     }
 
     /// The key after `key` (the first key for `None`); `None` at the end.
@@ -240,8 +322,10 @@ impl Map {
             self.check_key(k)?;
         }
         let mut next = vec![0u8; self.def.key_size as usize];
-        let more = sys::map_next_key(self.fd.as_fd(), key, &mut next)
-            .map_err(|e| Error::syscall("BPF_MAP_GET_NEXT_KEY", self.name(), e))?;
+        // SAFETY: `key` (if any) was checked to be the key size, and `next`
+        // is allocated with the key size.
+        let more = unsafe { sys::map_next_key(self.fd.as_fd(), key, &mut next) }
+            .map_err(|e| Error::syscall("BPF_MAP_GET_NEXT_KEY", self.subject(), e))?;
         Ok(more.then_some(next))
     }
 
@@ -270,15 +354,20 @@ impl Map {
         let mut first = true;
         loop {
             let mut count = batch;
-            let more = sys::map_lookup_batch(
-                self.fd.as_fd(),
-                (!first).then_some(token.as_slice()),
-                &mut next,
-                &mut keys,
-                &mut values,
-                &mut count,
-            )
-            .map_err(|e| Error::syscall("BPF_MAP_LOOKUP_BATCH", self.name(), e))?;
+            // SAFETY: keys and values hold `batch` (= count) keys and full
+            // values; both batch tokens hold max(key size, 8) bytes, at
+            // least what any map type's batch position needs.
+            let more = unsafe {
+                sys::map_lookup_batch(
+                    self.fd.as_fd(),
+                    (!first).then_some(token.as_slice()),
+                    &mut next,
+                    &mut keys,
+                    &mut values,
+                    &mut count,
+                )
+            }
+            .map_err(|e| Error::syscall("BPF_MAP_LOOKUP_BATCH", self.subject(), e))?;
             for i in 0..count.min(batch) as usize {
                 let k = keys.get(i * ks..(i + 1) * ks).unwrap_or_default().to_vec();
                 let v = values
@@ -300,45 +389,42 @@ impl Map {
     pub fn update_batch(&self, keys: &[u8], values: &[u8], flags: u64) -> Result<()> {
         let ks = self.def.key_size as usize;
         let vs = self.value_buffer_len()?;
-        if ks == 0
-            || keys.len() % ks != 0
-            || vs == 0
-            || values.len() % vs != 0
-            || keys.len() / ks != values.len() / vs
-        {
+        if ks == 0 || vs == 0 {
             return Err(Error::invalid(
-                self.name(),
-                format!(
-                    "batch of {} key bytes and {} value bytes is not N keys of {ks} and N values of {vs}",
-                    keys.len(),
-                    values.len()
-                ),
+                self.subject(),
+                "batch updates need non-empty keys and values",
             ));
         }
-        let n = u32::try_from(keys.len() / ks)
-            .map_err(|_| Error::invalid(self.name(), "batch too large"))?;
-        sys::map_update_batch(self.fd.as_fd(), keys, values, n, flags)
+        let n = keys.len() / ks;
+        self.check_len("keys", keys.len(), n * ks)?;
+        self.check_len("values", values.len(), n * vs)?;
+        let count =
+            u32::try_from(n).map_err(|_| Error::invalid(self.subject(), "batch too large"))?;
+        // SAFETY: keys holds exactly n keys and values exactly n full values
+        // (checked just above), n = count.
+        unsafe { sys::map_update_batch(self.fd.as_fd(), keys, values, count, flags) }
             .map(drop)
-            .map_err(|(e, done)| {
-                Error::syscall(
-                    "BPF_MAP_UPDATE_BATCH",
-                    format!("{} (after {done} of {n} entries)", self.name()),
-                    e,
-                )
-            })
+            .map_err(|(e, _done)| Error::syscall("BPF_MAP_UPDATE_BATCH", self.subject(), e))
     }
 
     /// Freezes the map: user space can no longer write it (programs can).
     pub fn freeze(&self) -> Result<()> {
         sys::map_freeze(self.fd.as_fd())
-            .map_err(|e| Error::syscall("BPF_MAP_FREEZE", self.name(), e))
+            .map_err(|e| Error::syscall("BPF_MAP_FREEZE", self.subject(), e))
     }
 
     /// What the kernel reports about the map.
     pub fn info(&self) -> Result<MapInfo> {
-        let mut b = [0u8; 40];
-        sys::obj_info(self.fd.as_fd(), &mut b)
-            .map_err(|e| Error::syscall("BPF_OBJ_GET_INFO_BY_FD", self.name(), e))?;
+        info_of(self.fd.as_fd())
+            .map_err(|e| Error::syscall("BPF_OBJ_GET_INFO_BY_FD", self.subject(), e))
+    }
+}
+
+/// `BPF_OBJ_GET_INFO_BY_FD` for a map fd.
+pub(crate) fn info_of(fd: BorrowedFd<'_>) -> std::io::Result<MapInfo> {
+    {
+        let mut b = [0u8; 88];
+        sys::obj_info(fd, &mut b)?;
         let name_bytes = b.get(24..40).unwrap_or_default();
         let end = name_bytes
             .iter()
@@ -352,6 +438,7 @@ impl Map {
             max_entries: sys::ne_u32(&b, 16),
             map_flags: sys::ne_u32(&b, 20),
             name: String::from_utf8_lossy(name_bytes.get(..end).unwrap_or_default()).into_owned(),
+            map_extra: sys::ne_u64(&b, 80),
         })
     }
 }

@@ -7,7 +7,7 @@ use std::os::fd::{AsFd, OwnedFd};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, Subject};
 use crate::hash::program_digest;
 use crate::obj::maps::map_type;
 use crate::obj::reloc::{link, LinkedProgram};
@@ -30,6 +30,10 @@ pub struct OpenMap {
 pub const DEFAULT_PIN_ROOT: &str = "/sys/fs/bpf";
 
 impl OpenMap {
+    fn subject(&self) -> Subject {
+        Subject::map(self.name())
+    }
+
     /// The map's name (symbol name, or section name for global data).
     pub fn name(&self) -> &str {
         &self.def.name
@@ -50,13 +54,13 @@ impl OpenMap {
     pub fn set_max_entries(&mut self, n: u32) -> Result<()> {
         if n == 0 {
             return Err(Error::invalid(
-                self.name(),
+                self.subject(),
                 "max_entries must be at least 1",
             ));
         }
         if self.def.is_data() {
             return Err(Error::invalid(
-                self.name(),
+                self.subject(),
                 "a global-data map always has exactly one entry",
             ));
         }
@@ -79,7 +83,7 @@ impl OpenMap {
     pub fn set_exclusive(&mut self, prog: &OpenProgram) -> Result<()> {
         if prog.object_id != self.object_id {
             return Err(Error::invalid(
-                self.name(),
+                self.subject(),
                 format!(
                     "program `{}` belongs to another object; a map can only be made \
                      exclusive to a program of its own object",
@@ -119,7 +123,7 @@ impl OpenMap {
         let dup = fd
             .as_fd()
             .try_clone_to_owned()
-            .map_err(|e| Error::syscall("dup", self.name(), e))?;
+            .map_err(|e| Error::syscall("dup", self.subject(), e))?;
         self.reuse = Some(Arc::new(dup));
         Ok(())
     }
@@ -239,10 +243,7 @@ impl OpenObject {
     /// Reads, parses and relocates the object at `path`.
     pub fn from_file(path: impl AsRef<std::path::Path>) -> Result<Self> {
         let path = path.as_ref();
-        let data = std::fs::read(path).map_err(|source| Error::Io {
-            path: path.display().to_string(),
-            source,
-        })?;
+        let data = std::fs::read(path).map_err(|source| Error::io(path, source))?;
         Self::from_bytes(&data)
     }
 
@@ -268,7 +269,7 @@ impl OpenObject {
             Some(t) => crate::obj::core::apply(&mut file, t)?,
             None if file.has_core_relos() => {
                 return Err(Error::invalid(
-                    "object",
+                    Subject::Object,
                     "the object has CO-RE relocations but no target BTF was given",
                 ))
             }
@@ -404,7 +405,7 @@ impl OpenObject {
                 .all(|(i, p)| p.index == i && p.object_id == core.object_id);
         if !ok_maps || !ok_progs {
             return Err(Error::invalid(
-                "object",
+                Subject::Object,
                 "parts given back do not match the object they came from",
             ));
         }
@@ -418,7 +419,10 @@ impl OpenObject {
         for map in &self.maps {
             let per_cpu_default = map.def.map_type == crate::obj::maps::map_type::PERF_EVENT_ARRAY;
             if map.def.max_entries == 0 && map.reuse.is_none() && !per_cpu_default {
-                return Err(Error::invalid(map.name(), "max_entries must be at least 1"));
+                return Err(Error::invalid(
+                    map.subject(),
+                    "max_entries must be at least 1",
+                ));
             }
         }
         for map in &self.maps {
@@ -442,7 +446,7 @@ impl OpenObject {
                 map_type::ARRAY_OF_MAPS | map_type::HASH_OF_MAPS
             ) {
                 return Err(Error::invalid(
-                    map.name(),
+                    map.subject(),
                     "map-of-maps cannot be exclusive",
                 ));
             }
@@ -452,8 +456,8 @@ impl OpenObject {
 }
 
 fn not_found(kind: &'static str, name: &str) -> Error {
-    Error::NotFound {
-        kind,
-        name: name.to_string(),
-    }
+    Error::NotFound(match kind {
+        "map" => Subject::map(name),
+        _ => Subject::program(name),
+    })
 }

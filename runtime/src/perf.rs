@@ -15,7 +15,7 @@ use std::ptr::NonNull;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, Subject};
 use crate::map::Map;
 use crate::obj::maps::map_type;
 
@@ -61,9 +61,13 @@ struct CpuRing {
 }
 
 /// The perf buffers of one perf event array, one ring per online CPU.
+/// Dropping it removes its perf event fds from the map again (as libbpf's
+/// `perf_buffer__free` does), so programs stop writing into closed rings.
 pub struct PerfBuffer {
     rings: Vec<CpuRing>,
     scratch: Vec<u8>,
+    /// A duplicate of the map's fd: a plain array map of `u32` fds.
+    map: Map,
 }
 
 impl std::fmt::Debug for PerfBuffer {
@@ -220,32 +224,34 @@ impl PerfBuffer {
     /// stores their fds in `map`, a perf event array.
     pub fn new(map: &Map, pages: usize) -> Result<Self> {
         if map.map_type() != map_type::PERF_EVENT_ARRAY {
-            return Err(Error::invalid(map.name(), "not a perf event array"));
+            return Err(Error::invalid(map.subject(), "not a perf event array"));
         }
         if pages == 0 || !pages.is_power_of_two() {
             return Err(Error::invalid(
-                map.name(),
+                map.subject(),
                 "pages per CPU must be a power of two",
             ));
         }
         let cpus = crate::sys::online_cpus()
-            .map_err(|e| Error::syscall("reading online CPUs", map.name(), e))?;
-        let mut rings = Vec::with_capacity(cpus.len());
+            .map_err(|e| Error::syscall("reading online CPUs", map.subject(), e))?;
+        let mut buffer = PerfBuffer {
+            rings: Vec::with_capacity(cpus.len()),
+            scratch: Vec::new(),
+            map: map.try_clone()?,
+        };
         for cpu in cpus {
             if cpu >= map.max_entries() {
                 break;
             }
-            let ring = CpuRing::new(cpu, pages).map_err(|e| {
-                Error::syscall("perf_event_open", format!("{} (CPU {cpu})", map.name()), e)
-            })?;
+            let ring = CpuRing::new(cpu, pages)
+                .map_err(|e| Error::syscall("perf_event_open", map.subject(), e))?;
             let fd = ring.fd.as_raw_fd() as u32;
+            // Pushed first so that an error from here on still deletes the
+            // entries written so far (in Drop).
+            buffer.rings.push(ring);
             map.update(&cpu.to_ne_bytes(), &fd.to_ne_bytes(), 0)?;
-            rings.push(ring);
         }
-        Ok(PerfBuffer {
-            rings,
-            scratch: Vec::new(),
-        })
+        Ok(buffer)
     }
 
     /// Calls `f` with every record available now, CPU by CPU; returns how
@@ -274,11 +280,12 @@ impl PerfBuffer {
         // SAFETY: `fds` is a valid array of `fds.len()` pollfds for the call.
         let r = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, ms) };
         if r < 0 {
-            return Err(Error::syscall(
-                "poll",
-                "perf buffer",
-                io::Error::last_os_error(),
-            ));
+            let e = io::Error::last_os_error();
+            // A signal (Ctrl-C) interrupting the wait is not an error: the
+            // caller's loop checks its own flag and polls again.
+            if e.kind() != io::ErrorKind::Interrupted {
+                return Err(Error::syscall("poll", Subject::map(self.map.name()), e));
+            }
         }
         Ok(self.consume(f))
     }
@@ -286,5 +293,15 @@ impl PerfBuffer {
     /// The perf event fds, one per online CPU.
     pub fn fds(&self) -> impl Iterator<Item = BorrowedFd<'_>> {
         self.rings.iter().map(|r| r.fd.as_fd())
+    }
+}
+
+impl Drop for PerfBuffer {
+    fn drop(&mut self) {
+        for ring in &self.rings {
+            // An entry another buffer replaced since is removed too, as
+            // libbpf does; nothing to report from Drop.
+            let _ = self.map.delete(&ring.cpu.to_ne_bytes());
+        }
     }
 }

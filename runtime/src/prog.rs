@@ -2,12 +2,26 @@
 
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 
-use crate::error::{Error, Result};
-use crate::obj::ProgramDef;
-use crate::sys::{self, TestRunOutput};
+use crate::error::{Error, Result, Subject};
+use crate::obj::insn::{encode, Insn};
+use crate::obj::{ProgKind, ProgramDef};
+use crate::sys;
+
+/// The result of [`Program::test_run`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TestRunOutput {
+    /// The program's return value.
+    pub retval: u32,
+    /// Average run time in nanoseconds.
+    pub duration_ns: u32,
+    /// The packet data after the run (as much as fit the buffer).
+    pub data_out: Vec<u8>,
+}
 
 /// A program of a loaded object. Programs whose autoload was disabled are
-/// present (with their hash) but hold no file descriptor.
+/// present (with their hash) but hold no file descriptor: [`fd`](Self::fd)
+/// is `None` and every kernel operation returns an error (there is
+/// deliberately no `AsFd` impl, which could only panic in that state).
 #[derive(Debug)]
 pub struct Program {
     pub(crate) def: ProgramDef,
@@ -64,12 +78,52 @@ impl Program {
         self.fd.as_ref().map(AsFd::as_fd)
     }
 
-    fn loaded_fd(&self) -> Result<BorrowedFd<'_>> {
+    pub(crate) fn subject(&self) -> Subject {
+        Subject::program(self.name())
+    }
+
+    /// The program's fd, or an error naming it if it was not loaded.
+    pub fn loaded_fd(&self) -> Result<BorrowedFd<'_>> {
         self.fd().ok_or_else(|| {
             Error::invalid(
-                self.name(),
+                self.subject(),
                 "the program was not loaded (autoload was disabled)",
             )
+        })
+    }
+
+    /// Loads hand-assembled instructions as a program of its own, outside
+    /// any object (libbpf's `bpf_prog_load`). A verifier rejection returns
+    /// [`Error::Verifier`] with the complete log.
+    pub fn load_raw(raw: &RawProgram<'_>) -> Result<Program> {
+        let def = ProgramDef {
+            name: raw.name.to_string(),
+            section: String::new(),
+            kind: ProgKind {
+                prog_type: raw.prog_type,
+                expected_attach_type: raw.expected_attach_type,
+                attach_target: None,
+                flags: 0,
+                autoload: true,
+            },
+            function: 0,
+        };
+        let code = encode(raw.insns);
+        let license = crate::load::nul_terminated(raw.license);
+        let opts = sys::ProgLoadOpts {
+            prog_type: raw.prog_type,
+            insns: &code,
+            license: &license,
+            name: raw.name,
+            expected_attach_type: raw.expected_attach_type.unwrap_or(0),
+            ..Default::default()
+        };
+        let fd = crate::load::prog_load_logged(&def, &opts)?;
+        Ok(Program {
+            hash: crate::hash::program_digest(raw.insns),
+            insn_count: raw.insns.len(),
+            def,
+            fd: Some(fd),
         })
     }
 
@@ -77,7 +131,7 @@ impl Program {
     pub fn info(&self) -> Result<ProgramInfo> {
         let mut b = [0u8; 16];
         sys::obj_info(self.loaded_fd()?, &mut b)
-            .map_err(|e| Error::syscall("BPF_OBJ_GET_INFO_BY_FD", self.name(), e))?;
+            .map_err(|e| Error::syscall("BPF_OBJ_GET_INFO_BY_FD", self.subject(), e))?;
         let mut tag = [0u8; 8];
         tag.copy_from_slice(b.get(8..16).unwrap_or(&[0; 8]));
         Ok(ProgramInfo {
@@ -91,28 +145,28 @@ impl Program {
     /// for XDP, tc, socket filters, raw tracepoints, syscall programs...).
     pub fn test_run(&self, data: &[u8]) -> Result<TestRunOutput> {
         sys::prog_test_run(self.loaded_fd()?, data, None, 1)
-            .map_err(|e| Error::syscall("BPF_PROG_TEST_RUN", self.name(), e))
+            .map_err(|e| Error::syscall("BPF_PROG_TEST_RUN", self.subject(), e))
     }
 
     /// Like [`test_run`](Self::test_run) with a context buffer (e.g. the
     /// arguments of a `syscall` program, which it may write back).
     pub fn test_run_with_ctx(&self, data: &[u8], ctx: &mut [u8]) -> Result<TestRunOutput> {
         sys::prog_test_run(self.loaded_fd()?, data, Some(ctx), 1)
-            .map_err(|e| Error::syscall("BPF_PROG_TEST_RUN", self.name(), e))
+            .map_err(|e| Error::syscall("BPF_PROG_TEST_RUN", self.subject(), e))
     }
 }
 
-impl AsFd for Program {
-    /// # Panics
-    /// If the program was not loaded because its autoload was disabled;
-    /// use [`Program::fd`] to check first.
-    fn as_fd(&self) -> BorrowedFd<'_> {
-        match self.fd() {
-            Some(fd) => fd,
-            None => panic!(
-                "program `{}` has no fd: its autoload was disabled, so it was not loaded",
-                self.name()
-            ),
-        }
-    }
+/// Hand-assembled instructions to load with [`Program::load_raw`].
+#[derive(Debug, Clone, Copy)]
+pub struct RawProgram<'a> {
+    /// The program's name (the kernel keeps 15 bytes).
+    pub name: &'a str,
+    /// `enum bpf_prog_type`.
+    pub prog_type: u32,
+    /// `expected_attach_type`, where the program type needs one.
+    pub expected_attach_type: Option<u32>,
+    /// The instructions, exactly as the kernel will hash them.
+    pub insns: &'a [Insn],
+    /// The license ("GPL" for GPL-only helpers).
+    pub license: &'a str,
 }

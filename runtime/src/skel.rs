@@ -14,10 +14,10 @@ use std::fmt;
 use std::marker::PhantomData;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, Subject};
 use crate::open::{OpenCore, OpenObject};
 use crate::plain::Plain;
-use crate::sys::TestRunOutput;
+use crate::prog::TestRunOutput;
 use crate::{map, open, prog, Object};
 
 type Marker<S> = PhantomData<fn() -> S>;
@@ -365,7 +365,7 @@ impl<S> PerfEventArray<S> {
 fn decode<T: Plain>(bytes: &[u8], what: &str, name: &str) -> Result<T> {
     T::from_bytes(bytes).ok_or_else(|| {
         Error::invalid(
-            name,
+            Subject::map(name),
             format!(
                 "the kernel returned {} bytes for a {} of {} bytes",
                 bytes.len(),
@@ -491,7 +491,7 @@ impl<S> RingBuf<S> {
     fn ring(&self) -> Result<&crate::ringbuf::RingBuffer> {
         self.inner
             .ring_buffer()
-            .ok_or_else(|| Error::invalid(self.name(), "ring buffer is not mapped"))
+            .ok_or_else(|| Error::invalid(Subject::map(self.name()), "ring buffer is not mapped"))
     }
 
     /// Calls `f` with every record available now; returns how many.
@@ -503,16 +503,16 @@ impl<S> RingBuf<S> {
     pub fn poll(&self, timeout: std::time::Duration, f: impl FnMut(&[u8])) -> Result<usize> {
         self.ring()?
             .poll(self.inner.as_fd(), timeout, f)
-            .map_err(|e| Error::syscall("poll", self.name(), e))
+            .map_err(|e| Error::syscall("poll", Subject::map(self.name()), e))
     }
 }
 
 impl<S> ProgArray<S> {
     /// Puts `prog` (a loaded program of the same skeleton) in slot `index`.
     pub fn set(&self, index: u32, prog: &Program<S>) -> Result<()> {
-        let fd = prog
-            .fd()
-            .ok_or_else(|| Error::invalid(prog.name(), "the program was not loaded"))?;
+        let fd = prog.fd().ok_or_else(|| {
+            Error::invalid(Subject::program(prog.name()), "the program was not loaded")
+        })?;
         let raw = std::os::fd::AsRawFd::as_raw_fd(&fd) as u32;
         self.inner
             .update(&index.to_ne_bytes(), &raw.to_ne_bytes(), 0)
@@ -546,10 +546,9 @@ impl<T: Plain> Globals<T> {
     /// alignment.
     #[doc(hidden)]
     pub fn new<S, K, V>(map: &Map<S, K, V>) -> Result<Self> {
-        let mem = map
-            .inner
-            .mmap()
-            .ok_or_else(|| Error::invalid(map.name(), "not a mapped global-data map"))?;
+        let mem = map.inner.mmap().ok_or_else(|| {
+            Error::invalid(Subject::map(map.name()), "not a mapped global-data map")
+        })?;
         check_section_type::<T>(map.name(), mem.len())?;
         Ok(Globals {
             mem: std::sync::Arc::clone(mem),
@@ -636,15 +635,6 @@ impl<S> Program<S> {
     }
 }
 
-impl<S> AsFd for Program<S> {
-    /// # Panics
-    /// If the program was not loaded because its autoload was disabled;
-    /// [`Program::fd`] returns an `Option` instead.
-    fn as_fd(&self) -> BorrowedFd<'_> {
-        self.inner.as_fd()
-    }
-}
-
 /// A generated section struct is the section's size rounded up to its
 /// alignment (at most 15 bytes of tail padding).
 fn check_section_type<T>(name: &str, section_len: usize) -> Result<()> {
@@ -653,7 +643,7 @@ fn check_section_type<T>(name: &str, section_len: usize) -> Result<()> {
         Ok(())
     } else {
         Err(Error::invalid(
-            name,
+            Subject::map(name),
             format!("section is {section_len} bytes, the generated type {size}: rebuild"),
         ))
     }
@@ -676,7 +666,11 @@ fn take<T>(
 
 fn mismatch(kind: &str, index: usize, name: &str) -> Error {
     Error::invalid(
-        name,
+        if kind == "map" {
+            Subject::map(name)
+        } else {
+            Subject::program(name)
+        },
         format!(
             "the embedded object has no {kind} #{index} named `{name}`: it changed \
              since the skeleton was generated; rebuild"
@@ -739,7 +733,7 @@ impl OpenParts {
     pub fn finish(self) -> Result<OpenCore> {
         if self.maps.iter().any(Option::is_some) || self.progs.iter().any(Option::is_some) {
             return Err(Error::invalid(
-                "skeleton",
+                Subject::Object,
                 "the embedded object has more maps or programs than the skeleton: rebuild",
             ));
         }

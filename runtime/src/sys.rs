@@ -1,9 +1,13 @@
-//! The thin `bpf()` system-call layer. Each command fills a zeroed
-//! `union bpf_attr` at the kernel's documented offsets and returns an
-//! [`OwnedFd`] for anything that creates a kernel object.
+//! The thin `bpf()` system-call layer, private to the runtime. Each command
+//! fills a zeroed `union bpf_attr` at the kernel's documented offsets and
+//! returns an [`OwnedFd`] for anything that creates a kernel object.
 //!
-//! [`map_create`] is the low-level map-creation call, with the optional
-//! exclusive program hash (Linux 6.18, libbpf's `bpf_map_create` opts).
+//! Sealed by construction: where the kernel takes the length of a buffer
+//! from the map rather than from us (element lookups, updates, batches), the
+//! function is `unsafe` and states the length it needs; every other buffer
+//! is passed with its own length. The public, safe APIs
+//! ([`Map`](crate::Map), [`Program`](crate::Program)) check lengths against
+//! the map's real key and value sizes before calling these.
 
 use std::io;
 use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
@@ -74,11 +78,16 @@ impl Attr {
 }
 
 /// Issues `bpf(cmd, attr, size)`.
-fn bpf(command: u32, attr: &mut Attr, size: usize) -> io::Result<i64> {
+///
+/// # Safety
+/// Every pointer stored in `attr` must point to memory that lives until
+/// this returns and that is valid for the kernel to read (and, for output
+/// buffers, write) for the length the command implies: the length stored
+/// beside it in `attr`, or for map elements the map's key and value sizes.
+unsafe fn bpf(command: u32, attr: &mut Attr, size: usize) -> io::Result<i64> {
     // SAFETY: `attr` is a valid, writable buffer of at least `size` bytes
-    // (size <= ATTR_BYTES) that lives for the whole call; every pointer
-    // stored in it was taken from a slice the caller keeps borrowed until
-    // this function returns.
+    // (size <= ATTR_BYTES) that lives for the whole call; the pointers in it
+    // satisfy this function's contract, upheld by the caller.
     let ret = unsafe {
         libc::syscall(
             libc::SYS_bpf,
@@ -161,7 +170,9 @@ pub fn map_create(o: &MapCreateOpts<'_>) -> io::Result<OwnedFd> {
         a.ptr(80, hash.as_ptr());
         a.u32(88, hash.len() as u32);
     }
-    fd_from(bpf(cmd::MAP_CREATE, &mut a, 92)?)
+    // SAFETY: the only pointer is the 32-byte hash, borrowed for the call,
+    // with its size (32) beside it.
+    fd_from(unsafe { bpf(cmd::MAP_CREATE, &mut a, 92) }?)
 }
 
 /// Options for [`prog_load`]: `BPF_PROG_LOAD`'s attributes.
@@ -171,12 +182,8 @@ pub struct ProgLoadOpts<'a> {
     pub prog_type: u32,
     /// Encoded instructions (8 bytes each).
     pub insns: &'a [u8],
-    /// NUL-terminated license string.
-    pub license: &'a [u8],
-    /// Verifier log level (0 for none).
-    pub log_level: u32,
-    /// Verifier log buffer.
-    pub log_buf: Option<&'a mut [u8]>,
+    /// License string.
+    pub license: &'a std::ffi::CStr,
     /// `kern_version`.
     pub kern_version: u32,
     /// `prog_flags`.
@@ -195,17 +202,21 @@ pub struct ProgLoadOpts<'a> {
     pub attach_btf_id: u32,
 }
 
-/// `BPF_PROG_LOAD`. On failure also returns the log size the kernel needed
-/// (`log_true_size`), so the caller can retry with a large enough buffer.
-pub fn prog_load(o: ProgLoadOpts<'_>) -> Result<OwnedFd, (io::Error, u32)> {
+/// `BPF_PROG_LOAD`, with an optional verifier log (level, buffer). On
+/// failure also returns the log size the kernel needed (`log_true_size`),
+/// so the caller can retry with a large enough buffer.
+pub fn prog_load(
+    o: &ProgLoadOpts<'_>,
+    log: Option<(u32, &mut [u8])>,
+) -> Result<OwnedFd, (io::Error, u32)> {
     let mut a = Attr::new();
     a.u32(0, o.prog_type);
     a.u32(4, (o.insns.len() / 8) as u32);
     a.ptr(8, o.insns.as_ptr());
     a.ptr(16, o.license.as_ptr());
-    let log_ptr = match o.log_buf {
-        Some(buf) if o.log_level > 0 && !buf.is_empty() => {
-            a.u32(24, o.log_level);
+    let log_ptr = match log {
+        Some((level, buf)) if level > 0 && !buf.is_empty() => {
+            a.u32(24, level);
             a.u32(28, buf.len().min(u32::MAX as usize >> 2) as u32);
             buf.as_mut_ptr()
         }
@@ -230,7 +241,10 @@ pub fn prog_load(o: ProgLoadOpts<'_>) -> Result<OwnedFd, (io::Error, u32)> {
         }
     }
     a.u32(108, o.attach_btf_id);
-    match bpf(cmd::PROG_LOAD, &mut a, 144) {
+    // SAFETY: insns, license (NUL-terminated), log, func_info and
+    // line_info are borrowed slices passed with their own lengths (record
+    // counts derived from the slice lengths), alive for the call.
+    match unsafe { bpf(cmd::PROG_LOAD, &mut a, 144) } {
         Ok(ret) => fd_from(ret).map_err(|e| (e, 0)),
         Err(e) => Err((e, a.get_u32(140))),
     }
@@ -248,13 +262,20 @@ pub fn btf_load(data: &[u8], log: Option<&mut [u8]>) -> Result<OwnedFd, (io::Err
             a.u32(24, 1);
         }
     }
-    match bpf(cmd::BTF_LOAD, &mut a, 32) {
+    // SAFETY: `data` and the log are borrowed slices passed with their
+    // lengths.
+    match unsafe { bpf(cmd::BTF_LOAD, &mut a, 32) } {
         Ok(ret) => fd_from(ret).map_err(|e| (e, 0)),
         Err(e) => Err((e, a.get_u32(28))),
     }
 }
 
-fn elem(
+/// One `BPF_MAP_*_ELEM` command.
+///
+/// # Safety
+/// `key` and `value` are null or valid for the map's key size and full
+/// value buffer, for reads (and writes for lookups), until this returns.
+unsafe fn elem(
     command: u32,
     fd: BorrowedFd<'_>,
     key: *const u8,
@@ -266,55 +287,73 @@ fn elem(
     a.ptr(8, key);
     a.ptr(16, value);
     a.u64(24, flags);
-    bpf(command, &mut a, 32).map(drop)
+    // SAFETY: the caller guarantees key and value for the map's sizes.
+    unsafe { bpf(command, &mut a, 32) }.map(drop)
 }
 
 /// `BPF_MAP_LOOKUP_ELEM`: `Ok(false)` when the key is absent.
-/// `value` must be the map's full value buffer (all CPUs for per-CPU maps).
-pub fn map_lookup(
+///
+/// # Safety
+/// `key` must be at least the map's key size and `value` at least its full
+/// value buffer (the value size, or for per-CPU maps one 8-byte aligned slot
+/// per possible CPU): the kernel reads and writes that many bytes.
+pub unsafe fn map_lookup(
     fd: BorrowedFd<'_>,
     key: &[u8],
     value: &mut [u8],
     flags: u64,
 ) -> io::Result<bool> {
-    match elem(
-        cmd::MAP_LOOKUP_ELEM,
-        fd,
-        key.as_ptr(),
-        value.as_mut_ptr(),
-        flags,
-    ) {
-        Ok(()) => Ok(true),
-        Err(e) if e.raw_os_error() == Some(libc::ENOENT) => Ok(false),
-        Err(e) => Err(e),
-    }
+    let (k, v) = (key.as_ptr(), value.as_mut_ptr());
+    // SAFETY: the caller guarantees the lengths (this function's contract).
+    absent_is_false(unsafe { elem(cmd::MAP_LOOKUP_ELEM, fd, k, v, flags) })
 }
 
 /// `BPF_MAP_UPDATE_ELEM`.
-pub fn map_update(fd: BorrowedFd<'_>, key: &[u8], value: &[u8], flags: u64) -> io::Result<()> {
-    elem(
-        cmd::MAP_UPDATE_ELEM,
-        fd,
-        key.as_ptr(),
-        value.as_ptr(),
-        flags,
-    )
+///
+/// # Safety
+/// `key` and `value` must be at least the map's key size and full value
+/// buffer (see [`map_lookup`]): the kernel reads that many bytes.
+pub unsafe fn map_update(
+    fd: BorrowedFd<'_>,
+    key: &[u8],
+    value: &[u8],
+    flags: u64,
+) -> io::Result<()> {
+    let (k, v) = (key.as_ptr(), value.as_ptr());
+    // SAFETY: the caller guarantees the lengths (this function's contract).
+    unsafe { elem(cmd::MAP_UPDATE_ELEM, fd, k, v, flags) }
 }
 
 /// `BPF_MAP_DELETE_ELEM`: `Ok(false)` when the key was absent.
-pub fn map_delete(fd: BorrowedFd<'_>, key: &[u8]) -> io::Result<bool> {
-    match elem(cmd::MAP_DELETE_ELEM, fd, key.as_ptr(), std::ptr::null(), 0) {
-        Ok(()) => Ok(true),
-        Err(e) if e.raw_os_error() == Some(libc::ENOENT) => Ok(false),
-        Err(e) => Err(e),
-    }
+///
+/// # Safety
+/// `key` must be at least the map's key size: the kernel reads that many.
+pub unsafe fn map_delete(fd: BorrowedFd<'_>, key: &[u8]) -> io::Result<bool> {
+    let k = key.as_ptr();
+    // SAFETY: the caller guarantees the key length; no value pointer.
+    absent_is_false(unsafe { elem(cmd::MAP_DELETE_ELEM, fd, k, std::ptr::null(), 0) })
 }
 
 /// `BPF_MAP_GET_NEXT_KEY`: `Ok(false)` after the last key. `key` `None`
 /// asks for the first key.
-pub fn map_next_key(fd: BorrowedFd<'_>, key: Option<&[u8]>, next: &mut [u8]) -> io::Result<bool> {
+///
+/// # Safety
+/// `key` (if given) and `next` must be at least the map's key size: the
+/// kernel reads and writes that many bytes.
+pub unsafe fn map_next_key(
+    fd: BorrowedFd<'_>,
+    key: Option<&[u8]>,
+    next: &mut [u8],
+) -> io::Result<bool> {
     let k = key.map_or(std::ptr::null(), <[u8]>::as_ptr);
-    match elem(cmd::MAP_GET_NEXT_KEY, fd, k, next.as_mut_ptr(), 0) {
+    let n = next.as_mut_ptr();
+    // SAFETY: the caller guarantees the lengths (this function's contract).
+    absent_is_false(unsafe { elem(cmd::MAP_GET_NEXT_KEY, fd, k, n, 0) })
+}
+
+/// `ENOENT` (no such key, no next key, batch exhausted) as `Ok(false)`.
+fn absent_is_false(r: io::Result<()>) -> io::Result<bool> {
+    match r {
         Ok(()) => Ok(true),
         Err(e) if e.raw_os_error() == Some(libc::ENOENT) => Ok(false),
         Err(e) => Err(e),
@@ -326,7 +365,13 @@ pub fn map_next_key(fd: BorrowedFd<'_>, key: Option<&[u8]>, next: &mut [u8]) -> 
 /// `values`, sets `*count` to the number read and fills `out_batch` with the
 /// position to continue from. Returns `Ok(false)` when the map is
 /// exhausted (the entries read in that last call are still valid).
-pub fn map_lookup_batch(
+///
+/// # Safety
+/// `keys` and `values` must hold at least `*count` keys and full values,
+/// and `in_batch`/`out_batch` at least the map type's batch token size
+/// (the key size for arrays and hashes, 4 bytes at least): the kernel reads
+/// and writes that many bytes.
+pub unsafe fn map_lookup_batch(
     fd: BorrowedFd<'_>,
     in_batch: Option<&[u8]>,
     out_batch: &mut [u8],
@@ -341,18 +386,19 @@ pub fn map_lookup_batch(
     a.ptr(24, values.as_mut_ptr());
     a.u32(32, *count);
     a.u32(36, raw(fd));
-    let r = bpf(cmd::MAP_LOOKUP_BATCH, &mut a, 56);
+    // SAFETY: the caller guarantees the lengths (this function's contract).
+    let r = unsafe { bpf(cmd::MAP_LOOKUP_BATCH, &mut a, 56) };
     *count = a.get_u32(32);
-    match r {
-        Ok(_) => Ok(true),
-        Err(e) if e.raw_os_error() == Some(libc::ENOENT) => Ok(false),
-        Err(e) => Err(e),
-    }
+    absent_is_false(r.map(drop))
 }
 
 /// `BPF_MAP_UPDATE_BATCH`: writes `count` keys and values. Returns how
 /// many the kernel processed (all of them on success).
-pub fn map_update_batch(
+///
+/// # Safety
+/// `keys` and `values` must hold at least `count` keys and full values:
+/// the kernel reads that many bytes.
+pub unsafe fn map_update_batch(
     fd: BorrowedFd<'_>,
     keys: &[u8],
     values: &[u8],
@@ -365,7 +411,8 @@ pub fn map_update_batch(
     a.u32(32, count);
     a.u32(36, raw(fd));
     a.u64(40, elem_flags);
-    match bpf(cmd::MAP_UPDATE_BATCH, &mut a, 56) {
+    // SAFETY: the caller guarantees the lengths (this function's contract).
+    match unsafe { bpf(cmd::MAP_UPDATE_BATCH, &mut a, 56) } {
         Ok(_) => Ok(a.get_u32(32)),
         Err(e) => Err((e, a.get_u32(32))),
     }
@@ -383,7 +430,8 @@ pub fn obj_pin(fd: BorrowedFd<'_>, path: &std::path::Path) -> io::Result<()> {
     let mut a = Attr::new();
     a.ptr(0, p.as_ptr());
     a.u32(8, raw(fd));
-    bpf(cmd::OBJ_PIN, &mut a, 16).map(drop)
+    // SAFETY: the path is a NUL-terminated string borrowed for the call.
+    unsafe { bpf(cmd::OBJ_PIN, &mut a, 16) }.map(drop)
 }
 
 /// `BPF_OBJ_GET`: opens the object pinned at `path`.
@@ -391,14 +439,16 @@ pub fn obj_get(path: &std::path::Path) -> io::Result<OwnedFd> {
     let p = c_path(path)?;
     let mut a = Attr::new();
     a.ptr(0, p.as_ptr());
-    fd_from(bpf(cmd::OBJ_GET, &mut a, 16)?)
+    // SAFETY: the path is a NUL-terminated string borrowed for the call.
+    fd_from(unsafe { bpf(cmd::OBJ_GET, &mut a, 16) }?)
 }
 
 /// `BPF_MAP_FREEZE`: no more writes from user space.
 pub fn map_freeze(fd: BorrowedFd<'_>) -> io::Result<()> {
     let mut a = Attr::new();
     a.u32(0, raw(fd));
-    bpf(cmd::MAP_FREEZE, &mut a, 4).map(drop)
+    // SAFETY: no pointers.
+    unsafe { bpf(cmd::MAP_FREEZE, &mut a, 4) }.map(drop)
 }
 
 /// `BPF_OBJ_GET_INFO_BY_FD` into `info` (a `bpf_prog_info`,
@@ -406,22 +456,15 @@ pub fn map_freeze(fd: BorrowedFd<'_>) -> io::Result<()> {
 pub fn obj_info(fd: BorrowedFd<'_>, info: &mut [u8]) -> io::Result<u32> {
     let mut a = Attr::new();
     a.u32(0, raw(fd));
-    a.u32(4, info.len() as u32);
+    a.u32(4, u32::try_from(info.len()).unwrap_or(u32::MAX));
     a.ptr(8, info.as_mut_ptr());
-    bpf(cmd::OBJ_GET_INFO_BY_FD, &mut a, 16)?;
+    // SAFETY: `info` is a borrowed buffer passed with its length (the
+    // kernel writes at most info_len bytes).
+    unsafe { bpf(cmd::OBJ_GET_INFO_BY_FD, &mut a, 16) }?;
     Ok(a.get_u32(4))
 }
 
-/// The result of [`prog_test_run`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TestRunOutput {
-    /// The program's return value.
-    pub retval: u32,
-    /// Average run time in nanoseconds.
-    pub duration_ns: u32,
-    /// The packet data after the run (as much as fit the buffer).
-    pub data_out: Vec<u8>,
-}
+pub use crate::prog::TestRunOutput;
 
 /// `BPF_PROG_TEST_RUN` with packet data `data_in` (and optional context).
 /// With empty `data_in` (syscall programs) no data buffer or repeat count
@@ -453,7 +496,10 @@ pub fn prog_test_run(
         a.u32(40, ctx.len() as u32);
         a.ptr(48, ctx.as_mut_ptr());
     }
-    bpf(cmd::PROG_TEST_RUN, &mut a, 76)?;
+    // SAFETY: data_in, the output buffer and ctx are borrowed slices passed
+    // with their lengths; the kernel writes at most data_size_out bytes of
+    // output and ctx_size_in bytes of context.
+    unsafe { bpf(cmd::PROG_TEST_RUN, &mut a, 76) }?;
     let size_out = a.get_u32(12) as usize;
     out.truncate(size_out.min(out.len()));
     Ok(TestRunOutput {
@@ -468,6 +514,16 @@ pub fn prog_test_run(
 pub(crate) fn ne_u32(b: &[u8], at: usize) -> u32 {
     b.get(at..at + 4)
         .map_or(0, |s| u32::from_ne_bytes([s[0], s[1], s[2], s[3]]))
+}
+
+/// The native-endian `u64` at byte `at` of a kernel info buffer (0 if
+/// the kernel filled less).
+pub(crate) fn ne_u64(b: &[u8], at: usize) -> u64 {
+    let mut w = [0u8; 8];
+    if let Some(s) = b.get(at..at + 8) {
+        w.copy_from_slice(s);
+    }
+    u64::from_ne_bytes(w)
 }
 
 /// The system's page size.

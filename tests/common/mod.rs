@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use bpf_skeleton::runtime::obj::insn::Insn;
-use bpf_skeleton::runtime::{sys, Object, ObjectFile};
+use bpf_skeleton::runtime::{Object, ObjectFile, Program, RawProgram};
 
 /// Path of a corpus object.
 pub fn corpus(name: &str) -> PathBuf {
@@ -84,7 +84,7 @@ pub fn open_fds() -> usize {
 pub fn raw_xdp_using_map(
     map: impl std::os::fd::AsFd,
     pseudo: u8,
-) -> Result<std::os::fd::OwnedFd, (i32, String)> {
+) -> Result<Program, (i32, String)> {
     let map_fd = std::os::fd::AsRawFd::as_raw_fd(&map.as_fd());
     let mut ld = Insn {
         code: 0x18,
@@ -115,20 +115,17 @@ pub fn raw_xdp_using_map(
         off: 0,
         imm: 0,
     }); // exit
-    let code = bpf_skeleton::runtime::obj::insn::encode(&insns);
-    let mut log = vec![0u8; 1 << 16];
-    let r = sys::prog_load(sys::ProgLoadOpts {
-        prog_type: 6,
-        insns: &code,
-        license: b"GPL\0",
-        log_level: 1,
-        log_buf: Some(&mut log),
+    let r = Program::load_raw(&RawProgram {
         name: "raw_intruder",
-        ..Default::default()
+        prog_type: 6,
+        expected_attach_type: None,
+        insns: &insns,
+        license: "GPL",
     });
-    let end = log.iter().position(|&b| b == 0).unwrap_or(log.len());
-    let text = String::from_utf8_lossy(&log[..end]).into_owned();
-    r.map_err(|(e, _)| (e.raw_os_error().unwrap_or(0), text))
+    r.map_err(|e| {
+        let errno = e.raw_os_error().unwrap_or(0);
+        (errno, e.verifier_log().unwrap_or_default().to_string())
+    })
 }
 
 /// The kernel's log line for a program whose hash does not match an

@@ -93,7 +93,7 @@ impl Target {
         }
         let path = "/sys/kernel/btf/vmlinux";
         let data = std::fs::read(path).map_err(|source| Error::Io {
-            path: path.to_string(),
+            path: path.into(),
             source,
         })?;
         let target = Arc::new(Target::new(Arc::new(Btf::parse(&data)?)));

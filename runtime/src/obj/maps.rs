@@ -196,6 +196,14 @@ impl MapDef {
         }
     }
 
+    /// A definition for a map made outside any object (as if declared in
+    /// `.maps`, with no BTF): sizes and flags are set by the caller.
+    pub fn standalone(name: &str, map_type: u32) -> Self {
+        let mut def = MapDef::new(name.to_string(), "", 0, 0, MapOrigin::Btf);
+        def.map_type = map_type;
+        def
+    }
+
     /// Whether this map is a global-data section.
     pub fn is_data(&self) -> bool {
         matches!(self.origin, MapOrigin::Data { .. })

@@ -49,10 +49,10 @@ fn locate(obj: &ObjectFile, section: usize, insn: usize) -> Option<(usize, usize
 
 /// Links program `prog` (an index into [`ObjectFile::programs`]).
 pub fn link(obj: &ObjectFile, prog: usize) -> Result<LinkedProgram> {
-    let def = obj.programs.get(prog).ok_or_else(|| Error::NotFound {
-        kind: "program",
-        name: format!("#{prog}"),
-    })?;
+    let def = obj
+        .programs
+        .get(prog)
+        .ok_or_else(|| Error::NotFound(crate::error::Subject::program(format!("#{prog}"))))?;
     let root = def.function;
     let root_fn = obj.functions.get(root).ok_or_else(|| {
         Error::malformed(format!("program `{}`", def.name), "entry function missing")
