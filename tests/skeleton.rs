@@ -5,7 +5,6 @@
 
 mod common;
 
-use std::os::fd::AsFd;
 use std::sync::OnceLock;
 
 use bpf_skeleton::bpf_skeleton;
@@ -86,14 +85,14 @@ fn counter_contract() {
         "`?xdp` is not autoloaded"
     );
     open.progs.debug_only.set_autoload(false);
-    let open_hash = open.progs.count_packets.hash();
+    let open_hash: [u8; 32] = open.progs.count_packets.hash();
     let skel: Counter = open.load().unwrap();
-    let digest: [u8; 32] = skel.progs.count_packets.hash();
-    assert_eq!(digest, open_hash);
     let info = skel.progs.count_packets.raw().info().unwrap();
-    assert_eq!(hex(&info.tag), hex(&digest[..8]));
-    let fd = skel.maps.counts.as_fd();
-    let _ = fd;
+    assert_eq!(
+        hex(&info.tag),
+        hex(&open_hash[..8]),
+        "kernel tag vs hash at open"
+    );
     assert_eq!(skel.maps.counts.raw().info().unwrap().max_entries, 4096);
     assert_eq!(skel.maps.counts.exclusive_program(), Some("count_packets"));
     assert!(!skel.progs.debug_only.is_loaded());

@@ -676,3 +676,39 @@ pub(crate) fn prog_load_logged(def: &ProgramDef, opts: &ProgLoadOpts<'_>) -> Res
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Instructions changed after the digest was taken (as a load-time
+    /// patch would) are refused before `BPF_PROG_LOAD`: an exclusive map
+    /// would otherwise name a program that does not exist.
+    #[test]
+    fn instructions_that_no_longer_hash_to_the_digest_are_refused() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/bpf/counter.bpf.o");
+        let mut open = OpenObject::from_file(path).unwrap();
+        open.set_exclusive("counts", "count_packets").unwrap();
+        let prog = open.program_mut("count_packets").unwrap();
+        let hash = prog.hash;
+        // `r0 = XDP_PASS` becomes `r0 = XDP_DROP`: a real, loadable change.
+        let exit = prog.linked.insns.len() - 1;
+        let mov = prog.linked.insns[..exit]
+            .iter()
+            .rposition(|i| i.code == 0xb7 && i.regs & 0x0f == 0)
+            .expect("a mov to r0 before exit");
+        prog.linked.insns[mov].imm ^= 1;
+        match open.load().unwrap_err() {
+            Error::DigestMismatch {
+                program,
+                expected,
+                submitted,
+            } => {
+                assert_eq!(program, "count_packets");
+                assert_eq!(expected, hash);
+                assert_ne!(submitted, hash);
+            }
+            e => panic!("expected DigestMismatch, got {e}"),
+        }
+    }
+}
