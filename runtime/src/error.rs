@@ -68,6 +68,9 @@ pub enum Error {
         /// The kernel's full log.
         log: String,
     },
+    /// The object's bytes are malformed or use an unsupported feature
+    /// (from the object model, which names the section, symbol or offset).
+    Object(bpf_skeleton_obj::Error),
     /// Reading the object file failed.
     Io {
         /// The path.
@@ -78,20 +81,6 @@ pub enum Error {
 }
 
 impl Error {
-    pub(crate) fn malformed(location: impl Into<String>, message: impl Into<String>) -> Self {
-        Error::Malformed {
-            location: location.into(),
-            message: message.into(),
-        }
-    }
-
-    pub(crate) fn unsupported(location: impl Into<String>, feature: impl Into<String>) -> Self {
-        Error::Unsupported {
-            location: location.into(),
-            feature: feature.into(),
-        }
-    }
-
     pub(crate) fn invalid(target: impl Into<String>, message: impl Into<String>) -> Self {
         Error::InvalidArgument {
             target: target.into(),
@@ -166,6 +155,7 @@ impl fmt::Display for Error {
                     write!(f, "\nverifier log:\n{}", log.trim_end())
                 }
             }
+            Error::Object(e) => e.fmt(f),
             Error::Io { path, source } => write!(f, "cannot read `{path}`: {source}"),
         }
     }
@@ -177,8 +167,15 @@ impl std::error::Error for Error {
             Error::Syscall { source, .. }
             | Error::Verifier { source, .. }
             | Error::Io { source, .. } => Some(source),
+            Error::Object(e) => Some(e),
             _ => None,
         }
+    }
+}
+
+impl From<bpf_skeleton_obj::Error> for Error {
+    fn from(e: bpf_skeleton_obj::Error) -> Self {
+        Error::Object(e)
     }
 }
 

@@ -16,18 +16,18 @@
 //! ```
 //!
 //! The layers, in the order data flows: [`obj`] (bytes to object model,
-//! relocation; no syscalls), [`hash`], [`open`] (settings before load),
+//! relocation; no syscalls; its own crate), [`hash`], [`kernel_btf`] (the
+//! running kernel's BTF), [`open`] (settings before load),
 //! [`load`] (kernel objects), [`map`] and [`prog`] (loaded handles), [`sys`]
 //! (the raw `bpf()` calls).
 
 #![deny(missing_docs)]
 
 pub mod error;
-pub mod hash;
+pub mod kernel_btf;
 pub mod load;
 pub mod map;
 pub mod mmap;
-pub mod obj;
 pub mod open;
 pub mod perf;
 pub mod plain;
@@ -36,6 +36,11 @@ pub mod ringbuf;
 pub mod skel;
 pub mod sys;
 
+/// The object model (bytes to relocated programs, no syscalls), from the
+/// `bpf-skeleton-obj` crate.
+pub use bpf_skeleton_obj as obj;
+/// The kernel's program digest, from the `bpf-skeleton-obj` crate.
+pub use bpf_skeleton_obj::hash;
 pub use error::{Error, Result};
 pub use load::Object;
 pub use map::{Map, MapInfo};
