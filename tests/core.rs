@@ -8,7 +8,6 @@ mod common;
 
 use bpf_skeleton::bpf_skeleton;
 use bpf_skeleton::runtime::obj::btf::Kind;
-use bpf_skeleton::runtime::obj::core::Target;
 use bpf_skeleton::runtime::Subject;
 use bpf_skeleton::Error;
 
@@ -51,7 +50,7 @@ fn relocated_reads_see_this_task() {
         "bitfield read through CO-RE shifts"
     );
     assert_eq!(skel.bss.ringbuf_value(), 27, "BPF_MAP_TYPE_RINGBUF");
-    let kernel = Target::kernel().unwrap();
+    let kernel = bpf_skeleton::runtime::kernel_btf::target().unwrap();
     let btf = kernel.btf();
     let id = btf
         .find("task_struct", |k| matches!(k, Kind::Struct { .. }))

@@ -2,7 +2,7 @@
 
 mod common;
 
-use bpf_skeleton::runtime::{Error, ObjectFile};
+use bpf_skeleton::runtime::obj::{Error, ObjectFile};
 use common::*;
 
 fn parse_err(bytes: &[u8]) -> Error {

@@ -3,8 +3,8 @@
 //! every type is resolved and sized (cycles and overflows must be errors).
 #![no_main]
 
-use bpf_skeleton_runtime::obj::btf::Btf;
-use bpf_skeleton_runtime::obj::btf_ext::BtfExt;
+use bpf_skeleton_obj::btf::Btf;
+use bpf_skeleton_obj::btf_ext::BtfExt;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -1,7 +1,7 @@
 //! The ELF layer: header checks, sections, symbols, relocations.
 #![no_main]
 
-use bpf_skeleton_runtime::obj::elf::Elf;
+use bpf_skeleton_obj::elf::Elf;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

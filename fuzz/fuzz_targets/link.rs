@@ -1,9 +1,9 @@
 //! The object model, relocation, subprogram linking and hashing.
 #![no_main]
 
-use bpf_skeleton_runtime::hash::program_digest;
-use bpf_skeleton_runtime::obj::reloc::link;
-use bpf_skeleton_runtime::ObjectFile;
+use bpf_skeleton_obj::hash::program_digest;
+use bpf_skeleton_obj::reloc::link;
+use bpf_skeleton_obj::ObjectFile;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

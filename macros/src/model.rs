@@ -5,10 +5,10 @@
 
 use std::path::{Path, PathBuf};
 
-use bpf_skeleton_runtime::obj::maps::map_type;
-use bpf_skeleton_runtime::obj::reloc::link;
-use bpf_skeleton_runtime::obj::section::prog_type_name;
-use bpf_skeleton_runtime::obj::{MapDef, MapOrigin, ObjectFile, ProgramDef};
+use bpf_skeleton_obj::maps::map_type;
+use bpf_skeleton_obj::reloc::link;
+use bpf_skeleton_obj::section::prog_type_name;
+use bpf_skeleton_obj::{MapDef, MapOrigin, ObjectFile, ProgramDef};
 use proc_macro2::Span;
 use syn::{Ident, LitStr};
 

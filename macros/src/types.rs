@@ -19,7 +19,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use bpf_skeleton_runtime::obj::btf::{Btf, Kind, Member, TypeId};
+use bpf_skeleton_obj::btf::{Btf, Kind, Member, TypeId};
 use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
 use syn::Ident;
@@ -135,7 +135,7 @@ impl<'a> TypeGen<'a> {
         self.items
     }
 
-    fn get(&self, id: TypeId) -> GenResult<&'a bpf_skeleton_runtime::obj::btf::Type> {
+    fn get(&self, id: TypeId) -> GenResult<&'a bpf_skeleton_obj::btf::Type> {
         self.btf.get(id).map_err(|e| e.to_string())
     }
 
@@ -818,7 +818,7 @@ impl<'a> TypeGen<'a> {
         ident: &Ident,
         size: u32,
         signed: bool,
-        values: &[bpf_skeleton_runtime::obj::btf::Enumerator],
+        values: &[bpf_skeleton_obj::btf::Enumerator],
         doc: &str,
     ) -> GenResult<()> {
         let rt = self.rt.clone();

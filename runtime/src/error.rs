@@ -120,21 +120,9 @@ impl fmt::Display for Capability {
 /// its own lines), so `fn main() -> Result<(), Error>` reports usefully.
 #[non_exhaustive]
 pub enum Error {
-    /// The object is malformed. `location` names the section, symbol or
-    /// offset; `message` says what is wrong there.
-    Malformed {
-        /// Where in the object, e.g. "section `xdp`, offset 0x48".
-        location: String,
-        /// What is wrong.
-        message: String,
-    },
-    /// The object uses a feature this loader does not implement.
-    Unsupported {
-        /// Where in the object.
-        location: String,
-        /// The feature.
-        feature: String,
-    },
+    /// The object's bytes are malformed or use an unsupported feature
+    /// (from the object model, which names the section, symbol or offset).
+    Object(bpf_skeleton_obj::Error),
     /// A map or program name that the object does not define.
     NotFound(Subject),
     /// A setting or argument was rejected before any syscall (a
@@ -248,20 +236,6 @@ pub enum Error {
 }
 
 impl Error {
-    pub(crate) fn malformed(location: impl Into<String>, message: impl Into<String>) -> Self {
-        Error::Malformed {
-            location: location.into(),
-            message: message.into(),
-        }
-    }
-
-    pub(crate) fn unsupported(location: impl Into<String>, feature: impl Into<String>) -> Self {
-        Error::Unsupported {
-            location: location.into(),
-            feature: feature.into(),
-        }
-    }
-
     pub(crate) fn invalid(subject: Subject, message: impl Into<String>) -> Self {
         Error::InvalidArgument {
             subject,
@@ -345,12 +319,7 @@ fn hex8(d: &[u8; 32]) -> String {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Error::Malformed { location, message } => {
-                write!(f, "malformed BPF object: {location}: {message}")
-            }
-            Error::Unsupported { location, feature } => {
-                write!(f, "unsupported in BPF object: {location}: {feature}")
-            }
+            Error::Object(e) => e.fmt(f),
             Error::NotFound(Subject::Map(n)) => write!(f, "the object has no map named `{n}`"),
             Error::NotFound(Subject::Program(n)) => {
                 write!(f, "the object has no program named `{n}`")
@@ -450,8 +419,18 @@ impl fmt::Debug for Error {
 
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        self.os_error()
-            .map(|e| e as &(dyn std::error::Error + 'static))
+        match self {
+            Error::Object(e) => Some(e),
+            _ => self
+                .os_error()
+                .map(|e| e as &(dyn std::error::Error + 'static)),
+        }
+    }
+}
+
+impl From<bpf_skeleton_obj::Error> for Error {
+    fn from(e: bpf_skeleton_obj::Error) -> Self {
+        Error::Object(e)
     }
 }
 

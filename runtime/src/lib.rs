@@ -16,21 +16,20 @@
 //! ```
 //!
 //! The layers, in the order data flows: [`obj`] (bytes to object model,
-//! relocation; no syscalls), [`hash`], [`open`] (settings before load),
-//! [`load`] (kernel objects), [`map`] and [`prog`] (loaded handles). The raw
-//! `bpf()` calls live in a private `sys` module: every public function
-//! checks buffer lengths against the map's real sizes before the kernel sees
-//! a pointer.
+//! relocation; no syscalls; its own crate), [`hash`], [`kernel_btf`] (the
+//! running kernel's BTF), [`open`] (settings before load), [`load`] (kernel
+//! objects), [`map`] and [`prog`] (loaded handles). The raw `bpf()` calls
+//! live in a private `sys` module: every public function checks buffer
+//! lengths against the map's real sizes before the kernel sees a pointer.
 
 #![deny(missing_docs)]
 
 mod caps;
 pub mod error;
-pub mod hash;
+pub mod kernel_btf;
 pub mod load;
 pub mod map;
 pub mod mmap;
-pub mod obj;
 pub mod open;
 pub mod perf;
 pub mod plain;
@@ -39,6 +38,11 @@ pub mod ringbuf;
 pub mod skel;
 mod sys;
 
+/// The object model (bytes to relocated programs, no syscalls), from the
+/// `bpf-skeleton-obj` crate.
+pub use bpf_skeleton_obj as obj;
+/// The kernel's program digest, from the `bpf-skeleton-obj` crate.
+pub use bpf_skeleton_obj::hash;
 pub use error::{Capability, Error, Result, ReuseOrigin, Subject};
 pub use load::Object;
 pub use map::{Map, MapInfo, MapSpec};

@@ -547,7 +547,7 @@ fn create_map(
 }
 
 fn attach_btf_id(target: &AttachTarget, prog: &str) -> Result<u32> {
-    let kernel = crate::obj::core::Target::kernel()?;
+    let kernel = crate::kernel_btf::target()?;
     let (name, is_func) = target.btf_name();
     kernel
         .btf()

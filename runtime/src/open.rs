@@ -251,7 +251,7 @@ impl OpenObject {
     /// relocations, if any, are applied against the running kernel's BTF.
     pub fn from_file_model(file: ObjectFile) -> Result<Self> {
         if file.has_core_relos() {
-            let target = crate::obj::core::Target::kernel()?;
+            let target = crate::kernel_btf::target()?;
             Self::from_file_model_with_target(file, Some(&target))
         } else {
             Self::from_file_model_with_target(file, None)

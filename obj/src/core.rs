@@ -16,13 +16,13 @@
 //! fails verification only if that instruction can run.
 
 use std::collections::HashMap;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
+use crate::btf::{Btf, Kind, TypeId};
+use crate::btf_ext::CoreReloRec;
 use crate::error::{Error, Result};
-use crate::obj::btf::{Btf, Kind, TypeId};
-use crate::obj::btf_ext::CoreReloRec;
-use crate::obj::insn::{Insn, LD_IMM64};
-use crate::obj::ObjectFile;
+use crate::insn::{Insn, LD_IMM64};
+use crate::ObjectFile;
 
 /// `enum bpf_core_relo_kind`.
 #[allow(missing_docs)]
@@ -82,22 +82,6 @@ impl Target {
     /// The target BTF.
     pub fn btf(&self) -> &Btf {
         &self.btf
-    }
-
-    /// The running kernel's BTF (`/sys/kernel/btf/vmlinux`), read, parsed
-    /// and indexed once per process.
-    pub fn kernel() -> Result<Arc<Target>> {
-        static KERNEL: OnceLock<Arc<Target>> = OnceLock::new();
-        if let Some(t) = KERNEL.get() {
-            return Ok(Arc::clone(t));
-        }
-        let path = "/sys/kernel/btf/vmlinux";
-        let data = std::fs::read(path).map_err(|source| Error::Io {
-            path: path.into(),
-            source,
-        })?;
-        let target = Arc::new(Target::new(Arc::new(Btf::parse(&data)?)));
-        Ok(Arc::clone(KERNEL.get_or_init(|| target)))
     }
 }
 

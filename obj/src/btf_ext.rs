@@ -3,8 +3,8 @@
 
 use std::collections::BTreeMap;
 
+use crate::btf::str_at;
 use crate::error::{Error, Result};
-use crate::obj::btf::str_at;
 
 const MAGIC: u16 = 0xeb9f;
 

@@ -7,10 +7,10 @@
 
 use std::collections::BTreeSet;
 
+use crate::btf_ext::LineInfo;
 use crate::error::{Error, Result};
-use crate::obj::btf_ext::LineInfo;
-use crate::obj::insn::{Insn, PSEUDO_FUNC, PSEUDO_MAP_FD, PSEUDO_MAP_VALUE};
-use crate::obj::{is_func, Function, ObjectFile, RelocTarget};
+use crate::insn::{Insn, PSEUDO_FUNC, PSEUDO_MAP_FD, PSEUDO_MAP_VALUE};
+use crate::{is_func, Function, ObjectFile, RelocTarget};
 
 /// A `bpf_func_info` record as `BPF_PROG_LOAD` takes it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,10 +49,10 @@ fn locate(obj: &ObjectFile, section: usize, insn: usize) -> Option<(usize, usize
 
 /// Links program `prog` (an index into [`ObjectFile::programs`]).
 pub fn link(obj: &ObjectFile, prog: usize) -> Result<LinkedProgram> {
-    let def = obj
-        .programs
-        .get(prog)
-        .ok_or_else(|| Error::NotFound(crate::error::Subject::program(format!("#{prog}"))))?;
+    let def = obj.programs.get(prog).ok_or_else(|| Error::NotFound {
+        kind: "program",
+        name: format!("#{prog}"),
+    })?;
     let root = def.function;
     let root_fn = obj.functions.get(root).ok_or_else(|| {
         Error::malformed(format!("program `{}`", def.name), "entry function missing")
@@ -147,7 +147,7 @@ pub fn link(obj: &ObjectFile, prog: usize) -> Result<LinkedProgram> {
             }
         }
     }
-    if out.len() > crate::obj::MAX_INSNS {
+    if out.len() > crate::MAX_INSNS {
         return Err(Error::malformed(
             format!("program `{}`", def.name),
             format!("{} instructions after linking", out.len()),

@@ -1,9 +1,9 @@
 //! Map definitions: BTF-defined maps in `.maps`, legacy `struct bpf_map_def`
 //! in `maps`, and one single-element array per global-data section.
 
+use crate::btf::{Btf, Kind, TypeId};
+use crate::elf::{Elf, SymbolType};
 use crate::error::{Error, Result};
-use crate::obj::btf::{Btf, Kind, TypeId};
-use crate::obj::elf::{Elf, SymbolType};
 
 /// Map types (`enum bpf_map_type`) the runtime names.
 #[allow(missing_docs)]

@@ -1,15 +1,21 @@
-//! The object model: what a clang-compiled BPF object defines, parsed from
-//! its bytes with no system calls. The `#[bpf_skeleton]` macro uses this
-//! same parser at compile time.
+//! The object model behind `bpf-skeleton`: what a clang-compiled BPF
+//! object defines, parsed from its bytes with no system calls and no reads
+//! of the running kernel. The `#[bpf_skeleton]` macro (at compile time) and
+//! the runtime (at load time) share this one parser.
 //!
 //! Data flows one way: bytes → [`elf`] → [`ObjectFile`] (maps, functions,
-//! programs, classified relocations) → [`reloc::link`] (final instruction
-//! streams) → the loader.
+//! programs, classified relocations) → [`core::apply`](crate::core::apply) (CO-RE against a
+//! target BTF the caller supplies) → [`reloc::link`] (final instruction
+//! streams) → [`hash`] (the kernel's program digest) → the loader.
+
+#![deny(missing_docs)]
 
 pub mod btf;
 pub mod btf_ext;
 pub mod core;
 pub mod elf;
+pub mod error;
+pub mod hash;
 pub mod insn;
 pub mod maps;
 pub mod reloc;
@@ -17,10 +23,10 @@ pub mod section;
 
 use std::collections::BTreeMap;
 
-use crate::error::{Error, Result};
 use btf::{Btf, Kind};
 use btf_ext::{BtfExt, LineInfo};
 use elf::{Elf, SymbolType};
+pub use error::{Error, Result};
 use insn::{Insn, INSN_SIZE};
 pub use maps::{MapDef, MapOrigin};
 pub use section::ProgKind;

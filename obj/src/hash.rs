@@ -9,7 +9,7 @@
 
 use sha2::{Digest, Sha256};
 
-use crate::obj::insn::{Insn, PSEUDO_MAP_FD, PSEUDO_MAP_VALUE};
+use crate::insn::{Insn, PSEUDO_MAP_FD, PSEUDO_MAP_VALUE};
 
 /// The SHA-256 digest of a program's final instruction stream.
 pub fn program_digest(insns: &[Insn]) -> [u8; 32] {
