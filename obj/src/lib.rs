@@ -211,12 +211,8 @@ impl ObjectFile {
                 continue;
             }
             for (i, f) in functions.iter().enumerate().skip(first) {
-                let kind = section::classify(&sec.name).ok_or_else(|| {
-                    Error::unsupported(
-                        format!("program `{}` in section `{}`", f.name, sec.name),
-                        "unknown program type: the section name follows no SEC() convention",
-                    )
-                })?;
+                let kind =
+                    section::classify(&sec.name).unwrap_or_else(|| section::unknown(&sec.name));
                 programs.push(ProgramDef {
                     name: f.name.clone(),
                     section: sec.name.clone(),

@@ -133,6 +133,9 @@ pub enum AttachTarget {
     Lsm(String),
     /// `iter/I`: the `FUNC` named `bpf_iter_I`.
     Iter(String),
+    /// `freplace/F`: the function `F` of a target BPF program (given at
+    /// run time, not in vmlinux).
+    Replace(String),
 }
 
 impl AttachTarget {
@@ -144,6 +147,7 @@ impl AttachTarget {
             AttachTarget::TracepointBtf(t) => (format!("btf_trace_{t}"), false),
             AttachTarget::Lsm(h) => (format!("bpf_lsm_{h}"), true),
             AttachTarget::Iter(i) => (format!("bpf_iter_{i}"), true),
+            AttachTarget::Replace(f) => (f.clone(), true),
         }
     }
 }
@@ -157,10 +161,16 @@ pub struct ProgKind {
     pub expected_attach_type: Option<u32>,
     /// For tracing/LSM/iterator programs, the vmlinux BTF target.
     pub attach_target: Option<AttachTarget>,
+    /// Whether the program type needs a BTF attach target (libbpf's
+    /// `SEC_ATTACH_BTF`): without one in the section name it cannot load.
+    pub needs_btf_target: bool,
     /// Extra `prog_flags` (sleepable, XDP frags).
     pub flags: u32,
     /// Whether the section name had the `?` (no autoload) prefix.
     pub autoload: bool,
+    /// The libbpf `SEC()` rule that matched, e.g. `"kprobe.multi"` (empty
+    /// when none did).
+    pub rule: &'static str,
 }
 
 const SLEEPABLE: u32 = 1 << 4;
@@ -169,295 +179,320 @@ const XDP_HAS_FRAGS: u32 = 1 << 5;
 use attach_type as at;
 use prog_type as pt;
 
-/// The table: (name, prog type, expected attach type, flags).
-/// Longer names come before their prefixes.
-const RULES: &[(&str, u32, Option<u32>, u32)] = &[
-    ("socket", pt::SOCKET_FILTER, None, 0),
-    ("sk_reuseport/migrate", pt::SK_REUSEPORT, Some(40), 0),
-    ("sk_reuseport", pt::SK_REUSEPORT, Some(39), 0),
-    ("kprobe", pt::KPROBE, None, 0),
-    ("kretprobe", pt::KPROBE, None, 0),
-    ("uprobe.s", pt::KPROBE, None, SLEEPABLE),
-    ("uprobe", pt::KPROBE, None, 0),
-    ("uretprobe.s", pt::KPROBE, None, SLEEPABLE),
-    ("uretprobe", pt::KPROBE, None, 0),
-    ("ksyscall", pt::KPROBE, None, 0),
-    ("kretsyscall", pt::KPROBE, None, 0),
-    ("usdt", pt::KPROBE, None, 0),
-    ("tc/ingress", pt::SCHED_CLS, Some(at::TCX_INGRESS), 0),
-    ("tc/egress", pt::SCHED_CLS, Some(at::TCX_EGRESS), 0),
-    ("tcx/ingress", pt::SCHED_CLS, Some(at::TCX_INGRESS), 0),
-    ("tcx/egress", pt::SCHED_CLS, Some(at::TCX_EGRESS), 0),
-    ("tc", pt::SCHED_CLS, None, 0),
-    ("classifier", pt::SCHED_CLS, None, 0),
-    ("action", pt::SCHED_ACT, None, 0),
-    ("tracepoint", pt::TRACEPOINT, None, 0),
-    ("tp", pt::TRACEPOINT, None, 0),
-    ("raw_tracepoint.w", pt::RAW_TRACEPOINT_WRITABLE, None, 0),
-    ("raw_tp.w", pt::RAW_TRACEPOINT_WRITABLE, None, 0),
-    ("raw_tracepoint", pt::RAW_TRACEPOINT, None, 0),
-    ("raw_tp", pt::RAW_TRACEPOINT, None, 0),
-    ("tp_btf", pt::TRACING, Some(at::TRACE_RAW_TP), 0),
-    ("fentry.s", pt::TRACING, Some(at::TRACE_FENTRY), SLEEPABLE),
-    ("fentry", pt::TRACING, Some(at::TRACE_FENTRY), 0),
-    ("fexit.s", pt::TRACING, Some(at::TRACE_FEXIT), SLEEPABLE),
-    ("fexit", pt::TRACING, Some(at::TRACE_FEXIT), 0),
-    (
-        "fmod_ret.s",
-        pt::TRACING,
-        Some(at::MODIFY_RETURN),
-        SLEEPABLE,
-    ),
-    ("fmod_ret", pt::TRACING, Some(at::MODIFY_RETURN), 0),
-    ("lsm.s", pt::LSM, Some(at::LSM_MAC), SLEEPABLE),
-    ("lsm", pt::LSM, Some(at::LSM_MAC), 0),
-    ("iter.s", pt::TRACING, Some(at::TRACE_ITER), SLEEPABLE),
-    ("iter", pt::TRACING, Some(at::TRACE_ITER), 0),
-    ("syscall", pt::SYSCALL, None, SLEEPABLE),
-    (
-        "xdp.frags/devmap",
-        pt::XDP,
-        Some(at::XDP_DEVMAP),
-        XDP_HAS_FRAGS,
-    ),
-    ("xdp/devmap", pt::XDP, Some(at::XDP_DEVMAP), 0),
-    (
-        "xdp.frags/cpumap",
-        pt::XDP,
-        Some(at::XDP_CPUMAP),
-        XDP_HAS_FRAGS,
-    ),
-    ("xdp/cpumap", pt::XDP, Some(at::XDP_CPUMAP), 0),
-    ("xdp.frags", pt::XDP, Some(at::XDP), XDP_HAS_FRAGS),
-    ("xdp", pt::XDP, Some(at::XDP), 0),
-    ("perf_event", pt::PERF_EVENT, None, 0),
-    ("lwt_in", pt::LWT_IN, None, 0),
-    ("lwt_out", pt::LWT_OUT, None, 0),
-    ("lwt_xmit", pt::LWT_XMIT, None, 0),
-    ("lwt_seg6local", pt::LWT_SEG6LOCAL, None, 0),
-    ("sockops", pt::SOCK_OPS, Some(at::CGROUP_SOCK_OPS), 0),
-    (
-        "sk_skb/stream_parser",
-        pt::SK_SKB,
-        Some(at::SK_SKB_STREAM_PARSER),
-        0,
-    ),
-    (
-        "sk_skb/stream_verdict",
-        pt::SK_SKB,
-        Some(at::SK_SKB_STREAM_VERDICT),
-        0,
-    ),
-    ("sk_skb/verdict", pt::SK_SKB, Some(at::SK_SKB_VERDICT), 0),
-    ("sk_skb", pt::SK_SKB, None, 0),
-    ("sk_msg", pt::SK_MSG, Some(at::SK_MSG_VERDICT), 0),
-    ("lirc_mode2", pt::LIRC_MODE2, Some(at::LIRC_MODE2), 0),
-    (
-        "flow_dissector",
-        pt::FLOW_DISSECTOR,
-        Some(at::FLOW_DISSECTOR),
-        0,
-    ),
-    (
-        "cgroup_skb/ingress",
-        pt::CGROUP_SKB,
-        Some(at::CGROUP_INET_INGRESS),
-        0,
-    ),
-    (
-        "cgroup_skb/egress",
-        pt::CGROUP_SKB,
-        Some(at::CGROUP_INET_EGRESS),
-        0,
-    ),
-    ("cgroup/skb", pt::CGROUP_SKB, None, 0),
-    (
-        "cgroup/sock_create",
-        pt::CGROUP_SOCK,
-        Some(at::CGROUP_INET_SOCK_CREATE),
-        0,
-    ),
-    (
-        "cgroup/sock_release",
-        pt::CGROUP_SOCK,
-        Some(at::CGROUP_INET_SOCK_RELEASE),
-        0,
-    ),
-    (
-        "cgroup/sock",
-        pt::CGROUP_SOCK,
-        Some(at::CGROUP_INET_SOCK_CREATE),
-        0,
-    ),
-    (
-        "cgroup/post_bind4",
-        pt::CGROUP_SOCK,
-        Some(at::CGROUP_INET4_POST_BIND),
-        0,
-    ),
-    (
-        "cgroup/post_bind6",
-        pt::CGROUP_SOCK,
-        Some(at::CGROUP_INET6_POST_BIND),
-        0,
-    ),
-    ("cgroup/dev", pt::CGROUP_DEVICE, Some(at::CGROUP_DEVICE), 0),
-    (
-        "cgroup/bind4",
-        pt::CGROUP_SOCK_ADDR,
-        Some(at::CGROUP_INET4_BIND),
-        0,
-    ),
-    (
-        "cgroup/bind6",
-        pt::CGROUP_SOCK_ADDR,
-        Some(at::CGROUP_INET6_BIND),
-        0,
-    ),
-    (
-        "cgroup/connect4",
-        pt::CGROUP_SOCK_ADDR,
-        Some(at::CGROUP_INET4_CONNECT),
-        0,
-    ),
-    (
-        "cgroup/connect6",
-        pt::CGROUP_SOCK_ADDR,
-        Some(at::CGROUP_INET6_CONNECT),
-        0,
-    ),
-    (
-        "cgroup/sendmsg4",
-        pt::CGROUP_SOCK_ADDR,
-        Some(at::CGROUP_UDP4_SENDMSG),
-        0,
-    ),
-    (
-        "cgroup/sendmsg6",
-        pt::CGROUP_SOCK_ADDR,
-        Some(at::CGROUP_UDP6_SENDMSG),
-        0,
-    ),
-    (
-        "cgroup/recvmsg4",
-        pt::CGROUP_SOCK_ADDR,
-        Some(at::CGROUP_UDP4_RECVMSG),
-        0,
-    ),
-    (
-        "cgroup/recvmsg6",
-        pt::CGROUP_SOCK_ADDR,
-        Some(at::CGROUP_UDP6_RECVMSG),
-        0,
-    ),
-    (
-        "cgroup/getpeername4",
-        pt::CGROUP_SOCK_ADDR,
-        Some(at::CGROUP_INET4_GETPEERNAME),
-        0,
-    ),
-    (
-        "cgroup/getpeername6",
-        pt::CGROUP_SOCK_ADDR,
-        Some(at::CGROUP_INET6_GETPEERNAME),
-        0,
-    ),
-    (
-        "cgroup/getsockname4",
-        pt::CGROUP_SOCK_ADDR,
-        Some(at::CGROUP_INET4_GETSOCKNAME),
-        0,
-    ),
-    (
-        "cgroup/getsockname6",
-        pt::CGROUP_SOCK_ADDR,
-        Some(at::CGROUP_INET6_GETSOCKNAME),
-        0,
-    ),
-    (
-        "cgroup/sysctl",
-        pt::CGROUP_SYSCTL,
-        Some(at::CGROUP_SYSCTL),
-        0,
-    ),
-    (
-        "cgroup/getsockopt",
-        pt::CGROUP_SOCKOPT,
-        Some(at::CGROUP_GETSOCKOPT),
-        0,
-    ),
-    (
-        "cgroup/setsockopt",
-        pt::CGROUP_SOCKOPT,
-        Some(at::CGROUP_SETSOCKOPT),
-        0,
-    ),
-    ("sk_lookup", pt::SK_LOOKUP, Some(at::SK_LOOKUP), 0),
-    ("netfilter", pt::NETFILTER, Some(at::NETFILTER), 0),
+/// How a rule's name matches a section name (libbpf's `sec_def_matches`).
+#[derive(Clone, Copy)]
+enum Match {
+    /// The section is exactly the name (`SEC("xdp")`).
+    Exact,
+    /// The name, alone or followed by `/` and anything (libbpf's `name+`).
+    Plus,
+}
+
+/// What else a rule says (libbpf's `SEC_*` flags that change loading).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Extra {
+    None,
+    /// `BPF_F_SLEEPABLE`.
+    Sleepable,
+    /// `BPF_F_XDP_HAS_FRAGS`.
+    Frags,
+    /// The part after `/` names a BTF attach target (`SEC_ATTACH_BTF`).
+    Btf,
+    /// Both.
+    BtfSleepable,
+}
+
+/// Program types without a constant above.
+const STRUCT_OPS: u32 = 27;
+const EXT: u32 = 28;
+/// Attach types without a constant above.
+const SK_REUSEPORT_SELECT: u32 = 39;
+const SK_REUSEPORT_SELECT_OR_MIGRATE: u32 = 40;
+const TRACE_KPROBE_MULTI: u32 = 42;
+const LSM_CGROUP: u32 = 43;
+const TRACE_UPROBE_MULTI: u32 = 48;
+const CGROUP_UNIX_CONNECT: u32 = 49;
+const CGROUP_UNIX_SENDMSG: u32 = 50;
+const CGROUP_UNIX_RECVMSG: u32 = 51;
+const CGROUP_UNIX_GETPEERNAME: u32 = 52;
+const CGROUP_UNIX_GETSOCKNAME: u32 = 53;
+const NETKIT_PRIMARY: u32 = 54;
+const NETKIT_PEER: u32 = 55;
+const TRACE_KPROBE_SESSION: u32 = 56;
+const TRACE_UPROBE_SESSION: u32 = 57;
+const TRACE_FSESSION: u32 = 58;
+
+use Extra::{Btf, BtfSleepable, Frags, Sleepable};
+use Match::{Exact, Plus};
+
+/// libbpf 1.7's `section_defs`, entry by entry and in its order (the first
+/// match wins): (name, how it matches, prog type, expected attach type,
+/// extra). An expected attach type of 0 is passed as 0, as libbpf does.
+#[rustfmt::skip]
+const RULES: &[(&str, Match, u32, u32, Extra)] = &[
+    ("socket", Exact, pt::SOCKET_FILTER, 0, Extra::None),
+    ("sk_reuseport/migrate", Exact, pt::SK_REUSEPORT, SK_REUSEPORT_SELECT_OR_MIGRATE, Extra::None),
+    ("sk_reuseport", Exact, pt::SK_REUSEPORT, SK_REUSEPORT_SELECT, Extra::None),
+    ("kprobe", Plus, pt::KPROBE, 0, Extra::None),
+    ("uprobe", Plus, pt::KPROBE, 0, Extra::None),
+    ("uprobe.s", Plus, pt::KPROBE, 0, Sleepable),
+    ("kretprobe", Plus, pt::KPROBE, 0, Extra::None),
+    ("uretprobe", Plus, pt::KPROBE, 0, Extra::None),
+    ("uretprobe.s", Plus, pt::KPROBE, 0, Sleepable),
+    ("kprobe.multi", Plus, pt::KPROBE, TRACE_KPROBE_MULTI, Extra::None),
+    ("kretprobe.multi", Plus, pt::KPROBE, TRACE_KPROBE_MULTI, Extra::None),
+    ("kprobe.session", Plus, pt::KPROBE, TRACE_KPROBE_SESSION, Extra::None),
+    ("uprobe.multi", Plus, pt::KPROBE, TRACE_UPROBE_MULTI, Extra::None),
+    ("uretprobe.multi", Plus, pt::KPROBE, TRACE_UPROBE_MULTI, Extra::None),
+    ("uprobe.session", Plus, pt::KPROBE, TRACE_UPROBE_SESSION, Extra::None),
+    ("uprobe.multi.s", Plus, pt::KPROBE, TRACE_UPROBE_MULTI, Sleepable),
+    ("uretprobe.multi.s", Plus, pt::KPROBE, TRACE_UPROBE_MULTI, Sleepable),
+    ("uprobe.session.s", Plus, pt::KPROBE, TRACE_UPROBE_SESSION, Sleepable),
+    ("ksyscall", Plus, pt::KPROBE, 0, Extra::None),
+    ("kretsyscall", Plus, pt::KPROBE, 0, Extra::None),
+    ("usdt", Plus, pt::KPROBE, 0, Extra::None),
+    ("usdt.s", Plus, pt::KPROBE, 0, Sleepable),
+    ("tc/ingress", Exact, pt::SCHED_CLS, at::TCX_INGRESS, Extra::None),
+    ("tc/egress", Exact, pt::SCHED_CLS, at::TCX_EGRESS, Extra::None),
+    ("tcx/ingress", Exact, pt::SCHED_CLS, at::TCX_INGRESS, Extra::None),
+    ("tcx/egress", Exact, pt::SCHED_CLS, at::TCX_EGRESS, Extra::None),
+    ("tc", Exact, pt::SCHED_CLS, 0, Extra::None),
+    ("classifier", Exact, pt::SCHED_CLS, 0, Extra::None),
+    ("action", Exact, pt::SCHED_ACT, 0, Extra::None),
+    ("netkit/primary", Exact, pt::SCHED_CLS, NETKIT_PRIMARY, Extra::None),
+    ("netkit/peer", Exact, pt::SCHED_CLS, NETKIT_PEER, Extra::None),
+    ("tracepoint", Plus, pt::TRACEPOINT, 0, Extra::None),
+    ("tp", Plus, pt::TRACEPOINT, 0, Extra::None),
+    ("raw_tracepoint", Plus, pt::RAW_TRACEPOINT, 0, Extra::None),
+    ("raw_tp", Plus, pt::RAW_TRACEPOINT, 0, Extra::None),
+    ("raw_tracepoint.w", Plus, pt::RAW_TRACEPOINT_WRITABLE, 0, Extra::None),
+    ("raw_tp.w", Plus, pt::RAW_TRACEPOINT_WRITABLE, 0, Extra::None),
+    ("tp_btf", Plus, pt::TRACING, at::TRACE_RAW_TP, Btf),
+    ("fentry", Plus, pt::TRACING, at::TRACE_FENTRY, Btf),
+    ("fmod_ret", Plus, pt::TRACING, at::MODIFY_RETURN, Btf),
+    ("fexit", Plus, pt::TRACING, at::TRACE_FEXIT, Btf),
+    ("fentry.s", Plus, pt::TRACING, at::TRACE_FENTRY, BtfSleepable),
+    ("fmod_ret.s", Plus, pt::TRACING, at::MODIFY_RETURN, BtfSleepable),
+    ("fexit.s", Plus, pt::TRACING, at::TRACE_FEXIT, BtfSleepable),
+    ("fsession", Plus, pt::TRACING, TRACE_FSESSION, Btf),
+    ("fsession.s", Plus, pt::TRACING, TRACE_FSESSION, BtfSleepable),
+    ("freplace", Plus, EXT, 0, Btf),
+    ("lsm", Plus, pt::LSM, at::LSM_MAC, Btf),
+    ("lsm.s", Plus, pt::LSM, at::LSM_MAC, BtfSleepable),
+    ("lsm_cgroup", Plus, pt::LSM, LSM_CGROUP, Btf),
+    ("iter", Plus, pt::TRACING, at::TRACE_ITER, Btf),
+    ("iter.s", Plus, pt::TRACING, at::TRACE_ITER, BtfSleepable),
+    ("syscall", Exact, pt::SYSCALL, 0, Sleepable),
+    ("xdp.frags/devmap", Exact, pt::XDP, at::XDP_DEVMAP, Frags),
+    ("xdp/devmap", Exact, pt::XDP, at::XDP_DEVMAP, Extra::None),
+    ("xdp.frags/cpumap", Exact, pt::XDP, at::XDP_CPUMAP, Frags),
+    ("xdp/cpumap", Exact, pt::XDP, at::XDP_CPUMAP, Extra::None),
+    ("xdp.frags", Exact, pt::XDP, at::XDP, Frags),
+    ("xdp", Exact, pt::XDP, at::XDP, Extra::None),
+    ("perf_event", Exact, pt::PERF_EVENT, 0, Extra::None),
+    ("lwt_in", Exact, pt::LWT_IN, 0, Extra::None),
+    ("lwt_out", Exact, pt::LWT_OUT, 0, Extra::None),
+    ("lwt_xmit", Exact, pt::LWT_XMIT, 0, Extra::None),
+    ("lwt_seg6local", Exact, pt::LWT_SEG6LOCAL, 0, Extra::None),
+    ("sockops", Exact, pt::SOCK_OPS, at::CGROUP_SOCK_OPS, Extra::None),
+    ("sk_skb/stream_parser", Exact, pt::SK_SKB, at::SK_SKB_STREAM_PARSER, Extra::None),
+    ("sk_skb/stream_verdict", Exact, pt::SK_SKB, at::SK_SKB_STREAM_VERDICT, Extra::None),
+    ("sk_skb/verdict", Exact, pt::SK_SKB, at::SK_SKB_VERDICT, Extra::None),
+    ("sk_skb", Exact, pt::SK_SKB, 0, Extra::None),
+    ("sk_msg", Exact, pt::SK_MSG, at::SK_MSG_VERDICT, Extra::None),
+    ("lirc_mode2", Exact, pt::LIRC_MODE2, at::LIRC_MODE2, Extra::None),
+    ("flow_dissector", Exact, pt::FLOW_DISSECTOR, at::FLOW_DISSECTOR, Extra::None),
+    ("cgroup_skb/ingress", Exact, pt::CGROUP_SKB, at::CGROUP_INET_INGRESS, Extra::None),
+    ("cgroup_skb/egress", Exact, pt::CGROUP_SKB, at::CGROUP_INET_EGRESS, Extra::None),
+    ("cgroup/skb", Exact, pt::CGROUP_SKB, 0, Extra::None),
+    ("cgroup/sock_create", Exact, pt::CGROUP_SOCK, at::CGROUP_INET_SOCK_CREATE, Extra::None),
+    ("cgroup/sock_release", Exact, pt::CGROUP_SOCK, at::CGROUP_INET_SOCK_RELEASE, Extra::None),
+    ("cgroup/sock", Exact, pt::CGROUP_SOCK, at::CGROUP_INET_SOCK_CREATE, Extra::None),
+    ("cgroup/post_bind4", Exact, pt::CGROUP_SOCK, at::CGROUP_INET4_POST_BIND, Extra::None),
+    ("cgroup/post_bind6", Exact, pt::CGROUP_SOCK, at::CGROUP_INET6_POST_BIND, Extra::None),
+    ("cgroup/bind4", Exact, pt::CGROUP_SOCK_ADDR, at::CGROUP_INET4_BIND, Extra::None),
+    ("cgroup/bind6", Exact, pt::CGROUP_SOCK_ADDR, at::CGROUP_INET6_BIND, Extra::None),
+    ("cgroup/connect4", Exact, pt::CGROUP_SOCK_ADDR, at::CGROUP_INET4_CONNECT, Extra::None),
+    ("cgroup/connect6", Exact, pt::CGROUP_SOCK_ADDR, at::CGROUP_INET6_CONNECT, Extra::None),
+    ("cgroup/connect_unix", Exact, pt::CGROUP_SOCK_ADDR, CGROUP_UNIX_CONNECT, Extra::None),
+    ("cgroup/sendmsg4", Exact, pt::CGROUP_SOCK_ADDR, at::CGROUP_UDP4_SENDMSG, Extra::None),
+    ("cgroup/sendmsg6", Exact, pt::CGROUP_SOCK_ADDR, at::CGROUP_UDP6_SENDMSG, Extra::None),
+    ("cgroup/sendmsg_unix", Exact, pt::CGROUP_SOCK_ADDR, CGROUP_UNIX_SENDMSG, Extra::None),
+    ("cgroup/recvmsg4", Exact, pt::CGROUP_SOCK_ADDR, at::CGROUP_UDP4_RECVMSG, Extra::None),
+    ("cgroup/recvmsg6", Exact, pt::CGROUP_SOCK_ADDR, at::CGROUP_UDP6_RECVMSG, Extra::None),
+    ("cgroup/recvmsg_unix", Exact, pt::CGROUP_SOCK_ADDR, CGROUP_UNIX_RECVMSG, Extra::None),
+    ("cgroup/getpeername4", Exact, pt::CGROUP_SOCK_ADDR, at::CGROUP_INET4_GETPEERNAME, Extra::None),
+    ("cgroup/getpeername6", Exact, pt::CGROUP_SOCK_ADDR, at::CGROUP_INET6_GETPEERNAME, Extra::None),
+    ("cgroup/getpeername_unix", Exact, pt::CGROUP_SOCK_ADDR, CGROUP_UNIX_GETPEERNAME, Extra::None),
+    ("cgroup/getsockname4", Exact, pt::CGROUP_SOCK_ADDR, at::CGROUP_INET4_GETSOCKNAME, Extra::None),
+    ("cgroup/getsockname6", Exact, pt::CGROUP_SOCK_ADDR, at::CGROUP_INET6_GETSOCKNAME, Extra::None),
+    ("cgroup/getsockname_unix", Exact, pt::CGROUP_SOCK_ADDR, CGROUP_UNIX_GETSOCKNAME, Extra::None),
+    ("cgroup/sysctl", Exact, pt::CGROUP_SYSCTL, at::CGROUP_SYSCTL, Extra::None),
+    ("cgroup/getsockopt", Exact, pt::CGROUP_SOCKOPT, at::CGROUP_GETSOCKOPT, Extra::None),
+    ("cgroup/setsockopt", Exact, pt::CGROUP_SOCKOPT, at::CGROUP_SETSOCKOPT, Extra::None),
+    ("cgroup/dev", Exact, pt::CGROUP_DEVICE, at::CGROUP_DEVICE, Extra::None),
+    ("struct_ops", Plus, STRUCT_OPS, 0, Extra::None),
+    ("struct_ops.s", Plus, STRUCT_OPS, 0, Sleepable),
+    ("sk_lookup", Exact, pt::SK_LOOKUP, at::SK_LOOKUP, Extra::None),
+    ("netfilter", Exact, pt::NETFILTER, at::NETFILTER, Extra::None),
 ];
 
-/// Classifies a program section. `None` means the name follows no known
-/// convention (the caller reports it with the program's name).
+/// Classifies a program section as libbpf 1.7 does. `None` means the name
+/// matches none of libbpf's rules: such a program has no type, and loading
+/// it is an error for that program alone (libbpf: "missing BPF prog type").
 pub fn classify(section: &str) -> Option<ProgKind> {
     let (autoload, name) = match section.strip_prefix('?') {
         Some(rest) => (false, rest),
         None => (true, section),
     };
-    RULES.iter().find_map(|&(rule, prog_type, attach, flags)| {
-        let rest = name.strip_prefix(rule)?;
-        let target = if rest.is_empty() {
-            ""
-        } else {
-            rest.strip_prefix('/')?
-        };
-        let attach_target = match rule.trim_end_matches(".s") {
-            "fentry" | "fexit" | "fmod_ret" => Some(AttachTarget::Func(target.to_string())),
-            "tp_btf" => Some(AttachTarget::TracepointBtf(target.to_string())),
-            "lsm" => Some(AttachTarget::Lsm(target.to_string())),
-            "iter" => Some(AttachTarget::Iter(target.to_string())),
-            _ => None,
-        };
-        Some(ProgKind {
-            prog_type,
-            expected_attach_type: attach,
-            attach_target,
-            flags,
-            autoload,
+    RULES
+        .iter()
+        .find(|&&(rule, how, ..)| match how {
+            Exact => name == rule,
+            Plus => name
+                .strip_prefix(rule)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('/')),
         })
-    })
+        .map(|&(rule, _, prog_type, attach, extra)| {
+            let target = name
+                .strip_prefix(rule)
+                .and_then(|rest| rest.strip_prefix('/'))
+                .unwrap_or("");
+            let btf = matches!(extra, Btf | BtfSleepable);
+            let attach_target =
+                (btf && !target.is_empty()).then(|| match rule.trim_end_matches(".s") {
+                    "tp_btf" => AttachTarget::TracepointBtf(target.to_string()),
+                    "lsm" | "lsm_cgroup" => AttachTarget::Lsm(target.to_string()),
+                    "iter" => AttachTarget::Iter(target.to_string()),
+                    "freplace" => AttachTarget::Replace(target.to_string()),
+                    _ => AttachTarget::Func(target.to_string()),
+                });
+            let flags = match extra {
+                Sleepable | BtfSleepable => SLEEPABLE,
+                Frags => XDP_HAS_FRAGS,
+                _ => 0,
+            };
+            ProgKind {
+                prog_type,
+                expected_attach_type: Some(attach),
+                attach_target,
+                needs_btf_target: btf,
+                flags,
+                autoload,
+                rule,
+            }
+        })
+}
+
+/// The kind of a program whose section follows no convention: no program
+/// type (`BPF_PROG_TYPE_UNSPEC`), so it cannot be loaded; the object still
+/// opens and its other programs load.
+pub fn unknown(section: &str) -> ProgKind {
+    ProgKind {
+        prog_type: 0,
+        expected_attach_type: None,
+        attach_target: None,
+        needs_btf_target: false,
+        flags: 0,
+        autoload: !section.starts_with('?'),
+        rule: "",
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn kind(section: &str) -> (u32, u32, u32) {
+        let k = classify(section).unwrap_or_else(|| panic!("{section} not classified"));
+        (
+            k.prog_type,
+            k.expected_attach_type.unwrap_or(u32::MAX),
+            k.flags,
+        )
+    }
+
     #[test]
-    fn conventions() {
-        let k = classify("xdp").unwrap();
-        assert_eq!(
-            (k.prog_type, k.expected_attach_type),
-            (pt::XDP, Some(at::XDP))
-        );
-        assert!(k.autoload);
+    fn libbpf_conventions() {
+        // (section, prog type, expected attach type, flags), from libbpf
+        // 1.7's section_defs.
+        let cases: &[(&str, u32, u32, u32)] = &[
+            ("socket", 1, 0, 0),
+            ("sk_reuseport/migrate", 21, 40, 0),
+            ("kprobe/do_unlinkat", 2, 0, 0),
+            ("kretprobe", 2, 0, 0),
+            ("uprobe.s//bin/true:main", 2, 0, SLEEPABLE),
+            ("kprobe.multi/tcp_*", 2, 42, 0),
+            ("kretprobe.multi/x", 2, 42, 0),
+            ("kprobe.session/x", 2, 56, 0),
+            ("uprobe.multi/x", 2, 48, 0),
+            ("uretprobe.multi.s/x", 2, 48, SLEEPABLE),
+            ("uprobe.session.s/x", 2, 57, SLEEPABLE),
+            ("ksyscall/openat", 2, 0, 0),
+            ("usdt/libc:setjmp", 2, 0, 0),
+            ("usdt.s/x", 2, 0, SLEEPABLE),
+            ("tc/ingress", 3, 46, 0),
+            ("tcx/egress", 3, 47, 0),
+            ("tc", 3, 0, 0),
+            ("classifier", 3, 0, 0),
+            ("action", 4, 0, 0),
+            ("netkit/primary", 3, 54, 0),
+            ("netkit/peer", 3, 55, 0),
+            ("tp/syscalls/sys_enter_getpid", 5, 0, 0),
+            ("raw_tp.w/x", 24, 0, 0),
+            ("tp_btf/sched_switch", 26, 23, 0),
+            ("fentry.s/do_sys_open", 26, 24, SLEEPABLE),
+            ("fmod_ret/x", 26, 26, 0),
+            ("fsession/x", 26, 58, 0),
+            ("fsession.s/x", 26, 58, SLEEPABLE),
+            ("freplace/handler", 28, 0, 0),
+            ("lsm/file_open", 29, 27, 0),
+            ("lsm_cgroup/socket_bind", 29, 43, 0),
+            ("iter.s/task", 26, 28, SLEEPABLE),
+            ("syscall", 31, 0, SLEEPABLE),
+            ("xdp.frags/devmap", 6, 33, XDP_HAS_FRAGS),
+            ("xdp.frags", 6, 37, XDP_HAS_FRAGS),
+            ("xdp", 6, 37, 0),
+            ("sk_skb/verdict", 14, 38, 0),
+            ("cgroup_skb/ingress", 8, 0, 0),
+            ("cgroup/connect_unix", 18, 49, 0),
+            ("cgroup/sendmsg_unix", 18, 50, 0),
+            ("cgroup/recvmsg_unix", 18, 51, 0),
+            ("cgroup/getpeername_unix", 18, 52, 0),
+            ("cgroup/getsockname_unix", 18, 53, 0),
+            ("cgroup/dev", 15, 6, 0),
+            ("struct_ops/cc_init", 27, 0, 0),
+            ("struct_ops.s/x", 27, 0, SLEEPABLE),
+            ("sk_lookup", 30, 36, 0),
+            ("netfilter", 32, 45, 0),
+        ];
+        for &(section, ty, attach, flags) in cases {
+            assert_eq!(kind(section), (ty, attach, flags), "{section}");
+        }
+        // libbpf's exact rules match only exactly; `name+` rules match the
+        // name alone or followed by `/`.
+        for section in [
+            "xdp/foo",
+            "classifier/foo",
+            "tc/foo",
+            "socket/1",
+            "sk_lookup/x",
+            "kprobe.multix",
+            "xdpfoo",
+            "mystery",
+            "tracepointx/a",
+        ] {
+            assert!(classify(section).is_none(), "{section} must not match");
+        }
         let k = classify("?tracepoint/syscalls/sys_enter_getpid").unwrap();
-        assert_eq!(k.prog_type, pt::TRACEPOINT);
         assert!(!k.autoload);
-        let k = classify("fentry.s/do_sys_open").unwrap();
+        assert_eq!(k.rule, "tracepoint");
         assert_eq!(
-            k.attach_target,
+            classify("fentry.s/do_sys_open").unwrap().attach_target,
             Some(AttachTarget::Func("do_sys_open".into()))
         );
-        assert_eq!(k.flags, SLEEPABLE);
-        let k = classify("cgroup_skb/egress").unwrap();
-        assert_eq!(k.expected_attach_type, Some(at::CGROUP_INET_EGRESS));
-        assert_eq!(
-            classify("cgroup/connect4").unwrap().prog_type,
-            pt::CGROUP_SOCK_ADDR
-        );
-        assert_eq!(classify("tc").unwrap().prog_type, pt::SCHED_CLS);
-        assert_eq!(classify("classifier/foo").unwrap().prog_type, pt::SCHED_CLS);
-        assert!(classify("xdpfoo").is_none());
-        assert!(classify("mystery").is_none());
+        let bare = classify("fentry").unwrap();
+        assert!(bare.needs_btf_target && bare.attach_target.is_none());
         assert_eq!(
             classify("lsm/file_open")
                 .unwrap()
@@ -466,5 +501,7 @@ mod tests {
                 .btf_name(),
             ("bpf_lsm_file_open".to_string(), true)
         );
+        assert_eq!(unknown("?mystery").prog_type, 0);
+        assert!(!unknown("?mystery").autoload);
     }
 }

@@ -125,6 +125,16 @@ pub enum Error {
     Object(bpf_skeleton_obj::Error),
     /// A map or program name that the object does not define.
     NotFound(Subject),
+    /// A program (or map) needs something this loader or the object cannot
+    /// give it. Only that program's load fails; an object whose other
+    /// programs are fine still opens, and the program is only a problem
+    /// when it is autoloaded.
+    Unsupported {
+        /// The program or map.
+        subject: Subject,
+        /// What it needs, and why it cannot have it.
+        what: String,
+    },
     /// A setting or argument was rejected before any syscall (a
     /// `max_entries` of zero, a program of another object...).
     InvalidArgument {
@@ -299,6 +309,7 @@ impl Error {
         match self {
             Error::NotFound(s)
             | Error::InvalidArgument { subject: s, .. }
+            | Error::Unsupported { subject: s, .. }
             | Error::Syscall { subject: s, .. }
             | Error::MissingCapability { subject: s, .. }
             | Error::Verifier { subject: s, .. } => Some(s.clone()),
@@ -326,6 +337,7 @@ impl fmt::Display for Error {
             }
             Error::NotFound(s) => write!(f, "{s} not found"),
             Error::InvalidArgument { subject, message } => write!(f, "{subject}: {message}"),
+            Error::Unsupported { subject, what } => write!(f, "{subject} cannot be loaded: {what}"),
             Error::SizeMismatch {
                 map,
                 what,

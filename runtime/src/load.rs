@@ -353,8 +353,10 @@ fn prove_exclusive(
             prog_type: 1,
             expected_attach_type: None,
             attach_target: None,
+            needs_btf_target: false,
             flags: 0,
             autoload: true,
+            rule: "",
         },
         function: 0,
     };
@@ -378,14 +380,45 @@ fn prove_exclusive(
 
 /// What libbpf applies to a definition before creating (or comparing) a
 /// map: a perf event array without max_entries gets one slot per possible
-/// CPU.
+/// CPU, and a ring buffer's size is rounded up to a power-of-two multiple
+/// of the page size.
 fn apply_defaults(def: &mut MapDef) -> Result<()> {
     if def.map_type == map_type::PERF_EVENT_ARRAY && def.max_entries == 0 {
         let cpus = sys::possible_cpus()
             .map_err(|e| Error::syscall("reading possible CPUs", Subject::map(&def.name), e))?;
         def.max_entries = u32::try_from(cpus).unwrap_or(u32::MAX);
     }
+    if matches!(def.map_type, map_type::RINGBUF | map_type::USER_RINGBUF) {
+        def.max_entries = ringbuf_size(def.max_entries, sys::page_size());
+    }
     Ok(())
+}
+
+/// libbpf's ring buffer size rule: a size that is already a power-of-two
+/// multiple of the page size is kept; any other becomes the smallest such
+/// multiple above it; 0, or a size with no such multiple below `u32::MAX`,
+/// is passed through for the kernel to refuse.
+fn ringbuf_size(size: u32, page: usize) -> u32 {
+    let Ok(page) = u32::try_from(page) else {
+        return size;
+    };
+    if size == 0 || page == 0 {
+        return size;
+    }
+    if size % page == 0 && (size / page).is_power_of_two() {
+        return size;
+    }
+    let mut mul: u32 = 1;
+    while let Some(bytes) = mul.checked_mul(page) {
+        if bytes > size {
+            return bytes;
+        }
+        let Some(next) = mul.checked_mul(2) else {
+            break;
+        };
+        mul = next;
+    }
+    size
 }
 
 /// `BPF_MAP_CREATE` for a definition.
@@ -566,6 +599,42 @@ fn attach_btf_id(target: &AttachTarget, prog: &str) -> Result<u32> {
         })
 }
 
+/// What keeps a program from loading that its section already says: as
+/// libbpf, these fail the program's own load only (and only when it is
+/// autoloaded), never the object's open.
+fn loadable(def: &ProgramDef) -> Result<()> {
+    let kind = &def.kind;
+    let refuse = |what: String| {
+        Err(Error::Unsupported {
+            subject: Subject::program(&def.name),
+            what,
+        })
+    };
+    match kind.prog_type {
+        0 => refuse(format!(
+            "its section `{}` follows none of libbpf's SEC() conventions, so it has no \
+             program type",
+            def.section
+        )),
+        27 => refuse(
+            "struct_ops programs are loaded as members of a struct_ops map, which this \
+             loader does not support yet"
+                .to_string(),
+        ),
+        28 => refuse(format!(
+            "`{}` (freplace) needs a target BPF program to replace a function of, which \
+             this loader cannot be given yet",
+            def.section
+        )),
+        _ if kind.needs_btf_target && kind.attach_target.is_none() => refuse(format!(
+            "section `{}` names no attach target (as in `{}/<target>`)",
+            def.section,
+            def.section.trim_start_matches('?')
+        )),
+        _ => Ok(()),
+    }
+}
+
 fn load_program(
     p: &OpenProgram,
     maps: &[Map],
@@ -615,6 +684,7 @@ fn load_program(
         })
         .collect();
     let kind = &p.def.kind;
+    loadable(&p.def)?;
     let attach_btf_id = match &kind.attach_target {
         Some(t) => attach_btf_id(t, p.name())?,
         None => 0,
@@ -680,6 +750,17 @@ pub(crate) fn prog_load_logged(def: &ProgramDef, opts: &ProgLoadOpts<'_>) -> Res
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ring_buffer_sizes_round_as_libbpf() {
+        assert_eq!(ringbuf_size(1000, 4096), 4096);
+        assert_eq!(ringbuf_size(4096, 4096), 4096);
+        assert_eq!(ringbuf_size(4097, 4096), 8192);
+        assert_eq!(ringbuf_size(3 * 4096, 4096), 4 * 4096);
+        assert_eq!(ringbuf_size(256 * 1024, 4096), 256 * 1024);
+        assert_eq!(ringbuf_size(0, 4096), 0);
+        assert_eq!(ringbuf_size(u32::MAX, 4096), u32::MAX);
+    }
 
     /// Instructions changed after the digest was taken (as a load-time
     /// patch would) are refused before `BPF_PROG_LOAD`: an exclusive map

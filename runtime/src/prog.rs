@@ -103,8 +103,10 @@ impl Program {
                 prog_type: raw.prog_type,
                 expected_attach_type: raw.expected_attach_type,
                 attach_target: None,
+                needs_btf_target: false,
                 flags: 0,
                 autoload: true,
+                rule: "",
             },
             function: 0,
         };
