@@ -3,6 +3,8 @@
 //! kernel accepts it (DATASEC sizes and variable offsets, which clang leaves
 //! for the loader to fill in).
 
+use std::sync::{Arc, OnceLock};
+
 use crate::error::{Error, Result};
 
 const MAGIC: u16 = 0xeb9f;
@@ -167,36 +169,122 @@ pub enum Kind {
     TypeTag(TypeId),
 }
 
-/// One type: its name, its kind and where its record starts in the blob.
+/// One type, decoded: its name and its kind with owned data. Convenient for
+/// the small BTF of an object (the macro's type generator walks all of it);
+/// large BTF (the kernel's) is read in place through [`TypeView`].
 #[derive(Debug, Clone)]
 pub struct Type {
     /// The name; empty for anonymous types.
     pub name: String,
     /// The kind with its data.
     pub kind: Kind,
-    /// Byte offset of the record within the type section (for fix-ups).
-    record: usize,
 }
 
-/// A parsed BTF blob. `raw()` is what `BPF_BTF_LOAD` takes, including any
-/// fix-ups applied.
-#[derive(Debug, Clone)]
+/// A type's kind without its data, as [`TypeView::tag`] reads it in place.
+/// `ENUM` and `ENUM64` are both [`KindTag::Enum`], as they are both
+/// [`Kind::Enum`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[allow(missing_docs)]
+pub enum KindTag {
+    Void,
+    Int,
+    Ptr,
+    Array,
+    Struct,
+    Union,
+    Enum,
+    Fwd,
+    Typedef,
+    Volatile,
+    Const,
+    Restrict,
+    Func,
+    FuncProto,
+    Var,
+    Datasec,
+    Float,
+    DeclTag,
+    TypeTag,
+}
+
+/// One member of a struct or union, read in place: the name stays an
+/// offset into the string table until compared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RawMember {
+    /// The name's offset in the string table; 0 for anonymous members.
+    pub name_off: u32,
+    /// Its type.
+    pub ty: TypeId,
+    /// Offset from the start of the aggregate, in bits.
+    pub bit_offset: u32,
+    /// Width of a bitfield in bits; 0 for an ordinary member.
+    pub bitfield_size: u32,
+}
+
+/// One enumerator, read in place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RawEnumerator {
+    /// The name's offset in the string table.
+    pub name_off: u32,
+    /// Its value (sign per the enum's `signed` flag; stored as raw bits).
+    pub value: i64,
+}
+
+/// The bytes behind a [`Btf`]: owned (an object's `.BTF`, which fix-ups
+/// patch) or shared read-only (for example the kernel's BTF mapped by the
+/// runtime).
+#[derive(Clone)]
+enum Bytes {
+    Owned(Vec<u8>),
+    Shared(Arc<dyn AsRef<[u8]> + Send + Sync>),
+}
+
+impl Bytes {
+    fn as_slice(&self) -> &[u8] {
+        match self {
+            Bytes::Owned(v) => v,
+            Bytes::Shared(s) => (**s).as_ref(),
+        }
+    }
+
+    fn make_mut(&mut self) -> &mut Vec<u8> {
+        if let Bytes::Shared(s) = self {
+            *self = Bytes::Owned((**s).as_ref().to_vec());
+        }
+        match self {
+            Bytes::Owned(v) => v,
+            Bytes::Shared(_) => unreachable!("converted to owned above"),
+        }
+    }
+}
+
+/// A BTF blob: the raw bytes and an offset table of its type records. A
+/// type is decoded only when visited ([`Btf::view`] reads it in place,
+/// names stay string offsets until compared). `raw()` is what
+/// `BPF_BTF_LOAD` takes, including any fix-ups applied.
+///
+/// [`Btf::parse`] (an object's `.BTF`) also decodes and validates every
+/// type up front, so that a malformed object is refused at parse time;
+/// [`Btf::from_shared`] (the kernel's) only builds the offset table, and
+/// [`Btf::get`] decodes the whole blob on first use.
+#[derive(Clone)]
 pub struct Btf {
-    raw: Vec<u8>,
-    types: Vec<Type>,
+    bytes: Bytes,
+    /// Absolute byte offset of each type's record in the blob; index 0
+    /// (`void`) has none and holds 0.
+    offsets: Vec<u32>,
     type_start: usize,
+    str_start: usize,
+    str_len: usize,
+    decoded: OnceLock<Result<Vec<Type>>>,
 }
 
-struct Cursor<'a> {
-    data: &'a [u8],
-    pos: usize,
-}
-
-impl Cursor<'_> {
-    fn u32(&mut self) -> Option<u32> {
-        let b = self.data.get(self.pos..self.pos.checked_add(4)?)?;
-        self.pos += 4;
-        Some(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+impl std::fmt::Debug for Btf {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Btf")
+            .field("bytes", &self.raw().len())
+            .field("types", &self.offsets.len())
+            .finish()
     }
 }
 
@@ -211,27 +299,368 @@ fn wr_u32(data: &mut [u8], at: usize, v: u32) -> Option<()> {
     Some(())
 }
 
+/// The bytes of the NUL-terminated string at `off` of a string table,
+/// without the NUL, or `None` if it is out of range or unterminated.
+fn bytes_at_opt(strings: &[u8], off: u32) -> Option<&[u8]> {
+    let tail = strings.get(off as usize..)?;
+    let end = tail.iter().position(|&b| b == 0)?;
+    tail.get(..end)
+}
+
+/// [`bytes_at_opt`] with an error naming `what()` (formatted only on
+/// failure).
+fn bytes_at<S: Into<String>>(strings: &[u8], off: u32, what: impl FnOnce() -> S) -> Result<&[u8]> {
+    bytes_at_opt(strings, off).ok_or_else(|| {
+        let msg = if (off as usize) < strings.len() {
+            format!("string at {off} is not terminated")
+        } else {
+            format!("string offset {off} is outside the string table")
+        };
+        Error::malformed(what(), msg)
+    })
+}
+
 /// Reads the NUL-terminated string at `off` of a string table.
 pub(crate) fn str_at(strings: &[u8], off: u32, what: &str) -> Result<String> {
-    let start = off as usize;
-    let tail = strings.get(start..).ok_or_else(|| {
-        Error::malformed(
-            what,
-            format!("string offset {off} is outside the string table"),
-        )
-    })?;
-    let end = tail
-        .iter()
-        .position(|&b| b == 0)
-        .ok_or_else(|| Error::malformed(what, format!("string at {off} is not terminated")))?;
-    let bytes = tail.get(..end).unwrap_or_default();
+    let bytes = bytes_at(strings, off, || what)?;
     String::from_utf8(bytes.to_vec())
         .map_err(|_| Error::malformed(what, format!("string at {off} is not UTF-8")))
 }
 
+/// The name up to any `___flavor` suffix (CO-RE's "essential" name).
+pub fn essential(name: &[u8]) -> &[u8] {
+    match name.windows(3).position(|w| w == b"___") {
+        Some(i) => name.get(..i).unwrap_or(name),
+        None => name,
+    }
+}
+
+/// The kind codes of `BTF_KIND_*`.
+fn tag_of(kind: u32) -> Option<KindTag> {
+    Some(match kind {
+        0 => KindTag::Void,
+        1 => KindTag::Int,
+        2 => KindTag::Ptr,
+        3 => KindTag::Array,
+        4 => KindTag::Struct,
+        5 => KindTag::Union,
+        6 | 19 => KindTag::Enum,
+        7 => KindTag::Fwd,
+        8 => KindTag::Typedef,
+        9 => KindTag::Volatile,
+        10 => KindTag::Const,
+        11 => KindTag::Restrict,
+        12 => KindTag::Func,
+        13 => KindTag::FuncProto,
+        14 => KindTag::Var,
+        15 => KindTag::Datasec,
+        16 => KindTag::Float,
+        17 => KindTag::DeclTag,
+        18 => KindTag::TypeTag,
+        _ => return None,
+    })
+}
+
+/// One type read in place: nothing is decoded until asked for, and names
+/// stay offsets into the string table until compared.
+#[derive(Debug, Clone, Copy)]
+pub struct TypeView<'a> {
+    data: &'a [u8],
+    strings: &'a [u8],
+    id: TypeId,
+    /// Absolute offset of the record (meaningless for `void`).
+    pos: usize,
+    name_off: u32,
+    info: u32,
+    size_or_type: u32,
+}
+
+impl<'a> TypeView<'a> {
+    /// The type's id.
+    pub fn id(&self) -> TypeId {
+        self.id
+    }
+
+    fn kind_code(&self) -> u32 {
+        (self.info >> 24) & 0x1f
+    }
+
+    /// The kind, without data.
+    pub fn tag(&self) -> KindTag {
+        // The offset table admits only known kinds.
+        tag_of(self.kind_code()).unwrap_or(KindTag::Void)
+    }
+
+    /// `vlen`: the count of members, enumerators, parameters or variables
+    /// (for a FUNC, its linkage).
+    pub fn vlen(&self) -> u32 {
+        self.info & 0xffff
+    }
+
+    /// The `kind_flag` bit.
+    pub fn kind_flag(&self) -> bool {
+        self.info >> 31 != 0
+    }
+
+    /// The name's offset in the string table (0: anonymous).
+    pub fn name_off(&self) -> u32 {
+        self.name_off
+    }
+
+    /// The name's bytes, without copying; empty for anonymous types.
+    pub fn name(&self) -> Result<&'a [u8]> {
+        bytes_at(self.strings, self.name_off, || self.loc())
+    }
+
+    /// The bytes of the string at `off` of this BTF's string table.
+    pub fn string(&self, off: u32) -> Result<&'a [u8]> {
+        bytes_at(self.strings, off, || self.loc())
+    }
+
+    /// The record's `size` (INT, STRUCT, UNION, ENUM, FLOAT, DATASEC).
+    pub fn size(&self) -> u32 {
+        self.size_or_type
+    }
+
+    /// The type this one refers to: the target of a pointer, typedef,
+    /// qualifier or type tag, a FUNC's prototype, a VAR's or DECL_TAG's
+    /// type.
+    pub fn referenced(&self) -> Option<TypeId> {
+        match self.tag() {
+            KindTag::Ptr
+            | KindTag::Typedef
+            | KindTag::Volatile
+            | KindTag::Const
+            | KindTag::Restrict
+            | KindTag::TypeTag
+            | KindTag::Func
+            | KindTag::Var
+            | KindTag::DeclTag => Some(self.size_or_type),
+            _ => None,
+        }
+    }
+
+    fn word(&self, at: usize) -> Option<u32> {
+        rd_u32(self.data, self.pos.checked_add(12)?.checked_add(at)?)
+    }
+
+    /// An ARRAY's (element type, index type, length).
+    pub fn array(&self) -> Option<(TypeId, TypeId, u32)> {
+        if self.tag() != KindTag::Array {
+            return None;
+        }
+        Some((self.word(0)?, self.word(4)?, self.word(8)?))
+    }
+
+    /// Whether an INT or ENUM is signed.
+    pub fn signed(&self) -> bool {
+        match self.tag() {
+            KindTag::Int => self.word(0).is_some_and(|enc| (enc >> 24) & 1 != 0),
+            KindTag::Enum => self.kind_flag(),
+            _ => false,
+        }
+    }
+
+    /// Member `i` of a STRUCT or UNION.
+    pub fn member(&self, i: u32) -> Option<RawMember> {
+        if !matches!(self.tag(), KindTag::Struct | KindTag::Union) || i >= self.vlen() {
+            return None;
+        }
+        let at = i as usize * 12;
+        let (name_off, ty, off) = (self.word(at)?, self.word(at + 4)?, self.word(at + 8)?);
+        let (bit_offset, bitfield_size) = if self.kind_flag() {
+            (off & 0x00ff_ffff, off >> 24)
+        } else {
+            (off, 0)
+        };
+        Some(RawMember {
+            name_off,
+            ty,
+            bit_offset,
+            bitfield_size,
+        })
+    }
+
+    /// The members of a STRUCT or UNION (none for other kinds).
+    pub fn members(self) -> impl Iterator<Item = RawMember> + 'a {
+        (0..self.vlen()).map_while(move |i| self.member(i))
+    }
+
+    /// Enumerator `i` of an ENUM or ENUM64.
+    pub fn enumerator(&self, i: u32) -> Option<RawEnumerator> {
+        if i >= self.vlen() {
+            return None;
+        }
+        match self.kind_code() {
+            6 => {
+                let at = i as usize * 8;
+                let (name_off, v) = (self.word(at)?, self.word(at + 4)?);
+                let value = if self.kind_flag() {
+                    i64::from(v as i32)
+                } else {
+                    i64::from(v)
+                };
+                Some(RawEnumerator { name_off, value })
+            }
+            19 => {
+                let at = i as usize * 12;
+                let (name_off, lo, hi) = (self.word(at)?, self.word(at + 4)?, self.word(at + 8)?);
+                Some(RawEnumerator {
+                    name_off,
+                    value: ((u64::from(hi) << 32) | u64::from(lo)) as i64,
+                })
+            }
+            _ => None,
+        }
+    }
+
+    /// The enumerators of an ENUM or ENUM64 (none for other kinds).
+    pub fn enumerators(self) -> impl Iterator<Item = RawEnumerator> + 'a {
+        (0..self.vlen()).map_while(move |i| self.enumerator(i))
+    }
+
+    fn loc(&self) -> String {
+        format!(".BTF type [{}]", self.id)
+    }
+
+    /// Decodes the whole type, with owned names.
+    pub fn decode(&self, type_start: usize) -> Result<Type> {
+        let id = self.id;
+        let record = self.pos.saturating_sub(type_start);
+        let tloc = || format!(".BTF type [{id}] at offset {record}");
+        let trunc = || Error::malformed(tloc(), "truncated type record");
+        let name_of = |off: u32| str_at(self.strings, off, &tloc());
+        let w = |at: usize| self.word(at).ok_or_else(trunc);
+        let sot = self.size_or_type;
+        let vlen = self.vlen() as usize;
+        let kind = match self.kind_code() {
+            0 => Kind::Void,
+            1 => {
+                let enc = w(0)?;
+                Kind::Int {
+                    size: sot,
+                    signed: (enc >> 24) & 1 != 0,
+                    char: (enc >> 24) & 2 != 0,
+                    bool: (enc >> 24) & 4 != 0,
+                    offset: ((enc >> 16) & 0xff) as u8,
+                    bits: (enc & 0xff) as u8,
+                }
+            }
+            2 => Kind::Ptr(sot),
+            3 => Kind::Array {
+                elem: w(0)?,
+                index: w(4)?,
+                len: w(8)?,
+            },
+            k @ (4 | 5) => {
+                let mut members = Vec::with_capacity(vlen);
+                for i in 0..self.vlen() {
+                    let m = self.member(i).ok_or_else(trunc)?;
+                    members.push(Member {
+                        name: name_of(m.name_off)?,
+                        ty: m.ty,
+                        bit_offset: m.bit_offset,
+                        bitfield_size: m.bitfield_size,
+                    });
+                }
+                if k == 4 {
+                    Kind::Struct { size: sot, members }
+                } else {
+                    Kind::Union { size: sot, members }
+                }
+            }
+            6 | 19 => {
+                let mut values = Vec::with_capacity(vlen);
+                for i in 0..self.vlen() {
+                    let e = self.enumerator(i).ok_or_else(trunc)?;
+                    values.push(Enumerator {
+                        name: name_of(e.name_off)?,
+                        value: e.value,
+                    });
+                }
+                Kind::Enum {
+                    size: sot,
+                    signed: self.kind_flag(),
+                    values,
+                }
+            }
+            7 => Kind::Fwd {
+                union: self.kind_flag(),
+            },
+            8 => Kind::Typedef(sot),
+            9 => Kind::Volatile(sot),
+            10 => Kind::Const(sot),
+            11 => Kind::Restrict(sot),
+            12 => Kind::Func {
+                proto: sot,
+                linkage: self.vlen() as u16,
+            },
+            13 => {
+                let mut params = Vec::with_capacity(vlen);
+                for i in 0..vlen {
+                    params.push(Param {
+                        name: name_of(w(i * 8)?)?,
+                        ty: w(i * 8 + 4)?,
+                    });
+                }
+                Kind::FuncProto { ret: sot, params }
+            }
+            14 => Kind::Var {
+                ty: sot,
+                linkage: w(0)?,
+            },
+            15 => {
+                let mut vars = Vec::with_capacity(vlen);
+                for i in 0..vlen {
+                    vars.push(VarSecInfo {
+                        ty: w(i * 12)?,
+                        offset: w(i * 12 + 4)?,
+                        size: w(i * 12 + 8)?,
+                    });
+                }
+                Kind::Datasec { size: sot, vars }
+            }
+            16 => Kind::Float { size: sot },
+            17 => Kind::DeclTag {
+                ty: sot,
+                component: w(0)? as i32,
+            },
+            18 => Kind::TypeTag(sot),
+            other => {
+                return Err(Error::unsupported(
+                    tloc(),
+                    format!("BTF kind {other} (newer than Linux 6.18?)"),
+                ))
+            }
+        };
+        Ok(Type {
+            name: name_of(self.name_off)?,
+            kind,
+        })
+    }
+}
+
 impl Btf {
-    /// Parses a `.BTF` section (or `/sys/kernel/btf/vmlinux`).
+    /// Parses a `.BTF` section: builds the offset table, then decodes and
+    /// validates every type (names included), so that a malformed object
+    /// is refused here.
     pub fn parse(data: &[u8]) -> Result<Self> {
+        let btf = Self::index(Bytes::Owned(data.to_vec()))?;
+        let types = btf.decode_all()?;
+        // A fresh OnceLock: `set` cannot fail.
+        let _ = btf.decoded.set(Ok(types));
+        Ok(btf)
+    }
+
+    /// Indexes BTF held elsewhere (for example the kernel's, mapped
+    /// read-only) without decoding any type: the header and the record
+    /// boundaries are checked, names and member data only when visited.
+    pub fn from_shared(bytes: Arc<dyn AsRef<[u8]> + Send + Sync>) -> Result<Self> {
+        Self::index(Bytes::Shared(bytes))
+    }
+
+    fn index(bytes: Bytes) -> Result<Self> {
+        let data = bytes.as_slice();
         let loc = ".BTF";
         let magic = data
             .get(..2)
@@ -244,6 +673,9 @@ impl Btf {
                     "bad magic {magic:#06x} (expected 0xeb9f; big-endian BTF is not supported)"
                 ),
             ));
+        }
+        if u32::try_from(data.len()).is_err() {
+            return Err(Error::malformed(loc, "larger than 4 GiB"));
         }
         let hdr = |at| rd_u32(data, at).ok_or_else(|| Error::malformed(loc, "truncated header"));
         let hdr_len = hdr(4)? as usize;
@@ -269,186 +701,45 @@ impl Btf {
                 )),
             }
         };
-        let type_range = region(type_off, type_len, "type")?;
-        let str_range = region(str_off, str_len, "string")?;
-        let types_bytes = data.get(type_range.clone()).unwrap_or_default();
-        let strings = data.get(str_range).unwrap_or_default();
-        if strings.first().is_some_and(|&b| b != 0) {
+        let types = region(type_off, type_len, "type")?;
+        let strs = region(str_off, str_len, "string")?;
+        if data.get(strs.clone()).and_then(|s| s.first()) != Some(&0) && !strs.is_empty() {
             return Err(Error::malformed(
                 loc,
                 "string table does not start with NUL",
             ));
         }
 
-        let mut types = vec![Type {
-            name: String::new(),
-            kind: Kind::Void,
-            record: 0,
-        }];
-        let mut cur = Cursor {
-            data: types_bytes,
-            pos: 0,
-        };
-        while cur.pos < types_bytes.len() {
-            if types.len() > MAX_TYPES {
+        // The smallest record is 12 bytes: reserve for that many at most.
+        let mut offsets = Vec::with_capacity((types.len() / 12 + 1).min(MAX_TYPES + 1));
+        offsets.push(0u32);
+        let mut pos = types.start;
+        while pos < types.end {
+            let id = offsets.len();
+            if id > MAX_TYPES {
                 return Err(Error::malformed(
                     loc,
                     format!("more than {MAX_TYPES} types"),
                 ));
             }
-            let id = types.len();
-            let record = cur.pos;
+            let record = pos - types.start;
             let tloc = || format!(".BTF type [{id}] at offset {record}");
             let trunc = || Error::malformed(tloc(), "truncated type record");
-            let name_off = cur.u32().ok_or_else(trunc)?;
-            let info = cur.u32().ok_or_else(trunc)?;
-            let size_or_type = cur.u32().ok_or_else(trunc)?;
-            let vlen = (info & 0xffff) as usize;
-            let kind_flag = info >> 31 != 0;
-            let name = str_at(strings, name_off, &tloc())?;
-            // Every variable-length record needs at least 4 bytes per entry;
-            // refuse counts the remaining data cannot hold before allocating.
-            let remaining = types_bytes.len().saturating_sub(cur.pos);
-            if vlen > remaining / 4 {
-                return Err(Error::malformed(
-                    tloc(),
-                    format!("vlen {vlen} exceeds the remaining {remaining} bytes"),
-                ));
+            if types.end - pos < 12 {
+                return Err(trunc());
             }
-            let kind = match (info >> 24) & 0x1f {
-                1 => {
-                    let enc = cur.u32().ok_or_else(trunc)?;
-                    Kind::Int {
-                        size: size_or_type,
-                        signed: (enc >> 24) & 1 != 0,
-                        char: (enc >> 24) & 2 != 0,
-                        bool: (enc >> 24) & 4 != 0,
-                        offset: ((enc >> 16) & 0xff) as u8,
-                        bits: (enc & 0xff) as u8,
-                    }
-                }
-                2 => Kind::Ptr(size_or_type),
-                3 => {
-                    let elem = cur.u32().ok_or_else(trunc)?;
-                    let index = cur.u32().ok_or_else(trunc)?;
-                    let len = cur.u32().ok_or_else(trunc)?;
-                    Kind::Array { elem, index, len }
-                }
-                k @ (4 | 5) => {
-                    let mut members = Vec::with_capacity(vlen);
-                    for _ in 0..vlen {
-                        let name_off = cur.u32().ok_or_else(trunc)?;
-                        let ty = cur.u32().ok_or_else(trunc)?;
-                        let off = cur.u32().ok_or_else(trunc)?;
-                        let (bit_offset, bitfield_size) = if kind_flag {
-                            (off & 0x00ff_ffff, off >> 24)
-                        } else {
-                            (off, 0)
-                        };
-                        members.push(Member {
-                            name: str_at(strings, name_off, &tloc())?,
-                            ty,
-                            bit_offset,
-                            bitfield_size,
-                        });
-                    }
-                    if k == 4 {
-                        Kind::Struct {
-                            size: size_or_type,
-                            members,
-                        }
-                    } else {
-                        Kind::Union {
-                            size: size_or_type,
-                            members,
-                        }
-                    }
-                }
-                6 => {
-                    let mut values = Vec::with_capacity(vlen);
-                    for _ in 0..vlen {
-                        let name_off = cur.u32().ok_or_else(trunc)?;
-                        let v = cur.u32().ok_or_else(trunc)?;
-                        let value = if kind_flag {
-                            i64::from(v as i32)
-                        } else {
-                            i64::from(v)
-                        };
-                        values.push(Enumerator {
-                            name: str_at(strings, name_off, &tloc())?,
-                            value,
-                        });
-                    }
-                    Kind::Enum {
-                        size: size_or_type,
-                        signed: kind_flag,
-                        values,
-                    }
-                }
-                7 => Kind::Fwd { union: kind_flag },
-                8 => Kind::Typedef(size_or_type),
-                9 => Kind::Volatile(size_or_type),
-                10 => Kind::Const(size_or_type),
-                11 => Kind::Restrict(size_or_type),
-                12 => Kind::Func {
-                    proto: size_or_type,
-                    linkage: vlen as u16,
-                },
-                13 => {
-                    let mut params = Vec::with_capacity(vlen);
-                    for _ in 0..vlen {
-                        let name_off = cur.u32().ok_or_else(trunc)?;
-                        let ty = cur.u32().ok_or_else(trunc)?;
-                        params.push(Param {
-                            name: str_at(strings, name_off, &tloc())?,
-                            ty,
-                        });
-                    }
-                    Kind::FuncProto {
-                        ret: size_or_type,
-                        params,
-                    }
-                }
-                14 => Kind::Var {
-                    ty: size_or_type,
-                    linkage: cur.u32().ok_or_else(trunc)?,
-                },
-                15 => {
-                    let mut vars = Vec::with_capacity(vlen);
-                    for _ in 0..vlen {
-                        let ty = cur.u32().ok_or_else(trunc)?;
-                        let offset = cur.u32().ok_or_else(trunc)?;
-                        let size = cur.u32().ok_or_else(trunc)?;
-                        vars.push(VarSecInfo { ty, offset, size });
-                    }
-                    Kind::Datasec {
-                        size: size_or_type,
-                        vars,
-                    }
-                }
-                16 => Kind::Float { size: size_or_type },
-                17 => Kind::DeclTag {
-                    ty: size_or_type,
-                    component: cur.u32().ok_or_else(trunc)? as i32,
-                },
-                18 => Kind::TypeTag(size_or_type),
-                19 => {
-                    let mut values = Vec::with_capacity(vlen);
-                    for _ in 0..vlen {
-                        let name_off = cur.u32().ok_or_else(trunc)?;
-                        let lo = cur.u32().ok_or_else(trunc)?;
-                        let hi = cur.u32().ok_or_else(trunc)?;
-                        values.push(Enumerator {
-                            name: str_at(strings, name_off, &tloc())?,
-                            value: ((u64::from(hi) << 32) | u64::from(lo)) as i64,
-                        });
-                    }
-                    Kind::Enum {
-                        size: size_or_type,
-                        signed: kind_flag,
-                        values,
-                    }
-                }
+            let info = rd_u32(data, pos + 4).ok_or_else(trunc)?;
+            let vlen = (info & 0xffff) as usize;
+            let kind = (info >> 24) & 0x1f;
+            let per_entry = match kind {
+                4 | 5 | 15 | 19 => 12,
+                6 | 13 => 8,
+                _ => 0,
+            };
+            let fixed = match kind {
+                1 | 14 | 17 => 4,
+                3 => 12,
+                2 | 4..=13 | 15 | 16 | 18 | 19 => 0,
                 other => {
                     return Err(Error::unsupported(
                         tloc(),
@@ -456,63 +747,204 @@ impl Btf {
                     ))
                 }
             };
-            types.push(Type { name, kind, record });
+            let remaining = types.end - pos - 12;
+            if per_entry > 0 && vlen > remaining / per_entry {
+                return Err(Error::malformed(
+                    tloc(),
+                    format!("vlen {vlen} exceeds the remaining {remaining} bytes"),
+                ));
+            }
+            let len = fixed + per_entry * vlen;
+            if len > remaining {
+                return Err(trunc());
+            }
+            offsets.push(pos as u32);
+            pos += 12 + len;
         }
         Ok(Btf {
-            raw: data.to_vec(),
-            types,
-            type_start: type_range.start,
+            bytes,
+            offsets,
+            type_start: types.start,
+            str_start: strs.start,
+            str_len: strs.len(),
+            decoded: OnceLock::new(),
         })
+    }
+
+    fn decode_all(&self) -> Result<Vec<Type>> {
+        let mut types = Vec::with_capacity(self.offsets.len());
+        types.push(Type {
+            name: String::new(),
+            kind: Kind::Void,
+        });
+        for id in 1..self.offsets.len() {
+            types.push(self.view(id as TypeId)?.decode(self.type_start)?);
+        }
+        Ok(types)
+    }
+
+    fn decoded(&self) -> Result<&[Type]> {
+        match self.decoded.get_or_init(|| self.decode_all()) {
+            Ok(t) => Ok(t),
+            Err(e) => Err(e.clone()),
+        }
     }
 
     /// The blob as `BPF_BTF_LOAD` takes it, with fix-ups applied.
     pub fn raw(&self) -> &[u8] {
-        &self.raw
+        self.bytes.as_slice()
     }
 
     /// Number of type ids, including `void` (id 0).
     pub fn len(&self) -> usize {
-        self.types.len()
+        self.offsets.len()
     }
 
     /// Whether the blob defines no type besides `void`.
     pub fn is_empty(&self) -> bool {
-        self.types.len() <= 1
+        self.offsets.len() <= 1
     }
 
-    /// The type with id `id`.
-    pub fn get(&self, id: TypeId) -> Result<&Type> {
-        self.types.get(id as usize).ok_or_else(|| {
-            Error::malformed(
-                ".BTF",
-                format!("type id {id} out of range (max {})", self.types.len() - 1),
-            )
+    fn out_of_range(&self, id: TypeId) -> Error {
+        Error::malformed(
+            ".BTF",
+            format!("type id {id} out of range (max {})", self.offsets.len() - 1),
+        )
+    }
+
+    /// Type `id`, read in place.
+    pub fn view(&self, id: TypeId) -> Result<TypeView<'_>> {
+        let data = self.raw();
+        let strings = self.strings();
+        if id == 0 {
+            return Ok(TypeView {
+                data,
+                strings,
+                id,
+                pos: 0,
+                name_off: 0,
+                info: 0,
+                size_or_type: 0,
+            });
+        }
+        let pos = *self
+            .offsets
+            .get(id as usize)
+            .ok_or_else(|| self.out_of_range(id))? as usize;
+        let w = |at| rd_u32(data, pos + at).ok_or_else(|| self.out_of_range(id));
+        Ok(TypeView {
+            data,
+            strings,
+            id,
+            pos,
+            name_off: w(0)?,
+            info: w(4)?,
+            size_or_type: w(8)?,
         })
     }
 
-    /// All types with their ids.
-    pub fn types(&self) -> impl Iterator<Item = (TypeId, &Type)> {
-        self.types.iter().enumerate().map(|(i, t)| (i as TypeId, t))
+    /// The bytes of the string at `off` of the string table, without
+    /// copying.
+    pub fn str_bytes(&self, off: u32) -> Result<&[u8]> {
+        bytes_at(self.strings(), off, || ".BTF string table")
     }
 
-    /// The first type named `name` for which `pred` holds.
-    pub fn find(&self, name: &str, pred: impl Fn(&Kind) -> bool) -> Option<TypeId> {
-        self.types
+    /// For each (kind, essential name) in `wanted`, the ids of the types of
+    /// that kind whose essential name (up to any `___flavor` suffix) is
+    /// that name: one linear pass over the records, names compared in
+    /// place, nothing decoded or allocated per type. This is how CO-RE
+    /// finds candidates without indexing a whole kernel.
+    pub fn find_by_essential_names(&self, wanted: &[(KindTag, &[u8])]) -> Vec<Vec<TypeId>> {
+        let mut out = vec![Vec::new(); wanted.len()];
+        let (mut kinds, mut first) = (0u32, [false; 256]);
+        for (tag, name) in wanted {
+            for code in 0..20 {
+                if tag_of(code) == Some(*tag) {
+                    kinds |= 1 << code;
+                }
+            }
+            // An empty essential name comes from names that start with
+            // `___`.
+            first[usize::from(name.first().copied().unwrap_or(b'_'))] = true;
+        }
+        let (data, strings) = (self.raw(), self.strings());
+        for (id, &pos) in self.offsets.iter().enumerate().skip(1) {
+            let pos = pos as usize;
+            let Some(info) = rd_u32(data, pos + 4) else {
+                continue;
+            };
+            if kinds & (1 << ((info >> 24) & 0x1f)) == 0 {
+                continue;
+            }
+            let Some(name_off) = rd_u32(data, pos) else {
+                continue;
+            };
+            let lead = strings.get(name_off as usize).copied().unwrap_or(0);
+            if name_off == 0 || !first[usize::from(lead)] {
+                continue;
+            }
+            // A name that does not read cannot match.
+            let Some(name) = bytes_at_opt(strings, name_off) else {
+                continue;
+            };
+            let (ess, tag) = (essential(name), tag_of((info >> 24) & 0x1f));
+            for (i, (t, n)) in wanted.iter().enumerate() {
+                if Some(*t) == tag && *n == ess {
+                    if let Some(ids) = out.get_mut(i) {
+                        ids.push(id as TypeId);
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// The type with id `id`, decoded (the whole blob is decoded on first
+    /// use; objects parsed with [`Btf::parse`] already are).
+    pub fn get(&self, id: TypeId) -> Result<&Type> {
+        self.decoded()?
+            .get(id as usize)
+            .ok_or_else(|| self.out_of_range(id))
+    }
+
+    /// All types with their ids, decoded. Empty if the blob does not
+    /// decode (only possible for [`Btf::from_shared`] blobs; [`Btf::get`]
+    /// returns that error).
+    pub fn types(&self) -> impl Iterator<Item = (TypeId, &Type)> {
+        self.decoded()
+            .unwrap_or_default()
             .iter()
-            .position(|t| t.name == name && pred(&t.kind))
-            .map(|i| i as TypeId)
+            .enumerate()
+            .map(|(i, t)| (i as TypeId, t))
+    }
+
+    /// The first type named `name` for which `pred` holds. Names are
+    /// compared in place; only types of that name are decoded.
+    pub fn find(&self, name: &str, pred: impl Fn(&Kind) -> bool) -> Option<TypeId> {
+        let want = name.as_bytes();
+        let strings = self.strings();
+        let named = |off: u32| {
+            let at = off as usize;
+            strings.get(at..).is_some_and(|s| s.starts_with(want))
+                && strings.get(at + want.len()) == Some(&0)
+        };
+        (1..self.offsets.len() as TypeId).find(|&id| {
+            let Ok(v) = self.view(id) else { return false };
+            named(v.name_off) && v.decode(self.type_start).is_ok_and(|t| pred(&t.kind))
+        })
     }
 
     /// Follows typedefs and qualifiers (`const`, `volatile`, `restrict`,
     /// type tags) to the underlying type id.
     pub fn resolve(&self, mut id: TypeId) -> Result<TypeId> {
         for _ in 0..64 {
-            match self.get(id)?.kind {
-                Kind::Typedef(t)
-                | Kind::Volatile(t)
-                | Kind::Const(t)
-                | Kind::Restrict(t)
-                | Kind::TypeTag(t) => id = t,
+            let v = self.view(id)?;
+            match v.tag() {
+                KindTag::Typedef
+                | KindTag::Volatile
+                | KindTag::Const
+                | KindTag::Restrict
+                | KindTag::TypeTag => id = v.size_or_type,
                 _ => return Ok(id),
             }
         }
@@ -535,25 +967,33 @@ impl Btf {
             ));
         }
         let id = self.resolve(id)?;
-        let t = self.get(id)?;
-        Ok(match &t.kind {
-            Kind::Int { size, .. }
-            | Kind::Struct { size, .. }
-            | Kind::Union { size, .. }
-            | Kind::Enum { size, .. }
-            | Kind::Float { size }
-            | Kind::Datasec { size, .. } => *size,
-            Kind::Ptr(_) => 8,
-            Kind::Array { elem, len, .. } => self
-                .size_of_depth(*elem, depth + 1)?
-                .checked_mul(*len)
-                .ok_or_else(|| Error::malformed(".BTF", format!("array type {id} overflows")))?,
-            Kind::Var { ty, .. } => self.size_of_depth(*ty, depth + 1)?,
+        let t = self.view(id)?;
+        Ok(match t.tag() {
+            KindTag::Int
+            | KindTag::Struct
+            | KindTag::Union
+            | KindTag::Enum
+            | KindTag::Float
+            | KindTag::Datasec => t.size(),
+            KindTag::Ptr => 8,
+            KindTag::Array => {
+                let (elem, _, len) = t.array().ok_or_else(|| {
+                    Error::malformed(".BTF", format!("array type {id} truncated"))
+                })?;
+                self.size_of_depth(elem, depth + 1)?
+                    .checked_mul(len)
+                    .ok_or_else(|| Error::malformed(".BTF", format!("array type {id} overflows")))?
+            }
+            KindTag::Var => self.size_of_depth(t.size_or_type, depth + 1)?,
             _ => {
+                let name = t.name().unwrap_or_default();
                 return Err(Error::malformed(
                     ".BTF",
-                    format!("type {id} (`{}`) has no size", t.name),
-                ))
+                    format!(
+                        "type {id} (`{}`) has no size",
+                        String::from_utf8_lossy(name)
+                    ),
+                ));
             }
         })
     }
@@ -566,28 +1006,40 @@ impl Btf {
         size: u32,
         var_offsets: &[(usize, u32)],
     ) -> Result<()> {
-        let ty = self
-            .types
-            .get_mut(id as usize)
-            .ok_or_else(|| Error::malformed(".BTF", format!("no type id {id}")))?;
-        let base = self.type_start + ty.record;
-        let Kind::Datasec {
-            size: model_size,
-            vars,
-        } = &mut ty.kind
-        else {
+        let v = self.view(id)?;
+        if v.tag() != KindTag::Datasec {
             return Err(Error::malformed(
                 ".BTF",
                 format!("type {id} is not a DATASEC"),
             ));
-        };
+        }
+        let (base, vlen) = (v.pos, v.vlen() as usize);
         let bad = || Error::malformed(".BTF", format!("DATASEC {id} record out of range"));
-        *model_size = size;
-        wr_u32(&mut self.raw, base + 8, size).ok_or_else(bad)?;
+        if var_offsets.iter().any(|&(i, _)| i >= vlen) {
+            return Err(bad());
+        }
+        let raw = self.bytes.make_mut();
+        wr_u32(raw, base + 8, size).ok_or_else(bad)?;
         for &(i, offset) in var_offsets {
-            let var = vars.get_mut(i).ok_or_else(bad)?;
-            var.offset = offset;
-            wr_u32(&mut self.raw, base + 12 + i * 12 + 4, offset).ok_or_else(bad)?;
+            wr_u32(raw, base + 12 + i * 12 + 4, offset).ok_or_else(bad)?;
+        }
+        if let Some(Ok(types)) = self.decoded.get_mut() {
+            if let Some(Type {
+                kind:
+                    Kind::Datasec {
+                        size: model_size,
+                        vars,
+                    },
+                ..
+            }) = types.get_mut(id as usize)
+            {
+                *model_size = size;
+                for &(i, offset) in var_offsets {
+                    if let Some(var) = vars.get_mut(i) {
+                        var.offset = offset;
+                    }
+                }
+            }
         }
         Ok(())
     }
@@ -595,12 +1047,8 @@ impl Btf {
     /// The string table (`.BTF.ext` refers to it for section and file
     /// names).
     pub fn strings(&self) -> &[u8] {
-        let hdr_len = rd_u32(&self.raw, 4).unwrap_or(0) as usize;
-        let off = rd_u32(&self.raw, 16).unwrap_or(0) as usize;
-        let len = rd_u32(&self.raw, 20).unwrap_or(0) as usize;
-        let start = hdr_len.saturating_add(off);
-        self.raw
-            .get(start..start.saturating_add(len))
+        self.raw()
+            .get(self.str_start..self.str_start + self.str_len)
             .unwrap_or_default()
     }
 }

@@ -16,9 +16,9 @@
 //! fails verification only if that instruction can run.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
-use crate::btf::{Btf, Kind, TypeId};
+use crate::btf::{essential, Btf, KindTag, TypeId, TypeView};
 use crate::btf_ext::CoreReloRec;
 use crate::error::{Error, Result};
 use crate::insn::{Insn, LD_IMM64};
@@ -45,10 +45,16 @@ pub mod kind {
 /// The helper id libbpf calls in a poisoned instruction (0xbad2310).
 const POISON_HELPER: i32 = 0x0bad_2310;
 
-/// A target BTF with an index from essential names to type ids.
+/// Candidates of one kind and essential name.
+type CandKey = (KindTag, Vec<u8>);
+
+/// A target BTF (typically the running kernel's) for CO-RE. There is no
+/// index of the whole target: the candidates for the few names an object
+/// mentions are found by one linear pass comparing names in place, and
+/// remembered for later objects.
 pub struct Target {
     btf: Arc<Btf>,
-    by_name: HashMap<String, Vec<TypeId>>,
+    candidates: Mutex<HashMap<CandKey, Arc<[TypeId]>>>,
 }
 
 impl std::fmt::Debug for Target {
@@ -59,37 +65,74 @@ impl std::fmt::Debug for Target {
     }
 }
 
-fn essential(name: &str) -> &str {
-    name.find("___")
-        .map_or(name, |i| name.get(..i).unwrap_or(name))
-}
-
 impl Target {
-    /// Indexes `btf` (typically `/sys/kernel/btf/vmlinux`).
+    /// A CO-RE target over `btf`. Nothing is indexed here.
     pub fn new(btf: Arc<Btf>) -> Self {
-        let mut by_name: HashMap<String, Vec<TypeId>> = HashMap::new();
-        for (id, t) in btf.types() {
-            if !t.name.is_empty() {
-                by_name
-                    .entry(essential(&t.name).to_string())
-                    .or_default()
-                    .push(id);
-            }
+        Target {
+            btf,
+            candidates: Mutex::new(HashMap::new()),
         }
-        Target { btf, by_name }
     }
 
     /// The target BTF.
     pub fn btf(&self) -> &Btf {
         &self.btf
     }
+
+    /// Finds, in one pass over the target, the candidates for every
+    /// (kind, essential name) in `wanted` not found before: the target
+    /// types of that kind whose essential name (up to any `___flavor`) is
+    /// that name.
+    pub fn prepare(&self, wanted: &[(KindTag, &[u8])]) -> Result<()> {
+        let mut cache = self
+            .candidates
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let mut missing: Vec<(KindTag, &[u8])> = wanted
+            .iter()
+            .copied()
+            .filter(|&(tag, name)| !cache.contains_key(&(tag, name.to_vec())))
+            .collect();
+        missing.sort_unstable();
+        missing.dedup();
+        if missing.is_empty() {
+            return Ok(());
+        }
+        let found = self.btf.find_by_essential_names(&missing);
+        for ((tag, name), ids) in missing.into_iter().zip(found) {
+            cache.insert((tag, name.to_vec()), ids.into());
+        }
+        Ok(())
+    }
+
+    /// The candidates for kind `tag` and essential name `name`, found
+    /// now if [`prepare`](Self::prepare) was not asked for them.
+    pub fn candidates(&self, tag: KindTag, name: &[u8]) -> Result<Arc<[TypeId]>> {
+        let key = (tag, name.to_vec());
+        if let Some(c) = self
+            .candidates
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&key)
+        {
+            return Ok(Arc::clone(c));
+        }
+        self.prepare(&[(tag, name)])?;
+        Ok(self
+            .candidates
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&key)
+            .map(Arc::clone)
+            .unwrap_or_else(|| Arc::from(Vec::new())))
+    }
 }
 
 /// One step of a field access, as matched against a target.
 #[derive(Debug, Clone)]
-enum Step {
-    /// A named member.
-    Member(String),
+enum Step<'a> {
+    /// A named member (its name's bytes in the local BTF).
+    Member(&'a [u8]),
     /// An array element.
     Index(u32),
 }
@@ -106,9 +149,9 @@ struct Field {
 
 /// Whether a resolved type is a struct or union (and which).
 fn composite(btf: &Btf, id: TypeId) -> Option<bool> {
-    match btf.get(id).ok()?.kind {
-        Kind::Struct { .. } => Some(false),
-        Kind::Union { .. } => Some(true),
+    match btf.view(id).ok()?.tag() {
+        KindTag::Struct => Some(false),
+        KindTag::Union => Some(true),
         _ => None,
     }
 }
@@ -121,40 +164,47 @@ fn fields_compatible(local: &Btf, l: TypeId, target: &Btf, t: TypeId, depth: u32
         return Ok(false);
     }
     let (l, t) = (local.resolve(l)?, target.resolve(t)?);
-    let (lt, tt) = (local.get(l)?, target.get(t)?);
-    Ok(match (&lt.kind, &tt.kind) {
-        (Kind::Int { .. } | Kind::Enum { .. }, Kind::Int { .. } | Kind::Enum { .. }) => true,
-        (Kind::Ptr(_), Kind::Ptr(_)) | (Kind::Float { .. }, Kind::Float { .. }) => true,
-        (Kind::Struct { .. }, Kind::Struct { .. }) | (Kind::Union { .. }, Kind::Union { .. }) => {
-            lt.name.is_empty() || tt.name.is_empty() || essential(&lt.name) == essential(&tt.name)
+    let (lt, tt) = (local.view(l)?, target.view(t)?);
+    use KindTag as K;
+    Ok(match (lt.tag(), tt.tag()) {
+        (K::Int | K::Enum, K::Int | K::Enum) => true,
+        (K::Ptr, K::Ptr) | (K::Float, K::Float) => true,
+        (K::Struct, K::Struct) | (K::Union, K::Union) => {
+            let (ln, tn) = (lt.name()?, tt.name()?);
+            ln.is_empty() || tn.is_empty() || essential(ln) == essential(tn)
         }
-        (Kind::Array { elem: le, .. }, Kind::Array { elem: te, .. }) => {
-            fields_compatible(local, *le, target, *te, depth + 1)?
-        }
+        (K::Array, K::Array) => match (lt.array(), tt.array()) {
+            (Some((le, _, _)), Some((te, _, _))) => {
+                fields_compatible(local, le, target, te, depth + 1)?
+            }
+            _ => false,
+        },
         _ => false,
     })
 }
 
 /// Finds member `name` in composite `id`, looking through anonymous
 /// members; returns its (bit offset from `id`, type, bitfield width).
-fn find_member(btf: &Btf, id: TypeId, name: &str, depth: u32) -> Result<Option<Field>> {
+/// Names are compared in place.
+fn find_member(btf: &Btf, id: TypeId, name: &[u8], depth: u32) -> Result<Option<Field>> {
     if depth > 32 {
         return Ok(None);
     }
     let id = btf.resolve(id)?;
-    let members = match &btf.get(id)?.kind {
-        Kind::Struct { members, .. } | Kind::Union { members, .. } => members,
-        _ => return Ok(None),
-    };
-    for m in members {
-        if m.name == name {
+    let v = btf.view(id)?;
+    if !matches!(v.tag(), KindTag::Struct | KindTag::Union) {
+        return Ok(None);
+    }
+    for m in v.members() {
+        let m_name = v.string(m.name_off)?;
+        if m_name == name {
             return Ok(Some(Field {
                 bit_offset: u64::from(m.bit_offset),
                 ty: m.ty,
                 bitfield: m.bitfield_size,
             }));
         }
-        if m.name.is_empty() && composite(btf, btf.resolve(m.ty)?).is_some() {
+        if m_name.is_empty() && composite(btf, btf.resolve(m.ty)?).is_some() {
             if let Some(f) = find_member(btf, m.ty, name, depth + 1)? {
                 return Ok(Some(Field {
                     bit_offset: f.bit_offset + u64::from(m.bit_offset),
@@ -192,7 +242,12 @@ fn parse_access(rec: &CoreReloRec, loc: &str) -> Result<Vec<u32>> {
 }
 
 /// Walks the local access; returns the field and the steps to match.
-fn local_field(btf: &Btf, root: TypeId, access: &[u32], loc: &str) -> Result<(Field, Vec<Step>)> {
+fn local_field<'a>(
+    btf: &'a Btf,
+    root: TypeId,
+    access: &[u32],
+    loc: &str,
+) -> Result<(Field, Vec<Step<'a>>)> {
     let bad = |m: &str| Error::malformed(loc, format!("CO-RE access: {m}"));
     let first = *access.first().ok_or_else(|| bad("empty"))?;
     let mut field = Field {
@@ -203,10 +258,11 @@ fn local_field(btf: &Btf, root: TypeId, access: &[u32], loc: &str) -> Result<(Fi
     let mut steps = Vec::new();
     for &i in access.get(1..).unwrap_or_default() {
         let t = btf.resolve(field.ty)?;
-        match &btf.get(t)?.kind {
-            Kind::Struct { members, .. } | Kind::Union { members, .. } => {
-                let m = members
-                    .get(i as usize)
+        let v = btf.view(t)?;
+        match v.tag() {
+            KindTag::Struct | KindTag::Union => {
+                let m = v
+                    .member(i)
                     .ok_or_else(|| bad("member index out of range"))?;
                 field = Field {
                     bit_offset: add(field.bit_offset, u64::from(m.bit_offset), loc)?,
@@ -214,14 +270,16 @@ fn local_field(btf: &Btf, root: TypeId, access: &[u32], loc: &str) -> Result<(Fi
                     bitfield: m.bitfield_size,
                 };
                 // Anonymous members are looked through by name in the target.
-                if !m.name.is_empty() {
-                    steps.push(Step::Member(m.name.clone()));
+                let name = v.string(m.name_off)?;
+                if !name.is_empty() {
+                    steps.push(Step::Member(name));
                 }
             }
-            Kind::Array { elem, .. } => {
+            KindTag::Array => {
+                let (elem, _, _) = v.array().ok_or_else(|| bad("truncated array"))?;
                 field = Field {
-                    bit_offset: add(field.bit_offset, bits(i, btf.size_of(*elem)?, loc)?, loc)?,
-                    ty: *elem,
+                    bit_offset: add(field.bit_offset, bits(i, btf.size_of(elem)?, loc)?, loc)?,
+                    ty: elem,
                     bitfield: 0,
                 };
                 steps.push(Step::Index(i));
@@ -239,7 +297,7 @@ fn target_field(
     target: &Btf,
     root: TypeId,
     first: u32,
-    steps: &[Step],
+    steps: &[Step<'_>],
     loc: &str,
 ) -> Result<Option<Field>> {
     let mut field = Field {
@@ -260,7 +318,7 @@ fn target_field(
             },
             Step::Index(i) => {
                 let t = target.resolve(field.ty)?;
-                let Kind::Array { elem, len, .. } = target.get(t)?.kind else {
+                let Some((elem, _, len)) = target.view(t)?.array() else {
                     return Ok(None);
                 };
                 if len != 0 && *i >= len {
@@ -312,10 +370,7 @@ fn field_value(btf: &Btf, f: &Field, kind: u32) -> Result<u64> {
         kind::FIELD_BYTE_OFFSET => byte_off,
         kind::FIELD_BYTE_SIZE => byte_sz,
         kind::FIELD_EXISTS => 1,
-        kind::FIELD_SIGNED => match btf.get(ty)?.kind {
-            Kind::Int { signed, .. } | Kind::Enum { signed, .. } => u64::from(signed),
-            _ => 0,
-        },
+        kind::FIELD_SIGNED => u64::from(btf.view(ty)?.signed()),
         // The shifts that extract a field loaded into a u64: only for
         // fields (or bitfield units) of at most 8 bytes.
         kind::FIELD_LSHIFT_U64 => 64u64
@@ -370,30 +425,21 @@ fn outcome(
     }
 }
 
-fn same_kind(a: &Kind, b: &Kind) -> bool {
-    std::mem::discriminant(a) == std::mem::discriminant(b)
+/// The (kind, essential name) a relocation's candidates are found by.
+fn root_key<'a>(local: &'a Btf, rec: &CoreReloRec) -> Result<(TypeView<'a>, &'a [u8])> {
+    let root = local.view(local.resolve(rec.type_id)?)?;
+    Ok((root, essential(root.name()?)))
 }
 
 fn resolve_one(local: &Btf, target: &Target, rec: &CoreReloRec, loc: &str) -> Result<Outcome> {
     let access = parse_access(rec, loc)?;
-    let root = local.resolve(rec.type_id)?;
-    let root_t = local.get(root)?;
-    let name = essential(&root_t.name);
-    let candidates: Vec<TypeId> = target
-        .by_name
-        .get(name)
-        .map(|ids| {
-            ids.iter()
-                .copied()
-                .filter(|&id| {
-                    target
-                        .btf
-                        .get(id)
-                        .is_ok_and(|t| same_kind(&t.kind, &root_t.kind))
-                })
-                .collect()
-        })
-        .unwrap_or_default();
+    let (root_t, name) = root_key(local, rec)?;
+    let root = root_t.id();
+    let candidates = if rec.kind == kind::TYPE_ID_LOCAL {
+        Arc::from(Vec::new())
+    } else {
+        target.candidates(root_t.tag(), name)?
+    };
     let agree = |values: Vec<(u64, Option<u64>)>| -> Result<Option<(u64, Option<u64>)>> {
         match values.split_first() {
             None => Ok(None),
@@ -402,7 +448,7 @@ fn resolve_one(local: &Btf, target: &Target, rec: &CoreReloRec, loc: &str) -> Re
                 loc,
                 format!(
                     "CO-RE relocation of `{}` is ambiguous: target candidates disagree",
-                    root_t.name
+                    String::from_utf8_lossy(root_t.name().unwrap_or_default())
                 ),
             )),
         }
@@ -414,7 +460,7 @@ fn resolve_one(local: &Btf, target: &Target, rec: &CoreReloRec, loc: &str) -> Re
             let orig = field_value(local, &lf, rec.kind)?;
             let orig_size = Some(u64::from(local.size_of(lf.ty)?));
             let mut found = Vec::new();
-            for c in &candidates {
+            for c in candidates.iter() {
                 if let Some(tf) = target_field(local, &lf, &target.btf, *c, first, &steps, loc)? {
                     let size = u64::from(target.btf.size_of(tf.ty)?);
                     found.push((field_value(&target.btf, &tf, rec.kind)?, Some(size)));
@@ -440,7 +486,7 @@ fn resolve_one(local: &Btf, target: &Target, rec: &CoreReloRec, loc: &str) -> Re
                 _ => u64::from(local.size_of(root)?),
             };
             let mut found = Vec::new();
-            for c in &candidates {
+            for c in candidates.iter() {
                 let v = match rec.kind {
                     kind::TYPE_ID_TARGET => u64::from(*c),
                     kind::TYPE_EXISTS => 1,
@@ -460,29 +506,36 @@ fn resolve_one(local: &Btf, target: &Target, rec: &CoreReloRec, loc: &str) -> Re
             ))
         }
         kind::ENUMVAL_EXISTS | kind::ENUMVAL_VALUE => {
-            let Kind::Enum { values, .. } = &root_t.kind else {
+            if root_t.tag() != KindTag::Enum {
                 return Err(Error::malformed(loc, "enum value relocation on a non-enum"));
-            };
-            let idx = access.first().copied().unwrap_or(0) as usize;
-            let ev = values
-                .get(idx)
+            }
+            let idx = access.first().copied().unwrap_or(0);
+            let ev = root_t
+                .enumerator(idx)
                 .ok_or_else(|| Error::malformed(loc, "enumerator index out of range"))?;
+            let ev_name = root_t.string(ev.name_off)?;
             let orig = if rec.kind == kind::ENUMVAL_EXISTS {
                 1
             } else {
                 ev.value as u64
             };
             let mut found = Vec::new();
-            for c in &candidates {
-                if let Kind::Enum { values, .. } = &target.btf.get(*c)?.kind {
-                    if let Some(tv) = values.iter().find(|v| v.name == ev.name) {
-                        let v = if rec.kind == kind::ENUMVAL_EXISTS {
-                            1
-                        } else {
-                            tv.value as u64
-                        };
-                        found.push((v, None));
+            for c in candidates.iter() {
+                let cv = target.btf.view(*c)?;
+                let mut matched = None;
+                for tv in cv.enumerators() {
+                    if cv.string(tv.name_off)? == ev_name {
+                        matched = Some(tv);
+                        break;
                     }
+                }
+                if let Some(tv) = matched {
+                    let v = if rec.kind == kind::ENUMVAL_EXISTS {
+                        1
+                    } else {
+                        tv.value as u64
+                    };
+                    found.push((v, None));
                 }
             }
             Ok(outcome(
@@ -597,6 +650,21 @@ pub fn apply(obj: &mut ObjectFile, target: &Target) -> Result<()> {
     let Some(local) = obj.btf.as_ref() else {
         return Ok(());
     };
+    // One pass over the target for every name the object mentions. A
+    // record whose root does not read is reported by `resolve_one` below.
+    let mut wanted = Vec::new();
+    for f in &obj.functions {
+        for (_, rec) in &f.core_relos {
+            if rec.kind != kind::TYPE_ID_LOCAL {
+                if let Ok((root, name)) = root_key(local, rec) {
+                    wanted.push((root.tag(), name));
+                }
+            }
+        }
+    }
+    wanted.sort_unstable();
+    wanted.dedup();
+    target.prepare(&wanted)?;
     for f in &mut obj.functions {
         let relos = std::mem::take(&mut f.core_relos);
         for (at, rec) in &relos {
