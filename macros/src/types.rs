@@ -66,8 +66,14 @@ pub struct Var {
     pub ty: RType,
     /// Byte offset.
     pub offset: u32,
-    /// Width of an atomic view (4 or 8) for aligned integer variables.
-    pub atomic: Option<u32>,
+    /// Size in bytes.
+    pub size: u32,
+    /// The one width (1, 2, 4 or 8 bytes) every access from Rust uses:
+    /// the runtime's `access_width(offset, size)`.
+    pub width: u32,
+    /// Whether the variable is an integer of exactly `width` bytes, which
+    /// gets an `_atomic()` view (`AtomicU{8*width}`).
+    pub atomic: bool,
 }
 
 /// A laid-out, named field of a generated struct.
@@ -100,8 +106,9 @@ pub struct TypeGen<'a> {
     items: Vec<TokenStream>,
 }
 
-/// The Rust type of a C integer: primitives, except 128-bit integers,
-/// which BPF aligns to 8 bytes (runtime `U128`/`I128`).
+/// The Rust type of a C integer: primitives, except 128-bit integers
+/// (runtime `U128`/`I128`: two 64-bit halves aligned to 16 bytes, as clang
+/// lays out `__int128` for BPF, whatever the host's `u128` alignment).
 fn int_type(rt: &TokenStream, size: u32, signed: bool) -> Option<TokenStream> {
     Some(match (size, signed) {
         (1, false) => quote!(u8),
@@ -605,7 +612,13 @@ impl<'a> TypeGen<'a> {
             field_types.push(ty);
             offsets.push((field.clone(), off));
             let name = field.to_string();
-            debug.push(quote!(.field(#name, &{ self.#field })));
+            // A packed struct's fields may be misaligned: print a copy.
+            // Otherwise borrow (a large field never lands on the stack).
+            debug.push(if packed {
+                quote!(.field(#name, &{ self.#field }))
+            } else {
+                quote!(.field(#name, &self.#field))
+            });
             cursor = off + msize;
             i += 1;
         }
@@ -934,19 +947,20 @@ impl<'a> TypeGen<'a> {
         let mut out = Vec::with_capacity(fields.len());
         for f in fields {
             let real = self.resolve(f.type_id)?;
-            let atomic = match self.get(real)?.kind {
-                Kind::Int {
-                    size: s @ (4 | 8),
-                    bool: false,
-                    ..
-                } if f.offset % s == 0 && !packed => Some(s),
-                _ => None,
-            };
+            let size = self.size(f.type_id)?;
+            let width = bpf_skeleton_runtime::mmap::access_width(f.offset as usize, size as usize);
+            let width = u32::try_from(width).map_err(|e| e.to_string())?;
+            let atomic = matches!(
+                self.get(real)?.kind,
+                Kind::Int { size: s, bool: false, .. } if s == width
+            );
             out.push(Var {
                 name: f.c_name,
                 field: f.field,
                 ty: f.ty,
                 offset: f.offset,
+                size,
+                width,
                 atomic,
             });
         }

@@ -18,11 +18,13 @@
 //! The layers, in the order data flows: [`obj`] (bytes to object model,
 //! relocation; no syscalls), [`hash`], [`open`] (settings before load),
 //! [`load`] (kernel objects), [`map`] and [`prog`] (loaded handles), [`sys`]
-//! (the raw `bpf()` calls).
+//! (the raw `bpf()` calls). Skeletons use [`skel`] (typed handles) and
+//! [`global`] (global variables, through [`mmap`]).
 
 #![deny(missing_docs)]
 
 pub mod error;
+pub mod global;
 pub mod hash;
 pub mod load;
 pub mod map;

@@ -1,16 +1,72 @@
 //! Memory shared with the kernel: the mmapped value of a global-data map.
 //!
 //! BPF programs write this memory concurrently with user space, outside
-//! Rust's knowledge. So no `&T` or `&mut T` to it is ever handed out, except
-//! `&AtomicU32` / `&AtomicU64` for naturally aligned words (atomics are made
-//! for memory written concurrently). Everything else is copied in and out
-//! with volatile byte accesses: a read is a snapshot that can tear if a
-//! program writes the same bytes at that moment without atomics.
+//! Rust's knowledge. So Rust touches it only with atomic operations, and
+//! each byte only ever with one width: racing atomic accesses of different
+//! sizes to one location are undefined behaviour, just as racing non-atomic
+//! ones are. A mapping carries a layout, fixed once, that splits it into
+//! [`Span`]s (one per variable, plus the gaps between them), each accessed
+//! with one width among 1, 2, 4 and 8 bytes: every copy in or out goes
+//! granule by granule with that width (`AtomicU8`..`AtomicU64`, relaxed),
+//! and the atomic views handed out ([`Mmap::atomic_u64`]...) are of that
+//! width too. A variable accessed with width `w` is never torn at a
+//! `w`-byte granule; a copy of a larger variable is a snapshot of each
+//! granule, not of the whole.
+//!
+//! The layout is set by the first typed view of the section (generated
+//! skeletons do it at load, before user code can touch the mapping); a
+//! mapping first used raw gets a default layout of one span, with the
+//! largest width dividing its size.
 
 use std::io;
 use std::os::fd::{AsRawFd, BorrowedFd};
 use std::ptr::NonNull;
-use std::sync::atomic::{AtomicU32, AtomicU64};
+use std::sync::atomic::Ordering::Relaxed;
+use std::sync::atomic::{AtomicU16, AtomicU32, AtomicU64, AtomicU8};
+use std::sync::OnceLock;
+
+/// A run of bytes of a mapping, accessed with one atomic width.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Span {
+    /// First byte.
+    pub offset: usize,
+    /// Bytes.
+    pub len: usize,
+    /// The access width in bytes: 1, 2, 4 or 8, dividing `offset` and `len`.
+    pub width: usize,
+}
+
+impl Span {
+    /// The span of a variable of `len` bytes at `offset`, accessed with
+    /// [`access_width`]`(offset, len)`.
+    pub const fn of_var(offset: usize, len: usize) -> Span {
+        Span {
+            offset,
+            len,
+            width: access_width(offset, len),
+        }
+    }
+
+    fn end(&self) -> usize {
+        self.offset + self.len
+    }
+}
+
+/// The width Rust uses for a variable of `len` bytes at `offset`: the
+/// largest of 8, 4, 2 and 1 dividing both (so that every granule is
+/// naturally aligned in the page-aligned mapping). The generated skeletons
+/// record it per variable; its `_atomic()` view is `AtomicU{8*width}`.
+pub const fn access_width(offset: usize, len: usize) -> usize {
+    if offset % 8 == 0 && len % 8 == 0 {
+        8
+    } else if offset % 4 == 0 && len % 4 == 0 {
+        4
+    } else if offset % 2 == 0 && len % 2 == 0 {
+        2
+    } else {
+        1
+    }
+}
 
 /// A `MAP_SHARED` mapping of a mmapable array map's value.
 #[derive(Debug)]
@@ -21,17 +77,78 @@ pub struct Mmap {
     /// The value size: bytes accessible through this API.
     len: usize,
     writable: bool,
+    /// Sorted spans covering `0..len` exactly, set once.
+    layout: OnceLock<Box<[Span]>>,
 }
 
 // SAFETY: `Mmap` owns a process-wide shared mapping that is only accessed
-// through volatile byte copies and atomic references, never through plain
-// references; the same accesses are valid from any thread, and unmapping
+// through atomic operations of one width per location (the layout, fixed
+// once) and `&AtomicUN` references of that same width, never through
+// plain references; such accesses are valid from any thread, and unmapping
 // happens once, in Drop, when no borrow remains.
 unsafe impl Send for Mmap {}
-// SAFETY: see `Send`: concurrent `&Mmap` use performs only volatile byte
-// copies (which may observe torn values but are not undefined behaviour for
-// memory shared with the kernel) and atomic operations.
+// SAFETY: see `Send`: concurrent `&Mmap` use performs only atomic
+// operations, each location always with the same width.
 unsafe impl Sync for Mmap {}
+
+/// Loads the `w`-byte granule at `p` (relaxed; `w` at most 8 bytes, so
+/// valid on read-only memory too) into the first `w` bytes of the result.
+///
+/// # Safety
+/// `p` is `w`-aligned and valid for reads of `w` bytes for the call, and
+/// that memory is only ever accessed atomically with width `w`.
+unsafe fn load(p: *mut u8, w: usize) -> [u8; 8] {
+    macro_rules! load_as {
+        ($atomic:ty, $n:literal) => {{
+            // SAFETY: the caller's contract, for this width.
+            let v = unsafe { <$atomic>::from_ptr(p.cast()) }.load(Relaxed);
+            let mut out = [0u8; 8];
+            out[..$n].copy_from_slice(&v.to_ne_bytes());
+            out
+        }};
+    }
+    match w {
+        8 => load_as!(AtomicU64, 8),
+        4 => load_as!(AtomicU32, 4),
+        2 => load_as!(AtomicU16, 2),
+        _ => load_as!(AtomicU8, 1),
+    }
+}
+
+/// Stores the first `w` bytes of `v` into the granule at `p` (relaxed);
+/// if `merge` is given, only bytes `merge` of the granule are replaced,
+/// atomically with respect to the others (a compare-exchange loop).
+///
+/// # Safety
+/// As for [`load`], and the memory is writable.
+unsafe fn store(p: *mut u8, w: usize, v: [u8; 8], merge: Option<std::ops::Range<usize>>) {
+    macro_rules! store_as {
+        ($atomic:ty, $prim:ty, $n:literal) => {{
+            // SAFETY: the caller's contract, for this width.
+            let a = unsafe { <$atomic>::from_ptr(p.cast()) };
+            let mut new = [0u8; $n];
+            new.copy_from_slice(&v[..$n]);
+            match merge {
+                None => a.store(<$prim>::from_ne_bytes(new), Relaxed),
+                Some(r) => {
+                    let _ = a.fetch_update(Relaxed, Relaxed, |old| {
+                        let mut b = old.to_ne_bytes();
+                        if let (Some(dst), Some(src)) = (b.get_mut(r.clone()), new.get(r.clone())) {
+                            dst.copy_from_slice(src);
+                        }
+                        Some(<$prim>::from_ne_bytes(b))
+                    });
+                }
+            }
+        }};
+    }
+    match w {
+        8 => store_as!(AtomicU64, u64, 8),
+        4 => store_as!(AtomicU32, u32, 4),
+        2 => store_as!(AtomicU16, u16, 2),
+        _ => store_as!(AtomicU8, u8, 1),
+    }
+}
 
 impl Mmap {
     /// Maps `len` bytes of the array map behind `fd` (created with
@@ -66,6 +183,7 @@ impl Mmap {
             mapped,
             len,
             writable,
+            layout: OnceLock::new(),
         })
     }
 
@@ -84,63 +202,201 @@ impl Mmap {
         self.writable
     }
 
+    /// The spans covering `0..len` given the variables' spans: checked
+    /// (sorted, disjoint, in bounds, widths dividing offsets and lengths),
+    /// with the gaps filled.
+    fn complete(&self, vars: &[Span]) -> Result<Box<[Span]>, String> {
+        let mut out = Vec::with_capacity(vars.len() * 2 + 1);
+        let mut cursor = 0;
+        for v in vars.iter().filter(|v| v.len > 0) {
+            if !matches!(v.width, 1 | 2 | 4 | 8) || v.offset % v.width != 0 || v.len % v.width != 0
+            {
+                return Err(format!(
+                    "variable at {} of {} bytes cannot be accessed {} bytes at a time",
+                    v.offset, v.len, v.width
+                ));
+            }
+            if v.offset < cursor || v.end() > self.len {
+                return Err(format!(
+                    "variable at {} of {} bytes overlaps another or overruns the {} mapped bytes",
+                    v.offset, v.len, self.len
+                ));
+            }
+            if v.offset > cursor {
+                out.push(Span::of_var(cursor, v.offset - cursor));
+            }
+            out.push(*v);
+            cursor = v.end();
+        }
+        if self.len > cursor {
+            out.push(Span::of_var(cursor, self.len - cursor));
+        }
+        Ok(out.into_boxed_slice())
+    }
+
+    /// Fixes the access widths of the mapping from its variables' spans
+    /// (sorted by offset; gaps between them are filled). Succeeds if the
+    /// same layout is already set; fails if another one is (the memory may
+    /// already have been accessed with other widths) or the spans are
+    /// invalid.
+    pub(crate) fn set_layout(&self, vars: &[Span]) -> Result<(), String> {
+        let want = self.complete(vars)?;
+        let have = self.layout.get_or_init(|| want.clone());
+        if *have == want {
+            Ok(())
+        } else {
+            Err("the mapping is already accessed with another layout of access widths".into())
+        }
+    }
+
+    fn layout(&self) -> &[Span] {
+        self.layout.get_or_init(|| {
+            self.complete(&[])
+                .unwrap_or_else(|_| vec![Span::of_var(0, self.len)].into_boxed_slice())
+        })
+    }
+
+    /// The width every access to byte `offset` uses (`None` past the end).
+    pub fn access_width(&self, offset: usize) -> Option<usize> {
+        self.span_at(offset).map(|s| s.width)
+    }
+
+    fn span_at(&self, offset: usize) -> Option<&Span> {
+        let spans = self.layout();
+        spans.get(spans.partition_point(|s| s.end() <= offset))
+    }
+
     fn in_bounds(&self, offset: usize, n: usize) -> bool {
         offset.checked_add(n).is_some_and(|end| end <= self.len)
     }
 
-    /// Copies `out.len()` bytes at `offset` into `out`. Returns false (and
-    /// copies nothing) if the range is out of bounds.
+    /// Calls `f(granule start, width, range of the granule inside
+    /// [offset, offset + n), range of `[offset, offset + n)` it covers)`
+    /// for every granule overlapping the range, in order. In bounds.
+    fn granules(
+        &self,
+        offset: usize,
+        n: usize,
+        mut f: impl FnMut(usize, usize, std::ops::Range<usize>, std::ops::Range<usize>),
+    ) {
+        let end = offset + n;
+        let mut at = offset;
+        while at < end {
+            let Some(span) = self.span_at(at) else { return };
+            let w = span.width;
+            let g = at - at % w;
+            let stop = (g + w).min(end);
+            f(g, w, at - g..stop - g, at - offset..stop - offset);
+            at = stop;
+        }
+    }
+
+    /// Copies `out.len()` bytes at `offset` into `out`, each granule with
+    /// its one atomic load. Returns false (and copies nothing) if the range
+    /// is out of bounds.
     pub fn read(&self, offset: usize, out: &mut [u8]) -> bool {
         if !self.in_bounds(offset, out.len()) {
             return false;
         }
-        for (i, b) in out.iter_mut().enumerate() {
-            // SAFETY: offset + i < len <= mapped: inside the live mapping,
-            // readable; volatile because the kernel may write it.
-            *b = unsafe { self.ptr.as_ptr().add(offset + i).read_volatile() };
-        }
+        let base = self.ptr.as_ptr();
+        self.granules(offset, out.len(), |g, w, inner, outer| {
+            // SAFETY: granule `g` lies in one span of width `w` (spans are
+            // `w`-aligned and a multiple of `w` long) inside `len <=
+            // mapped`: aligned (page-aligned base), mapped for the life of
+            // `self`, and only ever accessed atomically with width `w`.
+            let word = unsafe { load(base.add(g), w) };
+            if let (Some(dst), Some(src)) = (out.get_mut(outer), word.get(inner)) {
+                dst.copy_from_slice(src);
+            }
+        });
         true
     }
 
-    /// Copies `data` to `offset`. Returns false (and writes nothing) if the
-    /// range is out of bounds or the mapping is read-only.
+    /// Copies `data` to `offset`, each granule with its one atomic store
+    /// (a granule only partly covered is merged with a compare-exchange).
+    /// Returns false (and writes nothing) if the range is out of bounds or
+    /// the mapping is read-only.
     pub fn write(&self, offset: usize, data: &[u8]) -> bool {
+        self.write_if(offset, data, |_, _| true)
+    }
+
+    /// Like [`write`](Self::write), but stores only the granules whose
+    /// bytes in `data` differ from those in `old` (same length as `data`):
+    /// writes back what a caller changed in a snapshot, leaving the rest to
+    /// the programs.
+    pub fn write_changed(&self, offset: usize, old: &[u8], data: &[u8]) -> bool {
+        if old.len() != data.len() {
+            return false;
+        }
+        self.write_if(offset, data, |_, r| old.get(r.clone()) != data.get(r))
+    }
+
+    fn write_if(
+        &self,
+        offset: usize,
+        data: &[u8],
+        mut changed: impl FnMut(usize, std::ops::Range<usize>) -> bool,
+    ) -> bool {
         if !self.writable || !self.in_bounds(offset, data.len()) {
             return false;
         }
-        for (i, &b) in data.iter().enumerate() {
-            // SAFETY: in bounds of a writable shared mapping; volatile
-            // because programs read and write it concurrently.
-            unsafe { self.ptr.as_ptr().add(offset + i).write_volatile(b) };
-        }
+        let base = self.ptr.as_ptr();
+        self.granules(offset, data.len(), |g, w, inner, outer| {
+            if !changed(g, outer.clone()) {
+                return;
+            }
+            let mut word = [0u8; 8];
+            if let (Some(dst), Some(src)) = (word.get_mut(inner.clone()), data.get(outer)) {
+                dst.copy_from_slice(src);
+            }
+            let merge = (inner.len() != w).then_some(inner);
+            // SAFETY: as in `read`, and the mapping is writable.
+            unsafe { store(base.add(g), w, word, merge) };
+        });
         true
     }
 
-    /// The 4-byte word at `offset` as an atomic, if the mapping is writable
-    /// and the word in bounds and aligned. Programs updating it with
-    /// `__sync_fetch_and_add` and user space using this atomic see each
-    /// other's updates without tearing.
-    pub fn atomic_u32(&self, offset: usize) -> Option<&AtomicU32> {
-        if !self.writable || !self.in_bounds(offset, 4) || offset % 4 != 0 {
+    /// The `N`-byte word at `offset` as a pointer, if the mapping is
+    /// writable and the word is one granule of a span of width `N`.
+    fn word(&self, offset: usize, n: usize) -> Option<*mut u8> {
+        let span = self.span_at(offset)?;
+        if !self.writable || span.width != n || offset % n != 0 || !self.in_bounds(offset, n) {
             return None;
         }
-        // SAFETY: in bounds, 4-byte aligned (page-aligned base), valid for
-        // the lifetime of `&self` (unmapped only in Drop); the memory is
-        // only ever accessed atomically or with volatile copies, never
-        // through a non-atomic reference; the mapping is writable, so
-        // atomic read-modify-write operations cannot fault.
-        Some(unsafe { AtomicU32::from_ptr(self.ptr.as_ptr().add(offset).cast::<u32>()) })
+        // SAFETY: `offset < len <= mapped`: inside the mapping.
+        Some(unsafe { self.ptr.as_ptr().add(offset) })
     }
+}
 
-    /// The 8-byte word at `offset` as an atomic, under the same conditions
-    /// as [`atomic_u32`](Self::atomic_u32).
-    pub fn atomic_u64(&self, offset: usize) -> Option<&AtomicU64> {
-        if !self.writable || !self.in_bounds(offset, 8) || offset % 8 != 0 {
-            return None;
+macro_rules! atomic_views {
+    ($($name:ident: $atomic:ident, $n:literal;)*) => {
+        impl Mmap {
+            $(
+                #[doc = concat!(
+                    "The ", stringify!($n), "-byte word at `offset` as an atomic, if the mapping is \
+                     writable and the word is a granule of a variable accessed ",
+                    stringify!($n), " bytes at a time (see [`access_width`]). Programs \
+                     updating it with `__sync_fetch_and_add` and user space using this atomic \
+                     see each other's updates without tearing."
+                )]
+                pub fn $name(&self, offset: usize) -> Option<&$atomic> {
+                    let p = self.word(offset, $n)?;
+                    // SAFETY: `word` checked bounds, alignment to the width
+                    // (page-aligned base) and that every Rust access to this
+                    // granule uses this width; valid for the life of `&self`
+                    // (unmapped only in Drop); writable, so read-modify-write
+                    // operations cannot fault.
+                    Some(unsafe { $atomic::from_ptr(p.cast()) })
+                }
+            )*
         }
-        // SAFETY: as for `atomic_u32`, with 8-byte alignment.
-        Some(unsafe { AtomicU64::from_ptr(self.ptr.as_ptr().add(offset).cast::<u64>()) })
-    }
+    };
+}
+atomic_views! {
+    atomic_u8: AtomicU8, 1;
+    atomic_u16: AtomicU16, 2;
+    atomic_u32: AtomicU32, 4;
+    atomic_u64: AtomicU64, 8;
 }
 
 impl Drop for Mmap {
