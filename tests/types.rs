@@ -284,4 +284,13 @@ fn int128_members_are_aligned_to_16_as_clang_does() {
     let out = skel.bss.wide_out();
     assert_eq!((out.c, out.x.get()), (b'o', big));
     assert_eq!(skel.data.wide_in().get(), big);
+    // Packed: `x` at byte 1; the 16-aligned members are bytes (Rust
+    // refuses over-aligned types in packed structs).
+    assert_eq!(offset_of!(int128::types::PackedWide, x), 1);
+    assert_eq!(size_of::<int128::types::PackedWide>(), 33);
+    let p = skel.maps.packeds.lookup(&0).unwrap().unwrap();
+    let (c, x, u) = (p.c, p.x, p.u);
+    assert_eq!(c, b'p');
+    assert_eq!(u128::from_le_bytes(x), big);
+    assert_eq!(i128::from_le_bytes(u), -2);
 }

@@ -214,6 +214,43 @@ impl<'a> TypeGen<'a> {
         Ok((natural, misaligned || size % natural != 0))
     }
 
+    /// Whether the Rust type generated for `id` carries (or contains) a
+    /// `#[repr(align)]`: `U128`/`I128`, unions aligned above 1, and
+    /// structs whose alignment only bitfield storage carries. Rust refuses
+    /// such a type inside a packed struct, where it becomes bytes.
+    fn over_aligned(&self, id: TypeId, depth: u32) -> GenResult<bool> {
+        if depth > 64 {
+            return Err(format!("type {id} nests too deeply"));
+        }
+        let id = self.resolve(id)?;
+        Ok(match &self.get(id)?.kind {
+            Kind::Int { size, .. } => *size == 16,
+            Kind::Array { elem, .. } => self.over_aligned(*elem, depth + 1)?,
+            Kind::Union { members, size } => {
+                let (natural, _) = self.record_align(members, *size, depth)?;
+                natural > 1 && size % natural == 0
+            }
+            Kind::Struct { members, size } => {
+                let (natural, packed) = self.record_align(members, *size, depth)?;
+                if packed {
+                    return Ok(false);
+                }
+                let mut rust_natural = 1;
+                for m in members {
+                    if m.bitfield_size > 0 || self.legacy_bitfield(m)?.is_some() {
+                        continue;
+                    }
+                    if self.over_aligned(m.ty, depth + 1)? {
+                        return Ok(true);
+                    }
+                    rust_natural = rust_natural.max(self.align(m.ty, depth + 1)?);
+                }
+                natural > rust_natural
+            }
+            _ => false,
+        })
+    }
+
     /// For a member of an old-style bitfield int type (kind_flag 0), its
     /// (extra bit offset, width).
     fn legacy_bitfield(&self, m: &Member) -> GenResult<Option<(u32, u32)>> {
@@ -593,7 +630,13 @@ impl<'a> TypeGen<'a> {
                 )
             };
             let field = unique_field(&mut field_names, &fname);
-            let rty = self.ty(s.ty, &hint)?;
+            // Rust refuses over-aligned types in a packed struct: bytes.
+            let as_bytes = packed && self.over_aligned(s.ty, 0)?;
+            let rty = if as_bytes {
+                RType::bytes(msize)
+            } else {
+                self.ty(s.ty, &hint)?
+            };
             rust_natural = rust_natural.max(self.align(s.ty, 0)?);
             let ty = rty.tokens(&quote!());
             out.push(RecordField {
@@ -603,11 +646,17 @@ impl<'a> TypeGen<'a> {
                 type_id: s.ty,
                 offset: off,
             });
-            let fdoc = if s.name.is_empty() {
+            let mut fdoc = if s.name.is_empty() {
                 format!("Anonymous member at byte {off}.")
             } else {
                 format!("`{}` at byte {off} ({}).", s.name, bytes(msize))
             };
+            if as_bytes {
+                fdoc.push_str(
+                    " Its bytes: its type is aligned above 1 in Rust, which a packed struct \
+                     cannot hold.",
+                );
+            }
             fields.push(quote!(#[doc = #fdoc] pub #field: #ty));
             field_types.push(ty);
             offsets.push((field.clone(), off));

@@ -408,3 +408,118 @@ impl Drop for Mmap {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::fd::{AsFd, FromRawFd, OwnedFd};
+
+    /// A page of shared memory that is not a BPF map: the same mmap path.
+    fn memfd() -> OwnedFd {
+        // SAFETY: a NUL-terminated name; returns a new fd or -1.
+        let fd = unsafe { libc::memfd_create(c"bpf-skeleton-mmap-test".as_ptr(), 0) };
+        assert!(fd >= 0, "{}", io::Error::last_os_error());
+        // SAFETY: `fd` is fresh and owned by nothing else.
+        let fd = unsafe { OwnedFd::from_raw_fd(fd) };
+        // SAFETY: plain syscall on an fd we own.
+        assert_eq!(unsafe { libc::ftruncate(fd.as_raw_fd(), 4096) }, 0);
+        fd
+    }
+
+    #[test]
+    fn widths_follow_offset_and_size() {
+        assert_eq!(access_width(0, 8), 8);
+        assert_eq!(access_width(8, 4), 4);
+        assert_eq!(access_width(8, 12), 4);
+        assert_eq!(access_width(6, 8), 2);
+        assert_eq!(access_width(16, 19), 1);
+        assert_eq!(access_width(16, 32), 8);
+    }
+
+    #[test]
+    fn one_layout_per_mapping_and_views_of_its_widths_only() {
+        let fd = memfd();
+        let m = Mmap::map(fd.as_fd(), 24, true).unwrap();
+        let vars = [Span::of_var(0, 4), Span::of_var(8, 8), Span::of_var(16, 3)];
+        assert_eq!(vars.map(|v| v.width), [4, 8, 1]);
+        m.set_layout(&vars).unwrap();
+        m.set_layout(&vars).unwrap();
+        assert!(
+            m.set_layout(&[Span::of_var(0, 24)]).is_err(),
+            "another layout"
+        );
+        assert_eq!(m.access_width(4), Some(4), "the gap 4..8");
+        assert_eq!(m.access_width(20), Some(1), "the gap 19..24");
+        assert_eq!(m.access_width(24), None);
+        assert!(m.atomic_u32(0).is_some());
+        assert!(
+            m.atomic_u64(0).is_none(),
+            "0..4 is accessed 4 bytes at a time"
+        );
+        assert!(m.atomic_u16(0).is_none());
+        assert!(
+            m.atomic_u32(8).is_none(),
+            "8..16 is accessed 8 bytes at a time"
+        );
+        assert!(m.atomic_u8(16).is_some());
+
+        // A write covering part of a granule merges into it atomically.
+        let word = m.atomic_u64(8).unwrap();
+        word.store(0x1111_1111_1111_1111, Relaxed);
+        assert!(m.write(10, &[0xaa, 0xbb]));
+        assert_eq!(word.load(Relaxed), 0x1111_1111_bbaa_1111);
+        let mut b = [0u8; 4];
+        assert!(m.read(9, &mut b));
+        assert_eq!(b, [0x11, 0xaa, 0xbb, 0x11]);
+        assert!(!m.read(20, &mut [0u8; 5]), "out of bounds");
+        assert!(!m.write(23, &[0, 0]), "out of bounds");
+
+        // Only the granules that differ from the snapshot are written.
+        let mut old = [0u8; 24];
+        assert!(m.read(0, &mut old));
+        m.atomic_u32(0).unwrap().store(5, Relaxed);
+        let mut new = old;
+        new[16] = 9;
+        assert!(m.write_changed(0, &old, &new));
+        assert_eq!(m.atomic_u32(0).unwrap().load(Relaxed), 5, "left alone");
+        assert_eq!(m.atomic_u8(16).unwrap().load(Relaxed), 9);
+
+        // Read-only: no writes, no atomic views; reads see the memory.
+        let ro = Mmap::map(fd.as_fd(), 24, false).unwrap();
+        assert!(!ro.write(0, &[1]));
+        assert!(ro.atomic_u64(8).is_none());
+        let mut w = [0u8; 8];
+        assert!(ro.read(8, &mut w));
+        assert_eq!(u64::from_ne_bytes(w), 0x1111_1111_bbaa_1111);
+    }
+
+    #[test]
+    fn invalid_layouts_and_raw_use_first_are_refused() {
+        let fd = memfd();
+        let m = Mmap::map(fd.as_fd(), 24, true).unwrap();
+        let bad = |spans: &[Span]| m.complete(spans).is_err();
+        assert!(bad(&[Span {
+            offset: 2,
+            len: 4,
+            width: 4
+        }]));
+        assert!(bad(&[Span {
+            offset: 0,
+            len: 6,
+            width: 4
+        }]));
+        assert!(bad(&[Span {
+            offset: 0,
+            len: 3,
+            width: 3
+        }]));
+        assert!(bad(&[Span::of_var(0, 8), Span::of_var(4, 4)]), "overlap");
+        assert!(bad(&[Span::of_var(8, 4), Span::of_var(0, 4)]), "unsorted");
+        assert!(bad(&[Span::of_var(16, 16)]), "overrun");
+        // Raw use first fixes the default layout: one span.
+        let mut b = [0u8; 1];
+        assert!(m.read(0, &mut b));
+        assert_eq!(m.access_width(0), Some(8));
+        assert!(m.set_layout(&[Span::of_var(0, 4)]).is_err());
+    }
+}

@@ -27,6 +27,25 @@ struct ip_key {
 	unsigned __int128 hi;
 };
 
+/* Packed: x at 1, 17 bytes; a 16-aligned Rust type cannot sit in a packed
+ * struct, so the generated field is bytes. The union in it is 16-aligned
+ * too (and bytes for the same reason). */
+struct __attribute__((packed)) packed_wide {
+	char c;
+	unsigned __int128 x;
+	union {
+		__int128 s;
+		__u64 halves[2];
+	} u;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct packed_wide);
+} packeds SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 4);
@@ -52,6 +71,7 @@ int fill(struct xdp_md *ctx)
 	struct ip_key k = {};
 	struct wide w = {};
 	struct mixed m = {};
+	struct packed_wide p = {};
 	__u32 zero = 0;
 
 	k.tag = 7;
@@ -64,7 +84,12 @@ int fill(struct xdp_md *ctx)
 	m.b = -5;
 	m.c = 0xccccU;
 
+	p.c = 'p';
+	p.x = wide_in;
+	p.u.s = -2;
+
 	bpf_map_update_elem(&by_key, &k, &w, BPF_ANY);
+	bpf_map_update_elem(&packeds, &zero, &p, BPF_ANY);
 	bpf_map_update_elem(&mixeds, &zero, &m, BPF_ANY);
 	wide_out.c = 'o';
 	wide_out.x = wide_in;

@@ -99,6 +99,52 @@ const _: fn() = || {
 /// `Plain`, all asserted at compile time just above.
 #[allow(unsafe_code)]
 unsafe impl ::bpf_skeleton::runtime::Plain for Wide {}
+///C `struct packed_wide` (33 bytes).
+#[repr(C, packed)]
+#[derive(Clone, Copy, PartialEq)]
+pub struct PackedWide {
+    ///`c` at byte 0 (1 byte).
+    pub c: u8,
+    ///`x` at byte 1 (16 bytes). Its bytes: its type is aligned above 1 in Rust, which a packed struct cannot hold.
+    pub x: [u8; 16],
+    ///`u` at byte 17 (16 bytes). Its bytes: its type is aligned above 1 in Rust, which a packed struct cannot hold.
+    pub u: [u8; 16],
+}
+impl ::core::default::Default for PackedWide {
+    fn default() -> Self {
+        <Self as ::bpf_skeleton::runtime::Plain>::zeroed()
+    }
+}
+impl ::core::fmt::Debug for PackedWide {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        f.debug_struct("PackedWide")
+            .field("c", &{ self.c })
+            .field("x", &{ self.x })
+            .field("u", &{ self.u })
+            .finish()
+    }
+}
+const _: () = {
+    assert!(::core::mem::size_of:: < PackedWide > () == 33);
+    assert!(::core::mem::align_of:: < PackedWide > () == 1);
+    assert!(::core::mem::offset_of!(PackedWide, c) == 0);
+    assert!(::core::mem::offset_of!(PackedWide, x) == 1);
+    assert!(::core::mem::offset_of!(PackedWide, u) == 17);
+    assert!(
+        ::core::mem::size_of:: < PackedWide > () == 0 + ::core::mem::size_of:: < u8 > ()
+        + ::core::mem::size_of:: < [u8; 16] > () + ::core::mem::size_of:: < [u8; 16] > ()
+    );
+};
+const _: fn() = || {
+    fn plain<T: ::bpf_skeleton::runtime::Plain>() {}
+    plain::<u8>();
+    plain::<[u8; 16]>();
+    plain::<[u8; 16]>();
+};
+/// SAFETY: `#[repr(C)]`, no implicit padding and every field
+/// `Plain`, all asserted at compile time just above.
+#[allow(unsafe_code)]
+unsafe impl ::bpf_skeleton::runtime::Plain for PackedWide {}
 ///C `struct mixed` (48 bytes).
 #[repr(C)]
 #[derive(Clone, Copy, PartialEq)]
