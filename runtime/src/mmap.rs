@@ -115,6 +115,76 @@ unsafe fn load(p: *mut u8, w: usize) -> [u8; 8] {
     }
 }
 
+/// Part of a range: a granule only partly inside it, or a run of whole
+/// granules.
+enum Piece {
+    /// Bytes `inner` of the granule at `granule` are bytes `outer` of the
+    /// range.
+    Part {
+        granule: usize,
+        width: usize,
+        inner: std::ops::Range<usize>,
+        outer: std::ops::Range<usize>,
+    },
+    /// Whole granules from `start`: bytes `outer` of the range.
+    Run {
+        start: usize,
+        width: usize,
+        outer: std::ops::Range<usize>,
+    },
+}
+
+/// Loads `dst.len() / w` consecutive `w`-byte granules from `p` into `dst`.
+///
+/// # Safety
+/// As for [`load`], for every granule.
+unsafe fn load_run(p: *mut u8, w: usize, dst: &mut [u8]) {
+    macro_rules! run {
+        ($atomic:ty, $n:literal) => {
+            for (i, chunk) in dst.chunks_exact_mut($n).enumerate() {
+                // SAFETY: the caller's contract, for granule `i`.
+                let a = unsafe { <$atomic>::from_ptr(p.add(i * $n).cast()) };
+                chunk.copy_from_slice(&a.load(Relaxed).to_ne_bytes());
+            }
+        };
+    }
+    match w {
+        8 => run!(AtomicU64, 8),
+        4 => run!(AtomicU32, 4),
+        2 => run!(AtomicU16, 2),
+        _ => run!(AtomicU8, 1),
+    }
+}
+
+/// Stores `src` as consecutive `w`-byte granules from `p`, skipping those
+/// equal in `old` (if given, of the same length).
+///
+/// # Safety
+/// As for [`store`], for every granule.
+unsafe fn store_run(p: *mut u8, w: usize, src: &[u8], old: Option<&[u8]>) {
+    macro_rules! run {
+        ($atomic:ty, $prim:ty, $n:literal) => {
+            for (i, chunk) in src.chunks_exact($n).enumerate() {
+                let at = i * $n;
+                if old.is_some_and(|o| o.get(at..at + $n) == Some(chunk)) {
+                    continue;
+                }
+                let mut b = [0u8; $n];
+                b.copy_from_slice(chunk);
+                // SAFETY: the caller's contract, for granule `i`.
+                let a = unsafe { <$atomic>::from_ptr(p.add(at).cast()) };
+                a.store(<$prim>::from_ne_bytes(b), Relaxed);
+            }
+        };
+    }
+    match w {
+        8 => run!(AtomicU64, u64, 8),
+        4 => run!(AtomicU32, u32, 4),
+        2 => run!(AtomicU16, u16, 2),
+        _ => run!(AtomicU8, u8, 1),
+    }
+}
+
 /// Stores the first `w` bytes of `v` into the granule at `p` (relaxed);
 /// if `merge` is given, only bytes `merge` of the granule are replaced,
 /// atomically with respect to the others (a compare-exchange loop).
@@ -270,24 +340,35 @@ impl Mmap {
         offset.checked_add(n).is_some_and(|end| end <= self.len)
     }
 
-    /// Calls `f(granule start, width, range of the granule inside
-    /// [offset, offset + n), range of `[offset, offset + n)` it covers)`
-    /// for every granule overlapping the range, in order. In bounds.
-    fn granules(
-        &self,
-        offset: usize,
-        n: usize,
-        mut f: impl FnMut(usize, usize, std::ops::Range<usize>, std::ops::Range<usize>),
-    ) {
+    /// Walks `[offset, offset + n)` (in bounds) span by span, calling `f`
+    /// for each granule only partly inside the range and for each run of
+    /// whole granules, in order.
+    fn walk(&self, offset: usize, n: usize, mut f: impl FnMut(Piece)) {
         let end = offset + n;
         let mut at = offset;
         while at < end {
             let Some(span) = self.span_at(at) else { return };
             let w = span.width;
-            let g = at - at % w;
-            let stop = (g + w).min(end);
-            f(g, w, at - g..stop - g, at - offset..stop - offset);
-            at = stop;
+            let stop = span.end().min(end);
+            if at % w != 0 || at + w > stop {
+                let g = at - at % w;
+                let upto = (g + w).min(stop);
+                f(Piece::Part {
+                    granule: g,
+                    width: w,
+                    inner: at - g..upto - g,
+                    outer: at - offset..upto - offset,
+                });
+                at = upto;
+            } else {
+                let whole = (stop - at) / w * w;
+                f(Piece::Run {
+                    start: at,
+                    width: w,
+                    outer: at - offset..at + whole - offset,
+                });
+                at += whole;
+            }
         }
     }
 
@@ -299,14 +380,32 @@ impl Mmap {
             return false;
         }
         let base = self.ptr.as_ptr();
-        self.granules(offset, out.len(), |g, w, inner, outer| {
-            // SAFETY: granule `g` lies in one span of width `w` (spans are
-            // `w`-aligned and a multiple of `w` long) inside `len <=
-            // mapped`: aligned (page-aligned base), mapped for the life of
-            // `self`, and only ever accessed atomically with width `w`.
-            let word = unsafe { load(base.add(g), w) };
-            if let (Some(dst), Some(src)) = (out.get_mut(outer), word.get(inner)) {
-                dst.copy_from_slice(src);
+        self.walk(offset, out.len(), |piece| match piece {
+            Piece::Part {
+                granule,
+                width,
+                inner,
+                outer,
+            } => {
+                // SAFETY: the granule lies in one span of this width (spans
+                // are width-aligned and a multiple of it long) inside `len
+                // <= mapped`: aligned (page-aligned base), mapped for the
+                // life of `self`, only ever accessed atomically with this
+                // width.
+                let word = unsafe { load(base.add(granule), width) };
+                if let (Some(dst), Some(src)) = (out.get_mut(outer), word.get(inner)) {
+                    dst.copy_from_slice(src);
+                }
+            }
+            Piece::Run {
+                start,
+                width,
+                outer,
+            } => {
+                if let Some(dst) = out.get_mut(outer) {
+                    // SAFETY: as above, for every granule of the run.
+                    unsafe { load_run(base.add(start), width, dst) };
+                }
             }
         });
         true
@@ -317,7 +416,7 @@ impl Mmap {
     /// Returns false (and writes nothing) if the range is out of bounds or
     /// the mapping is read-only.
     pub fn write(&self, offset: usize, data: &[u8]) -> bool {
-        self.write_if(offset, data, |_, _| true)
+        self.write_if(offset, data, None)
     }
 
     /// Like [`write`](Self::write), but stores only the granules whose
@@ -325,33 +424,43 @@ impl Mmap {
     /// writes back what a caller changed in a snapshot, leaving the rest to
     /// the programs.
     pub fn write_changed(&self, offset: usize, old: &[u8], data: &[u8]) -> bool {
-        if old.len() != data.len() {
-            return false;
-        }
-        self.write_if(offset, data, |_, r| old.get(r.clone()) != data.get(r))
+        old.len() == data.len() && self.write_if(offset, data, Some(old))
     }
 
-    fn write_if(
-        &self,
-        offset: usize,
-        data: &[u8],
-        mut changed: impl FnMut(usize, std::ops::Range<usize>) -> bool,
-    ) -> bool {
+    fn write_if(&self, offset: usize, data: &[u8], old: Option<&[u8]>) -> bool {
         if !self.writable || !self.in_bounds(offset, data.len()) {
             return false;
         }
         let base = self.ptr.as_ptr();
-        self.granules(offset, data.len(), |g, w, inner, outer| {
-            if !changed(g, outer.clone()) {
-                return;
+        self.walk(offset, data.len(), |piece| match piece {
+            Piece::Part {
+                granule,
+                width,
+                inner,
+                outer,
+            } => {
+                if old.is_some_and(|o| o.get(outer.clone()) == data.get(outer.clone())) {
+                    return;
+                }
+                let mut word = [0u8; 8];
+                if let (Some(dst), Some(src)) = (word.get_mut(inner.clone()), data.get(outer)) {
+                    dst.copy_from_slice(src);
+                }
+                let merge = (inner.len() != width).then_some(inner);
+                // SAFETY: as in `read`, and the mapping is writable.
+                unsafe { store(base.add(granule), width, word, merge) };
             }
-            let mut word = [0u8; 8];
-            if let (Some(dst), Some(src)) = (word.get_mut(inner.clone()), data.get(outer)) {
-                dst.copy_from_slice(src);
+            Piece::Run {
+                start,
+                width,
+                outer,
+            } => {
+                let old = old.and_then(|o| o.get(outer.clone()));
+                if let Some(src) = data.get(outer) {
+                    // SAFETY: as in `read`, and the mapping is writable.
+                    unsafe { store_run(base.add(start), width, src, old) };
+                }
             }
-            let merge = (inner.len() != w).then_some(inner);
-            // SAFETY: as in `read`, and the mapping is writable.
-            unsafe { store(base.add(g), w, word, merge) };
         });
         true
     }
@@ -483,6 +592,21 @@ mod tests {
         assert!(m.write_changed(0, &old, &new));
         assert_eq!(m.atomic_u32(0).unwrap().load(Relaxed), 5, "left alone");
         assert_eq!(m.atomic_u8(16).unwrap().load(Relaxed), 9);
+
+        // Ranges across spans, with partial granules at both ends.
+        let pattern: Vec<u8> = (0..24).map(|i| i as u8 * 3 + 1).collect();
+        assert!(m.write(0, &pattern));
+        assert!(m.write(3, &[0xee; 15]));
+        let mut all = [0u8; 24];
+        assert!(m.read(0, &mut all));
+        let mut want = pattern.clone();
+        want[3..18].fill(0xee);
+        assert_eq!(all.to_vec(), want);
+        let mut mid = [0u8; 17];
+        assert!(m.read(5, &mut mid));
+        assert_eq!(mid.to_vec(), want[5..22].to_vec());
+        m.write(0, &[0; 24]);
+        m.write(8, &0x1111_1111_bbaa_1111u64.to_ne_bytes());
 
         // Read-only: no writes, no atomic views; reads see the memory.
         let ro = Mmap::map(fd.as_fd(), 24, false).unwrap();
