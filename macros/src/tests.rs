@@ -250,3 +250,37 @@ fn generated_skeleton_snapshot() {
         snap.display()
     );
 }
+
+/// The expansion for tests/bpf/big_bss.bpf.o: the live view of a 16 MiB
+/// `.bss`, with each variable's span and access width, and the boxed
+/// accessors of its large variable. `BPF_SKELETON_BLESS=1` rewrites.
+#[test]
+fn generated_globals_snapshot() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let object = dir.join("../tests/bpf/big_bss.bpf.o");
+    let path = object.to_str().expect("utf-8 path");
+    let args = Args {
+        path: LitStr::new(path, Span::call_site()),
+        exclusive: Vec::new(),
+        krate: None,
+    };
+    let item: ItemStruct = syn::parse_str("pub struct BigBss;").expect("item");
+    let tokens = crate::expand(&args, &item).unwrap_or_else(|e| panic!("{e}"));
+    let file: syn::File = syn::parse2(tokens).expect("expansion parses");
+    let text = format!(
+        "// The expansion of #[bpf_skeleton(\"tests/bpf/big_bss.bpf.o\")] pub struct BigBss;\n\
+         // see macros/src/tests.rs (BPF_SKELETON_BLESS=1 rewrites this file).\n{}",
+        prettyplease::unparse(&file)
+    )
+    .replace(path, "$CORPUS/big_bss.bpf.o");
+    let snap = dir.join("tests/snapshots/big_bss.rs");
+    if std::env::var_os("BPF_SKELETON_BLESS").is_some() {
+        std::fs::write(&snap, &text).expect("write snapshot");
+    }
+    let expected = std::fs::read_to_string(&snap).unwrap_or_default();
+    assert!(
+        expected == text,
+        "generated skeleton differs from {} (BPF_SKELETON_BLESS=1 accepts):\n{text}",
+        snap.display()
+    );
+}
