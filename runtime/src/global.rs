@@ -5,7 +5,7 @@
 //! Everything here is stack-safe for sections of any size: whole sections
 //! live on the heap ([`zeroed_box`]), never built on the stack, and the
 //! memory shared with the programs is only touched through
-//! [`Mmap`](crate::mmap::Mmap), atomically and with one width per variable.
+//! [`Mmap`], atomically and with one width per variable.
 
 use std::fmt;
 use std::marker::PhantomData;
