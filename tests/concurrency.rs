@@ -88,8 +88,10 @@ fn one_skeleton_shared_by_eight_threads() {
 #[bpf_skeleton("tests/bpf/types.bpf.o")]
 struct Types;
 
-/// `Mmap` (behind live globals) is shared by 8 threads: atomic increments
-/// from user space and from the program interleave without losing any.
+/// Live globals shared by 8 threads: atomic increments from user space
+/// and from the program interleave without losing any, while the plain
+/// getter and whole-section snapshots read the same counter (all accesses
+/// atomic, with the counter's one width).
 #[test]
 fn live_globals_shared_by_eight_threads() {
     let skel = Arc::new(Types::open_and_load().unwrap());
@@ -99,19 +101,83 @@ fn live_globals_shared_by_eight_threads() {
             let skel = Arc::clone(&skel);
             s.spawn(move || {
                 let hits = skel.bss.hits_atomic().expect("aligned and writable");
+                let mut last = 0;
                 for i in 0..per_thread {
                     if (i + t) % 2 == 0 {
-                        hits.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                        hits.fetch_add(1, SeqCst);
                     } else {
                         // The program does __sync_fetch_and_add(&hits, 1).
                         skel.progs.fill.test_run(&packet(64)).unwrap();
                     }
-                    let _ = skel.bss.read();
+                    let seen = skel.bss.read().hits.max(skel.bss.hits());
+                    assert!(seen >= last, "{seen} after {last}");
+                    last = seen;
                 }
             });
         }
     });
     assert_eq!(skel.bss.hits(), (THREADS * per_thread) as u64);
+}
+
+/// 8 threads each do 1M `fetch_add` on one counter while two others read
+/// it through the plain getter and a snapshot: the total is exact, and
+/// every read is a value that was written. Each add is `STEP`, which
+/// increments both 32-bit halves, so a torn read (halves of two different
+/// values) shows unequal halves.
+#[test]
+fn eight_threads_fetch_add_while_others_read_the_plain_getter() {
+    const STEP: u64 = (1 << 32) | 1;
+    const ADDS: u64 = 1_000_000;
+    let skel = Types::open_and_load().unwrap();
+    let hits = skel.bss.hits_atomic().expect("aligned and writable");
+    let done = std::sync::atomic::AtomicBool::new(false);
+    let check = |v: u64, last: u64| {
+        assert_eq!(v >> 32, v & 0xffff_ffff, "torn read {v:#x}");
+        assert!(v >= last, "{v:#x} after {last:#x}");
+        assert!(v <= THREADS as u64 * ADDS * STEP, "never written: {v:#x}");
+    };
+    std::thread::scope(|s| {
+        let getter = s.spawn(|| {
+            let (mut last, mut reads) = (0, 0u64);
+            while !done.load(SeqCst) {
+                let v = skel.bss.hits();
+                check(v, last);
+                (last, reads) = (v, reads + 1);
+            }
+            reads
+        });
+        let snapshot = s.spawn(|| {
+            let (mut last, mut reads) = (0, 0u64);
+            while !done.load(SeqCst) {
+                let v = skel.bss.with(|b| b.hits);
+                check(v, last);
+                (last, reads) = (v, reads + 1);
+            }
+            reads
+        });
+        let adders: Vec<_> = (0..THREADS)
+            .map(|_| {
+                s.spawn(|| {
+                    for _ in 0..ADDS {
+                        hits.fetch_add(STEP, std::sync::atomic::Ordering::Relaxed);
+                    }
+                })
+            })
+            .collect();
+        for a in adders {
+            a.join().unwrap();
+        }
+        done.store(true, SeqCst);
+        assert!(getter.join().unwrap() > 0);
+        assert!(snapshot.join().unwrap() > 0);
+    });
+    let total = skel.bss.hits();
+    assert_eq!(
+        total & 0xffff_ffff,
+        THREADS as u64 * ADDS,
+        "exactly 8M adds"
+    );
+    assert_eq!(total, THREADS as u64 * ADDS * STEP);
 }
 
 /// `RingBuffer` consumed by 8 threads while producers run: every record is

@@ -380,7 +380,7 @@ fn generated_names_never_clash_and_inexpressible_types_fall_back_to_bytes() {
     assert_eq!((c.first, c._pad0, c.set_a, c._bitfield0), (1, 2, 4, 6));
     assert_eq!(c.a(), 5);
     // `struct too_wide` has a 70-bit bitfield: its map's values are bytes.
-    // (BPF aligns __int128 to 8: 16 bytes, `after` at byte 9.)
+    // (16 bytes, `after` at byte 9.)
     let w: [u8; 16] = skel.maps.wides.lookup(&[0; 4]).unwrap().unwrap();
     assert_eq!(w[9], 9, "`after` at byte 9");
 }

@@ -11,7 +11,7 @@ use std::sync::atomic::Ordering;
 
 use bpf_skeleton::bpf_skeleton;
 use bpf_skeleton::runtime::map::flags;
-use bpf_skeleton::runtime::{Bool, Plain};
+use bpf_skeleton::runtime::Bool;
 use common::*;
 
 /// The types corpus object.
@@ -174,13 +174,13 @@ fn program_written_values_read_back_field_by_field() {
     skel.progs.fill.test_run(&packet(64)).unwrap();
     let s = skel.maps.flows.lookup(&key()).unwrap().unwrap();
     assert_eq!(s.pts[2].x, 21, "the program read .data we wrote");
-    // The whole section as bytes, through the raw map.
-    let raw = skel.maps.bss.lookup(&0).unwrap().unwrap();
-    assert_eq!(
-        u64::from_bytes(&raw[..8]),
-        Some(112),
-        "100, +1 by the program, +10 by us, +1"
-    );
+    // The whole section as the kernel copies it out, typed, on the heap.
+    let bss: Box<types::types::Bss> = skel.maps.bss.lookup().unwrap();
+    assert_eq!(bss.hits, 112, "100, +1 by the program, +10 by us, +1");
+    // Closure accessors: `update` writes back only what it changed.
+    skel.data.update(|d| d.cfg.verbosity = 3).unwrap();
+    assert_eq!(skel.data.with(|d| d.cfg.verbosity), 3);
+    assert_eq!(skel.data.cfg().favourite, Color::GREEN, "untouched");
 }
 
 /// A re-export of the runtime, as a crate wrapping bpf-skeleton has.
@@ -197,4 +197,97 @@ fn crate_option_points_generated_code_elsewhere() {
     let skel = TypesViaReexport::open_and_load().unwrap();
     skel.progs.fill.test_run(&packet(64)).unwrap();
     assert_eq!(skel.bss.hits(), 1);
+}
+
+/// `__int128` members, laid out as clang does for BPF (aligned to 16).
+#[bpf_skeleton("tests/bpf/int128.bpf.o")]
+pub struct Int128;
+
+/// Each struct lays out differently under 8- and 16-byte alignment of
+/// `__int128`: the generated types follow the object's BTF (clang's
+/// layout), and the values the program writes read back field by field.
+#[test]
+fn int128_members_are_aligned_to_16_as_clang_does() {
+    use bpf_skeleton::runtime::{ObjectFile, U128};
+    use int128::types::{IpKey, Mixed, Wide as WideStruct};
+    use std::mem::{align_of, offset_of, size_of};
+
+    // clang's layout, read from the object's BTF.
+    let bytes = std::fs::read(corpus("int128.bpf.o")).unwrap();
+    let file = ObjectFile::parse(&bytes).unwrap();
+    let btf = file.btf.as_ref().expect("BTF");
+    let member = |st: &str, m: &str| -> (usize, usize) {
+        let id = btf
+            .find(st, |k| {
+                matches!(k, bpf_skeleton::runtime::obj::btf::Kind::Struct { .. })
+            })
+            .unwrap();
+        let bpf_skeleton::runtime::obj::btf::Kind::Struct { members, size } =
+            &btf.get(id).unwrap().kind
+        else {
+            unreachable!()
+        };
+        let mb = members.iter().find(|x| x.name == m).unwrap();
+        ((mb.bit_offset / 8) as usize, *size as usize)
+    };
+    assert_eq!(member("wide", "x"), (16, 32), "clang: 16, not 8");
+    assert_eq!(member("mixed", "b"), (16, 48));
+    assert_eq!(member("mixed", "c"), (32, 48));
+    assert_eq!(member("ip_key", "lo"), (16, 64));
+    assert_eq!(member("ip_key", "flag"), (32, 64));
+    assert_eq!(member("ip_key", "hi"), (48, 64));
+    // The generated types agree.
+    assert_eq!(
+        (offset_of!(WideStruct, x), size_of::<WideStruct>()),
+        (16, 32)
+    );
+    assert_eq!((offset_of!(Mixed, b), offset_of!(Mixed, c)), (16, 32));
+    assert_eq!(size_of::<Mixed>(), 48);
+    assert_eq!(
+        (
+            offset_of!(IpKey, lo),
+            offset_of!(IpKey, flag),
+            offset_of!(IpKey, hi)
+        ),
+        (16, 32, 48)
+    );
+    assert_eq!((size_of::<IpKey>(), align_of::<IpKey>()), (64, 16));
+    assert_eq!(align_of::<U128>(), 16);
+    assert_eq!(offset_of!(int128::types::Data, wide_in), 16);
+    assert_eq!(offset_of!(int128::types::Bss, wide_out), 16);
+
+    let mut open = Int128::open().unwrap();
+    assert_eq!(open.data.wide_in.get(), 5, "initial value at byte 16");
+    let big = 0x0123_4567_89ab_cdef_fedc_ba98_7654_3210u128;
+    open.data.wide_in = U128::from(big);
+    let skel = open.load().unwrap();
+    skel.progs.fill.test_run(&packet(64)).unwrap();
+
+    let mut key = IpKey::default();
+    key.tag = 7;
+    key.lo = U128::from(0x0102_0304_0506_0708_1112_1314_1516_1718);
+    key.flag = 9;
+    key.hi = U128::from(0x2122_2324_2526_2728_3132_3334_3536_3738);
+    let w = skel
+        .maps
+        .by_key
+        .lookup(&key)
+        .unwrap()
+        .expect("the program's key");
+    assert_eq!((w.c, w.x.get()), (b'm', big));
+    let m = skel.maps.mixeds.lookup(&0).unwrap().unwrap();
+    assert_eq!((m.a, m.b.get(), m.c), (0xaaaa, -5, 0xcccc));
+    assert_eq!(skel.bss.done(), 1);
+    let out = skel.bss.wide_out();
+    assert_eq!((out.c, out.x.get()), (b'o', big));
+    assert_eq!(skel.data.wide_in().get(), big);
+    // Packed: `x` at byte 1; the 16-aligned members are bytes (Rust
+    // refuses over-aligned types in packed structs).
+    assert_eq!(offset_of!(int128::types::PackedWide, x), 1);
+    assert_eq!(size_of::<int128::types::PackedWide>(), 33);
+    let p = skel.maps.packeds.lookup(&0).unwrap().unwrap();
+    let (c, x, u) = (p.c, p.x, p.u);
+    assert_eq!(c, b'p');
+    assert_eq!(u128::from_le_bytes(x), big);
+    assert_eq!(i128::from_le_bytes(u), -2);
 }

@@ -41,7 +41,8 @@ struct MapCode {
     open_inner: TokenStream,
 }
 
-fn map_code(m: &MapItem, skel_ty: &TokenStream, sk: &TokenStream) -> MapCode {
+fn map_code(m: &MapItem, skel_ty: &TokenStream, rt: &TokenStream) -> MapCode {
+    let sk = quote!(#rt::skel);
     let p = quote!(types::);
     let open = |data: bool| {
         if data {
@@ -87,10 +88,20 @@ fn map_code(m: &MapItem, skel_ty: &TokenStream, sk: &TokenStream) -> MapCode {
             false,
         ),
         MapKind::Raw => (quote!(#sk::RawMap<#skel_ty>), quote!(raw_map), false),
-        MapKind::Data { .. } => {
-            // Raw bytes: typed access goes through the section's fields.
-            let n = proc_macro2::Literal::usize_unsuffixed(m.def.value_size as usize);
-            (quote!(#sk::Map<#skel_ty, u32, [u8; #n]>), quote!(map), true)
+        MapKind::Data { section, .. } => {
+            // The section's struct, or its bytes without BTF.
+            let value = match section {
+                Some((ident, _)) => quote!(types::#ident),
+                None => {
+                    let n = proc_macro2::Literal::usize_unsuffixed(m.def.value_size as usize);
+                    quote!([u8; #n])
+                }
+            };
+            (
+                quote!(#rt::global::DataMap<#skel_ty, #value>),
+                quote!(data_map),
+                true,
+            )
         }
     };
     let (open_ty, take_open, open_inner) = open(data);
@@ -103,65 +114,110 @@ fn map_code(m: &MapItem, skel_ty: &TokenStream, sk: &TokenStream) -> MapCode {
     }
 }
 
+/// Variables larger than this are read into a `Box` and written from a
+/// reference, so that a large array never lands on the stack.
+const LARGE_VAR: u32 = 4096;
+
 /// The live view of one data section: struct definition and the
-/// expression building it from the loaded `maps`.
+/// constructor building it from the loaded data map, with the access
+/// width of each variable.
 fn live_view(
-    m: &MapItem,
     ident: &proc_macro2::Ident,
+    section: &str,
     vars: &[Var],
     read_only: bool,
-    ivis: &TokenStream,
-    sk: &TokenStream,
+    code: &Code<'_>,
 ) -> TokenStream {
-    let section = &m.def.section;
+    let Code { ivis, rt, skel_ty } = code;
+    let g = quote!(#rt::global);
     let doc = if read_only {
-        format!("The live, read-only contents of `{section}` (frozen after load): getters read the mapped memory.")
+        format!(
+            "The live, read-only contents of `{section}` (frozen after load): getters read the \
+             mapped memory atomically, each variable with its one access width."
+        )
     } else {
         format!(
-            "The live contents of `{section}`, shared with the programs: getters and setters \
-             copy to and from the mapped memory (volatile; a multi-byte value a program writes \
-             concurrently without atomics can tear), and aligned 32/64-bit integers also have \
-             `_atomic` accessors."
+            "The live contents of `{section}`, shared with the programs. Every access is \
+             atomic, each variable always with the same width (the largest of 8, 4, 2 and 1 \
+             bytes dividing its offset and size, given in each accessor's docs): a variable \
+             of that width is never torn; a larger one is copied granule by granule. Integer \
+             variables of exactly their width also have `_atomic` accessors of that width."
         )
     };
     let mut methods = Vec::new();
+    let mut spans: Vec<&Var> = vars.iter().collect();
+    spans.sort_by_key(|v| v.offset);
+    let spans = spans.iter().map(|v| {
+        let (o, l, w) = (
+            proc_macro2::Literal::usize_unsuffixed(v.offset as usize),
+            proc_macro2::Literal::usize_unsuffixed(v.size as usize),
+            proc_macro2::Literal::usize_unsuffixed(v.width as usize),
+        );
+        quote!(#rt::mmap::Span { offset: #o, len: #l, width: #w })
+    });
     for v in vars {
         let f = &v.field;
         let ty = v.ty.tokens(&quote!(types::));
-        let gdoc = format!("Reads `{}` (offset {}).", v.name, v.offset);
-        methods.push(quote! {
-            #[doc = #gdoc]
-            pub fn #f(&self) -> #ty {
-                self.0.read_field(::core::mem::offset_of!(types::#ident, #f))
+        let large = v.size > LARGE_VAR;
+        let how = format!(
+            "offset {}, {} bytes, accessed {} {} at a time",
+            v.offset,
+            v.size,
+            v.width,
+            if v.width == 1 { "byte" } else { "bytes" }
+        );
+        let gdoc = format!("Reads `{}` ({how}).", v.name);
+        let offset = quote!(::core::mem::offset_of!(types::#ident, #f));
+        methods.push(if large {
+            quote! {
+                #[doc = #gdoc]
+                pub fn #f(&self) -> ::std::boxed::Box<#ty> {
+                    self.0.read_field_boxed(#offset)
+                }
+            }
+        } else {
+            quote! {
+                #[doc = #gdoc]
+                pub fn #f(&self) -> #ty {
+                    self.0.read_field(#offset)
+                }
             }
         });
         if read_only {
             continue;
         }
         let setter = format_ident!("set_{}", f);
-        let sdoc = format!("Writes `{}` (offset {}).", v.name, v.offset);
-        methods.push(quote! {
-            #[doc = #sdoc]
-            pub fn #setter(&self, value: #ty) {
-                self.0.write_field(::core::mem::offset_of!(types::#ident, #f), &value);
+        let sdoc = format!("Writes `{}` ({how}).", v.name);
+        methods.push(if large {
+            quote! {
+                #[doc = #sdoc]
+                pub fn #setter(&self, value: &#ty) {
+                    self.0.write_field(#offset, value);
+                }
+            }
+        } else {
+            quote! {
+                #[doc = #sdoc]
+                pub fn #setter(&self, value: #ty) {
+                    self.0.write_field(#offset, &value);
+                }
             }
         });
-        if let Some(width) = v.atomic {
+        if v.atomic {
             let atomic = format_ident!("{}_atomic", f);
-            let (aty, method) = if width == 4 {
-                (quote!(::std::sync::atomic::AtomicU32), quote!(atomic_u32))
-            } else {
-                (quote!(::std::sync::atomic::AtomicU64), quote!(atomic_u64))
-            };
+            let bits = v.width * 8;
+            let aty = format_ident!("AtomicU{}", bits);
+            let method = format_ident!("atomic_u{}", bits);
             let adoc = format!(
-                "`{}` as an atomic, for counters programs update with atomic instructions \
-                 (`__sync_fetch_and_add`). `Some` whenever the section is mapped writable.",
+                "`{}` as an `AtomicU{bits}`, the width of every access to it, for counters \
+                 programs update with atomic instructions (`__sync_fetch_and_add`). `Some` \
+                 whenever the section is mapped writable.",
                 v.name
             );
             methods.push(quote! {
                 #[doc = #adoc]
-                pub fn #atomic(&self) -> ::core::option::Option<&#aty> {
-                    self.0.#method(::core::mem::offset_of!(types::#ident, #f))
+                pub fn #atomic(&self) -> ::core::option::Option<&::std::sync::atomic::#aty> {
+                    self.0.#method(#offset)
                 }
             });
         }
@@ -170,30 +226,56 @@ fn live_view(
         quote!()
     } else {
         quote! {
-            /// Overwrites the whole section.
+            /// Overwrites the whole section, variable by variable.
             pub fn write(&self, value: &types::#ident) {
                 self.0.write(value);
+            }
+
+            /// Calls `f` on a heap snapshot of the section, then writes back
+            /// the variables' granules `f` changed (the others, which
+            /// programs may have updated meanwhile, are left alone). `None`
+            /// only if the mapping is read-only, which a writable section's
+            /// never is.
+            pub fn update<R>(
+                &self,
+                f: impl ::core::ops::FnOnce(&mut types::#ident) -> R,
+            ) -> ::core::option::Option<R> {
+                self.0.update(f)
             }
         }
     };
     quote! {
         #[doc = #doc]
         #[derive(Debug)]
-        #ivis struct #ident(#sk::Globals<types::#ident>);
+        #ivis struct #ident(#g::Globals<types::#ident>);
 
         impl #ident {
-            pub(super) fn from_globals(globals: #sk::Globals<types::#ident>) -> Self {
-                Self(globals)
+            pub(super) fn from_map(
+                map: &#g::DataMap<#skel_ty, types::#ident>,
+            ) -> #rt::Result<Self> {
+                #g::Globals::new(map, &[#(#spans),*]).map(Self)
             }
 
-            /// A snapshot of the whole section.
-            pub fn read(&self) -> types::#ident {
+            /// A snapshot of the whole section, on the heap.
+            pub fn read(&self) -> ::std::boxed::Box<types::#ident> {
                 self.0.read()
+            }
+
+            /// Calls `f` with a heap snapshot of the whole section.
+            pub fn with<R>(&self, f: impl ::core::ops::FnOnce(&types::#ident) -> R) -> R {
+                self.0.with(f)
             }
             #write
             #(#methods)*
         }
     }
+}
+
+/// What every live view needs from the expansion.
+struct Code<'a> {
+    ivis: &'a TokenStream,
+    rt: &'a TokenStream,
+    skel_ty: &'a TokenStream,
 }
 
 pub fn expand(item: &ItemStruct, skel: &Skeleton) -> TokenStream {
@@ -211,7 +293,7 @@ pub fn expand(item: &ItemStruct, skel: &Skeleton) -> TokenStream {
     let codes: Vec<MapCode> = skel
         .maps
         .iter()
-        .map(|m| map_code(m, &skel_ty, &sk))
+        .map(|m| map_code(m, &skel_ty, rt))
         .collect();
     let map_fields: Vec<_> = skel.maps.iter().map(|m| &m.field).collect();
     let map_names: Vec<_> = skel.maps.iter().map(|m| m.def.name.as_str()).collect();
@@ -257,9 +339,14 @@ pub fn expand(item: &ItemStruct, skel: &Skeleton) -> TokenStream {
         .iter()
         .map(|s| format!("The live variables of `{}`.", s.0.def.section))
         .collect();
+    let code = Code {
+        ivis: &ivis,
+        rt,
+        skel_ty: &skel_ty,
+    };
     let live_views = sections
         .iter()
-        .map(|(m, ident, vars, ro)| live_view(m, ident, vars, *ro, &ivis, &sk));
+        .map(|(m, ident, vars, ro)| live_view(ident, &m.def.section, vars, *ro, &code));
     let types = &skel.types;
 
     let exclusive = skel.exclusive.iter().filter_map(|e| {
@@ -403,7 +490,7 @@ pub fn expand(item: &ItemStruct, skel: &Skeleton) -> TokenStream {
                 let maps = #module::Maps {
                     #( #map_fields: parts.#take_loaded(#map_idx, #map_names)?, )*
                 };
-                #( let #sec_fields = #module::#sec_types::from_globals(#sk::Globals::new(&maps.#sec_fields)?); )*
+                #( let #sec_fields = #module::#sec_types::from_map(&maps.#sec_fields)?; )*
                 ::core::result::Result::Ok(#name {
                     maps,
                     progs: #module::Progs {

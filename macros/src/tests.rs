@@ -176,36 +176,41 @@ fn mutated_objects_give_compile_errors_not_panics() {
     eprintln!("{total} mutated objects, {errors} compile errors, no panic");
 }
 
-/// The types generated for tests/bpf/types.bpf.o, pretty-printed, compared
-/// with the committed snapshot. `BPF_SKELETON_BLESS=1` rewrites it.
+/// The types generated for tests/bpf/types.bpf.o and int128.bpf.o (structs
+/// whose layout depends on `__int128`'s alignment), pretty-printed,
+/// compared with the committed snapshots. `BPF_SKELETON_BLESS=1` rewrites
+/// them.
 #[test]
 fn generated_types_snapshot() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let object = dir.join("../tests/bpf/types.bpf.o");
-    let args = Args {
-        path: LitStr::new(object.to_str().expect("utf-8 path"), Span::call_site()),
-        exclusive: Vec::new(),
-        krate: None,
-    };
-    let skel = crate::model::build(&args).unwrap_or_else(|e| panic!("{e}"));
-    let types = &skel.types;
-    let file: syn::File = syn::parse2(quote::quote!(#(#types)*)).expect("generated types parse");
-    let text = format!(
-        "// Generated from tests/bpf/types.bpf.o by the type generator; see\n\
-         // macros/src/tests.rs (BPF_SKELETON_BLESS=1 rewrites this file).\n{}",
-        prettyplease::unparse(&file)
-    );
-    let snap = dir.join("tests/snapshots/types.bpf.rs");
-    if std::env::var_os("BPF_SKELETON_BLESS").is_some() {
-        std::fs::create_dir_all(snap.parent().expect("parent")).expect("mkdir");
-        std::fs::write(&snap, &text).expect("write snapshot");
+    for name in ["types", "int128"] {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let object = dir.join(format!("../tests/bpf/{name}.bpf.o"));
+        let args = Args {
+            path: LitStr::new(object.to_str().expect("utf-8 path"), Span::call_site()),
+            exclusive: Vec::new(),
+            krate: None,
+        };
+        let skel = crate::model::build(&args).unwrap_or_else(|e| panic!("{e}"));
+        let types = &skel.types;
+        let file: syn::File =
+            syn::parse2(quote::quote!(#(#types)*)).expect("generated types parse");
+        let text = format!(
+            "// Generated from tests/bpf/{name}.bpf.o by the type generator; see\n\
+             // macros/src/tests.rs (BPF_SKELETON_BLESS=1 rewrites this file).\n{}",
+            prettyplease::unparse(&file)
+        );
+        let snap = dir.join(format!("tests/snapshots/{name}.bpf.rs"));
+        if std::env::var_os("BPF_SKELETON_BLESS").is_some() {
+            std::fs::create_dir_all(snap.parent().expect("parent")).expect("mkdir");
+            std::fs::write(&snap, &text).expect("write snapshot");
+        }
+        let expected = std::fs::read_to_string(&snap).unwrap_or_default();
+        assert!(
+            expected == text,
+            "generated types differ from {} (run with BPF_SKELETON_BLESS=1 to accept):\n{text}",
+            snap.display()
+        );
     }
-    let expected = std::fs::read_to_string(&snap).unwrap_or_default();
-    assert!(
-        expected == text,
-        "generated types differ from {} (run with BPF_SKELETON_BLESS=1 to accept):\n{text}",
-        snap.display()
-    );
 }
 
 /// The whole expansion for tests/bpf/counter.bpf.o (the README's example),
@@ -235,6 +240,40 @@ fn generated_skeleton_snapshot() {
         "$CORPUS/counter.bpf.o",
     );
     let snap = dir.join("tests/snapshots/counter.rs");
+    if std::env::var_os("BPF_SKELETON_BLESS").is_some() {
+        std::fs::write(&snap, &text).expect("write snapshot");
+    }
+    let expected = std::fs::read_to_string(&snap).unwrap_or_default();
+    assert!(
+        expected == text,
+        "generated skeleton differs from {} (BPF_SKELETON_BLESS=1 accepts):\n{text}",
+        snap.display()
+    );
+}
+
+/// The expansion for tests/bpf/big_bss.bpf.o: the live view of a 16 MiB
+/// `.bss`, with each variable's span and access width, and the boxed
+/// accessors of its large variable. `BPF_SKELETON_BLESS=1` rewrites.
+#[test]
+fn generated_globals_snapshot() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let object = dir.join("../tests/bpf/big_bss.bpf.o");
+    let path = object.to_str().expect("utf-8 path");
+    let args = Args {
+        path: LitStr::new(path, Span::call_site()),
+        exclusive: Vec::new(),
+        krate: None,
+    };
+    let item: ItemStruct = syn::parse_str("pub struct BigBss;").expect("item");
+    let tokens = crate::expand(&args, &item).unwrap_or_else(|e| panic!("{e}"));
+    let file: syn::File = syn::parse2(tokens).expect("expansion parses");
+    let text = format!(
+        "// The expansion of #[bpf_skeleton(\"tests/bpf/big_bss.bpf.o\")] pub struct BigBss;\n\
+         // see macros/src/tests.rs (BPF_SKELETON_BLESS=1 rewrites this file).\n{}",
+        prettyplease::unparse(&file)
+    )
+    .replace(path, "$CORPUS/big_bss.bpf.o");
+    let snap = dir.join("tests/snapshots/big_bss.rs");
     if std::env::var_os("BPF_SKELETON_BLESS").is_some() {
         std::fs::write(&snap, &text).expect("write snapshot");
     }

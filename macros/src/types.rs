@@ -66,8 +66,14 @@ pub struct Var {
     pub ty: RType,
     /// Byte offset.
     pub offset: u32,
-    /// Width of an atomic view (4 or 8) for aligned integer variables.
-    pub atomic: Option<u32>,
+    /// Size in bytes.
+    pub size: u32,
+    /// The one width (1, 2, 4 or 8 bytes) every access from Rust uses:
+    /// the runtime's `access_width(offset, size)`.
+    pub width: u32,
+    /// Whether the variable is an integer of exactly `width` bytes, which
+    /// gets an `_atomic()` view (`AtomicU{8*width}`).
+    pub atomic: bool,
 }
 
 /// A laid-out, named field of a generated struct.
@@ -100,8 +106,9 @@ pub struct TypeGen<'a> {
     items: Vec<TokenStream>,
 }
 
-/// The Rust type of a C integer: primitives, except 128-bit integers,
-/// which BPF aligns to 8 bytes (runtime `U128`/`I128`).
+/// The Rust type of a C integer: primitives, except 128-bit integers
+/// (runtime `U128`/`I128`: two 64-bit halves aligned to 16 bytes, as clang
+/// lays out `__int128` for BPF, whatever the host's `u128` alignment).
 fn int_type(rt: &TokenStream, size: u32, signed: bool) -> Option<TokenStream> {
     Some(match (size, signed) {
         (1, false) => quote!(u8),
@@ -205,6 +212,43 @@ impl<'a> TypeGen<'a> {
             }
         }
         Ok((natural, misaligned || size % natural != 0))
+    }
+
+    /// Whether the Rust type generated for `id` carries (or contains) a
+    /// `#[repr(align)]`: `U128`/`I128`, unions aligned above 1, and
+    /// structs whose alignment only bitfield storage carries. Rust refuses
+    /// such a type inside a packed struct, where it becomes bytes.
+    fn over_aligned(&self, id: TypeId, depth: u32) -> GenResult<bool> {
+        if depth > 64 {
+            return Err(format!("type {id} nests too deeply"));
+        }
+        let id = self.resolve(id)?;
+        Ok(match &self.get(id)?.kind {
+            Kind::Int { size, .. } => *size == 16,
+            Kind::Array { elem, .. } => self.over_aligned(*elem, depth + 1)?,
+            Kind::Union { members, size } => {
+                let (natural, _) = self.record_align(members, *size, depth)?;
+                natural > 1 && size % natural == 0
+            }
+            Kind::Struct { members, size } => {
+                let (natural, packed) = self.record_align(members, *size, depth)?;
+                if packed {
+                    return Ok(false);
+                }
+                let mut rust_natural = 1;
+                for m in members {
+                    if m.bitfield_size > 0 || self.legacy_bitfield(m)?.is_some() {
+                        continue;
+                    }
+                    if self.over_aligned(m.ty, depth + 1)? {
+                        return Ok(true);
+                    }
+                    rust_natural = rust_natural.max(self.align(m.ty, depth + 1)?);
+                }
+                natural > rust_natural
+            }
+            _ => false,
+        })
     }
 
     /// For a member of an old-style bitfield int type (kind_flag 0), its
@@ -586,7 +630,13 @@ impl<'a> TypeGen<'a> {
                 )
             };
             let field = unique_field(&mut field_names, &fname);
-            let rty = self.ty(s.ty, &hint)?;
+            // Rust refuses over-aligned types in a packed struct: bytes.
+            let as_bytes = packed && self.over_aligned(s.ty, 0)?;
+            let rty = if as_bytes {
+                RType::bytes(msize)
+            } else {
+                self.ty(s.ty, &hint)?
+            };
             rust_natural = rust_natural.max(self.align(s.ty, 0)?);
             let ty = rty.tokens(&quote!());
             out.push(RecordField {
@@ -596,16 +646,28 @@ impl<'a> TypeGen<'a> {
                 type_id: s.ty,
                 offset: off,
             });
-            let fdoc = if s.name.is_empty() {
+            let mut fdoc = if s.name.is_empty() {
                 format!("Anonymous member at byte {off}.")
             } else {
                 format!("`{}` at byte {off} ({}).", s.name, bytes(msize))
             };
+            if as_bytes {
+                fdoc.push_str(
+                    " Its bytes: its type is aligned above 1 in Rust, which a packed struct \
+                     cannot hold.",
+                );
+            }
             fields.push(quote!(#[doc = #fdoc] pub #field: #ty));
             field_types.push(ty);
             offsets.push((field.clone(), off));
             let name = field.to_string();
-            debug.push(quote!(.field(#name, &{ self.#field })));
+            // A packed struct's fields may be misaligned: print a copy.
+            // Otherwise borrow (a large field never lands on the stack).
+            debug.push(if packed {
+                quote!(.field(#name, &{ self.#field }))
+            } else {
+                quote!(.field(#name, &self.#field))
+            });
             cursor = off + msize;
             i += 1;
         }
@@ -934,19 +996,20 @@ impl<'a> TypeGen<'a> {
         let mut out = Vec::with_capacity(fields.len());
         for f in fields {
             let real = self.resolve(f.type_id)?;
-            let atomic = match self.get(real)?.kind {
-                Kind::Int {
-                    size: s @ (4 | 8),
-                    bool: false,
-                    ..
-                } if f.offset % s == 0 && !packed => Some(s),
-                _ => None,
-            };
+            let size = self.size(f.type_id)?;
+            let width = bpf_skeleton_obj::access_width(f.offset as usize, size as usize);
+            let width = u32::try_from(width).map_err(|e| e.to_string())?;
+            let atomic = matches!(
+                self.get(real)?.kind,
+                Kind::Int { size: s, bool: false, .. } if s == width
+            );
             out.push(Var {
                 name: f.c_name,
                 field: f.field,
                 ty: f.ty,
                 offset: f.offset,
+                size,
+                width,
                 atomic,
             });
         }

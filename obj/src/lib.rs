@@ -104,6 +104,22 @@ pub struct ProgramDef {
     pub function: usize,
 }
 
+/// The width Rust uses for a variable of `len` bytes at `offset`: the
+/// largest of 8, 4, 2 and 1 dividing both (so that every granule is
+/// naturally aligned in the page-aligned mapping). The generated skeletons
+/// record it per variable, and the runtime copies it with that width only; its `_atomic()` view is `AtomicU{8*width}`.
+pub const fn access_width(offset: usize, len: usize) -> usize {
+    if offset % 8 == 0 && len % 8 == 0 {
+        8
+    } else if offset % 4 == 0 && len % 4 == 0 {
+        4
+    } else if offset % 2 == 0 && len % 2 == 0 {
+        2
+    } else {
+        1
+    }
+}
+
 /// A global variable of a data section.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Variable {

@@ -18,14 +18,17 @@
 //! The layers, in the order data flows: [`obj`] (bytes to object model,
 //! relocation; no syscalls; its own crate), [`hash`], [`kernel_btf`] (the
 //! running kernel's BTF), [`open`] (settings before load), [`load`] (kernel
-//! objects), [`map`] and [`prog`] (loaded handles). The raw `bpf()` calls
-//! live in a private `sys` module: every public function checks buffer
-//! lengths against the map's real sizes before the kernel sees a pointer.
+//! objects), [`map`] and [`prog`] (loaded handles). Skeletons use [`skel`]
+//! (typed handles) and [`global`] (global variables, through [`mmap`]). The
+//! raw `bpf()` calls live in a private `sys` module: every public function
+//! checks buffer lengths against the map's real sizes before the kernel sees
+//! a pointer.
 
 #![deny(missing_docs)]
 
 mod caps;
 pub mod error;
+pub mod global;
 pub mod kernel_btf;
 pub mod load;
 pub mod map;

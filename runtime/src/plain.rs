@@ -108,10 +108,12 @@ macro_rules! int128 {
     ($name:ident, $prim:ty, $doc:literal) => {
         #[doc = $doc]
         ///
-        /// The BPF target aligns 128-bit integers to 8 bytes, Rust's
-        /// primitive to 16: this type has BPF's layout (two little-endian
-        /// 64-bit halves, low first).
-        #[repr(C)]
+        /// clang aligns `__int128` to 16 bytes for `-target bpf`
+        /// (`struct { char c; unsigned __int128 x; }` has `x` at byte 16
+        /// and is 32 bytes); this type has that layout on every host
+        /// (two 64-bit halves, low first), whatever the host's `u128`
+        /// alignment.
+        #[repr(C, align(16))]
         #[derive(Clone, Copy, Default, PartialEq, Eq, Hash)]
         pub struct $name(pub [u64; 2]);
 
@@ -135,7 +137,8 @@ macro_rules! int128 {
             }
         }
 
-        // SAFETY: repr(C) around [u64; 2]: no padding, any bits valid.
+        // SAFETY: repr(C) around [u64; 2], 16 bytes at alignment 16: no
+        // padding, any bits valid.
         unsafe impl Plain for $name {}
     };
 }
@@ -215,6 +218,7 @@ mod tests {
         let v = U128::from(0x0123_4567_89ab_cdef_0011_2233_4455_6677u128);
         assert_eq!(v.get(), 0x0123_4567_89ab_cdef_0011_2233_4455_6677);
         assert_eq!(I128::from(-5).get(), -5);
-        assert_eq!(std::mem::align_of::<U128>(), 8);
+        assert_eq!(std::mem::align_of::<U128>(), 16);
+        assert_eq!(std::mem::size_of::<I128>(), 16);
     }
 }

@@ -15,6 +15,7 @@ use std::marker::PhantomData;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 
 use crate::error::{Error, Result, Subject};
+use crate::global::{check_section_type, zeroed_box, DataMap};
 use crate::open::{OpenCore, OpenObject};
 use crate::plain::Plain;
 use crate::prog::TestRunOutput;
@@ -188,7 +189,7 @@ impl<S> OpenDataMap<S> {
     pub fn initial_typed<T: Plain>(&self) -> Result<Box<T>> {
         let bytes = self.inner.initial_value().unwrap_or_default();
         check_section_type::<T>(self.name(), bytes.len())?;
-        let mut v = Box::new(T::zeroed());
+        let mut v = zeroed_box::<T>();
         if let Some(dst) = v.as_bytes_mut().get_mut(..bytes.len()) {
             dst.copy_from_slice(&bytes);
         }
@@ -325,7 +326,8 @@ loaded_map_common!(
     ProgArray,
     PerfEventArray,
     MapOfMaps<K>,
-    RawMap
+    RawMap,
+    DataMap<T>
 );
 
 impl<S, K: Plain> MapOfMaps<S, K> {
@@ -524,85 +526,6 @@ impl<S> ProgArray<S> {
     }
 }
 
-/// The live contents of a global-data section of type `T`, mapped into
-/// this process and shared with the programs. Reads and writes are
-/// volatile copies (see [`crate::mmap`]); aligned 32/64-bit words are also
-/// available as atomics. `.rodata` views are read-only.
-pub struct Globals<T> {
-    mem: std::sync::Arc<crate::mmap::Mmap>,
-    _t: PhantomData<fn() -> T>,
-}
-
-impl<T> fmt::Debug for Globals<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Globals")
-            .field("len", &self.mem.len())
-            .finish()
-    }
-}
-
-impl<T: Plain> Globals<T> {
-    /// The view of `map`'s mapping; `T` is the section rounded up to its
-    /// alignment.
-    #[doc(hidden)]
-    pub fn new<S, K, V>(map: &Map<S, K, V>) -> Result<Self> {
-        let mem = map.inner.mmap().ok_or_else(|| {
-            Error::invalid(Subject::map(map.name()), "not a mapped global-data map")
-        })?;
-        check_section_type::<T>(map.name(), mem.len())?;
-        Ok(Globals {
-            mem: std::sync::Arc::clone(mem),
-            _t: PhantomData,
-        })
-    }
-
-    /// A snapshot of the whole section (tail padding zero).
-    pub fn read(&self) -> T {
-        let mut v = T::zeroed();
-        let len = self.mem.len();
-        if let Some(dst) = v.as_bytes_mut().get_mut(..len) {
-            self.mem.read(0, dst);
-        }
-        v
-    }
-
-    /// Reads the field of type `F` at `offset` (generated accessors pass
-    /// `offset_of!`, so the field is inside `T`, which fills the mapping).
-    #[doc(hidden)]
-    pub fn read_field<F: Plain>(&self, offset: usize) -> F {
-        let mut v = F::zeroed();
-        self.mem.read(offset, v.as_bytes_mut());
-        v
-    }
-
-    /// Writes the field of type `F` at `offset`; false on a read-only view.
-    #[doc(hidden)]
-    pub fn write_field<F: Plain>(&self, offset: usize, value: &F) -> bool {
-        self.mem.write(offset, value.as_bytes())
-    }
-
-    /// Overwrites the whole section; false on a read-only view.
-    pub fn write(&self, value: &T) -> bool {
-        let len = self.mem.len();
-        value
-            .as_bytes()
-            .get(..len)
-            .is_some_and(|b| self.mem.write(0, b))
-    }
-
-    /// The aligned 32-bit word at `offset` as an atomic (writable views).
-    #[doc(hidden)]
-    pub fn atomic_u32(&self, offset: usize) -> Option<&std::sync::atomic::AtomicU32> {
-        self.mem.atomic_u32(offset)
-    }
-
-    /// The aligned 64-bit word at `offset` as an atomic (writable views).
-    #[doc(hidden)]
-    pub fn atomic_u64(&self, offset: usize) -> Option<&std::sync::atomic::AtomicU64> {
-        self.mem.atomic_u64(offset)
-    }
-}
-
 impl<S> Program<S> {
     /// The program's name in the object.
     pub fn name(&self) -> &str {
@@ -632,20 +555,6 @@ impl<S> Program<S> {
     /// The untyped program.
     pub fn raw(&self) -> &prog::Program {
         &self.inner
-    }
-}
-
-/// A generated section struct is the section's size rounded up to its
-/// alignment (at most 15 bytes of tail padding).
-fn check_section_type<T>(name: &str, section_len: usize) -> Result<()> {
-    let size = std::mem::size_of::<T>();
-    if section_len <= size && size - section_len < 16 {
-        Ok(())
-    } else {
-        Err(Error::invalid(
-            Subject::map(name),
-            format!("section is {section_len} bytes, the generated type {size}: rebuild"),
-        ))
     }
 }
 
@@ -811,6 +720,13 @@ impl LoadedParts {
             inner: self.take_map::<K, V>(index, name)?,
             _skel: PhantomData,
         })
+    }
+
+    /// Takes global-data map `index`, checking its name and that `T` is
+    /// its section type.
+    pub fn data_map<S, T: Plain>(&mut self, index: usize, name: &str) -> Result<DataMap<S, T>> {
+        let ok = |m: &map::Map| m.name() == name && m.def().is_data();
+        DataMap::new(take(&mut self.maps, index, ok, "data map", name)?)
     }
 
     /// Takes per-CPU map `index`, checking its name and sizes.

@@ -27,6 +27,8 @@ pub const LOADABLE: &[&str] = &[
     "core.bpf.o",
     "perf.bpf.o",
     "mom.bpf.o",
+    "int128.bpf.o",
+    "big_bss.bpf.o",
 ];
 
 /// A 64-byte Ethernet-sized packet for XDP test runs.

@@ -48,8 +48,8 @@ pub mod counter {
         impl ::core::fmt::Debug for Rodata {
             fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
                 f.debug_struct("Rodata")
-                    .field("slot", &{ self.slot })
-                    .field("debug_only_____fmt", &{ self.debug_only_____fmt })
+                    .field("slot", &self.slot)
+                    .field("debug_only_____fmt", &self.debug_only_____fmt)
                     .finish()
             }
         }
@@ -88,9 +88,7 @@ pub mod counter {
         }
         impl ::core::fmt::Debug for Bss {
             fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-                f.debug_struct("Bss")
-                    .field("packets_seen", &{ self.packets_seen })
-                    .finish()
+                f.debug_struct("Bss").field("packets_seen", &self.packets_seen).finish()
             }
         }
         const _: () = {
@@ -123,13 +121,16 @@ Used by: `count_packets`.*/
 Variables: `slot` (offset 0, 4 bytes), `debug_only.____fmt` (offset 4, 19 bytes).
 
 Used by: `count_packets`, `debug_only`.*/
-        pub rodata: ::bpf_skeleton::runtime::skel::Map<super::Counter, u32, [u8; 23]>,
+        pub rodata: ::bpf_skeleton::runtime::global::DataMap<
+            super::Counter,
+            types::Rodata,
+        >,
         /**Global data section `.bss`: a one-element array map of 8 bytes.
 
 Variables: `packets_seen` (offset 0, 8 bytes).
 
 Used by: `count_packets`.*/
-        pub bss: ::bpf_skeleton::runtime::skel::Map<super::Counter, u32, [u8; 8]>,
+        pub bss: ::bpf_skeleton::runtime::global::DataMap<super::Counter, types::Bss>,
     }
     /// The programs of a loaded skeleton.
     #[derive(Debug)]
@@ -175,55 +176,99 @@ Uses maps: `counts`, `.rodata`, `.bss`.*/
 Uses maps: `.rodata`.*/
         pub debug_only: ::bpf_skeleton::runtime::skel::OpenProgram<super::Counter>,
     }
-    ///The live, read-only contents of `.rodata` (frozen after load): getters read the mapped memory.
+    ///The live, read-only contents of `.rodata` (frozen after load): getters read the mapped memory atomically, each variable with its one access width.
     #[derive(Debug)]
-    pub struct Rodata(::bpf_skeleton::runtime::skel::Globals<types::Rodata>);
+    pub struct Rodata(::bpf_skeleton::runtime::global::Globals<types::Rodata>);
     impl Rodata {
-        pub(super) fn from_globals(
-            globals: ::bpf_skeleton::runtime::skel::Globals<types::Rodata>,
-        ) -> Self {
-            Self(globals)
+        pub(super) fn from_map(
+            map: &::bpf_skeleton::runtime::global::DataMap<super::Counter, types::Rodata>,
+        ) -> ::bpf_skeleton::runtime::Result<Self> {
+            ::bpf_skeleton::runtime::global::Globals::new(
+                    map,
+                    &[
+                        ::bpf_skeleton::runtime::mmap::Span {
+                            offset: 0,
+                            len: 4,
+                            width: 4,
+                        },
+                        ::bpf_skeleton::runtime::mmap::Span {
+                            offset: 4,
+                            len: 19,
+                            width: 1,
+                        },
+                    ],
+                )
+                .map(Self)
         }
-        /// A snapshot of the whole section.
-        pub fn read(&self) -> types::Rodata {
+        /// A snapshot of the whole section, on the heap.
+        pub fn read(&self) -> ::std::boxed::Box<types::Rodata> {
             self.0.read()
         }
-        ///Reads `slot` (offset 0).
+        /// Calls `f` with a heap snapshot of the whole section.
+        pub fn with<R>(&self, f: impl ::core::ops::FnOnce(&types::Rodata) -> R) -> R {
+            self.0.with(f)
+        }
+        ///Reads `slot` (offset 0, 4 bytes, accessed 4 bytes at a time).
         pub fn slot(&self) -> u32 {
             self.0.read_field(::core::mem::offset_of!(types::Rodata, slot))
         }
-        ///Reads `debug_only.____fmt` (offset 4).
+        ///Reads `debug_only.____fmt` (offset 4, 19 bytes, accessed 1 byte at a time).
         pub fn debug_only_____fmt(&self) -> [u8; 19] {
             self.0.read_field(::core::mem::offset_of!(types::Rodata, debug_only_____fmt))
         }
     }
-    ///The live contents of `.bss`, shared with the programs: getters and setters copy to and from the mapped memory (volatile; a multi-byte value a program writes concurrently without atomics can tear), and aligned 32/64-bit integers also have `_atomic` accessors.
+    ///The live contents of `.bss`, shared with the programs. Every access is atomic, each variable always with the same width (the largest of 8, 4, 2 and 1 bytes dividing its offset and size, given in each accessor's docs): a variable of that width is never torn; a larger one is copied granule by granule. Integer variables of exactly their width also have `_atomic` accessors of that width.
     #[derive(Debug)]
-    pub struct Bss(::bpf_skeleton::runtime::skel::Globals<types::Bss>);
+    pub struct Bss(::bpf_skeleton::runtime::global::Globals<types::Bss>);
     impl Bss {
-        pub(super) fn from_globals(
-            globals: ::bpf_skeleton::runtime::skel::Globals<types::Bss>,
-        ) -> Self {
-            Self(globals)
+        pub(super) fn from_map(
+            map: &::bpf_skeleton::runtime::global::DataMap<super::Counter, types::Bss>,
+        ) -> ::bpf_skeleton::runtime::Result<Self> {
+            ::bpf_skeleton::runtime::global::Globals::new(
+                    map,
+                    &[
+                        ::bpf_skeleton::runtime::mmap::Span {
+                            offset: 0,
+                            len: 8,
+                            width: 8,
+                        },
+                    ],
+                )
+                .map(Self)
         }
-        /// A snapshot of the whole section.
-        pub fn read(&self) -> types::Bss {
+        /// A snapshot of the whole section, on the heap.
+        pub fn read(&self) -> ::std::boxed::Box<types::Bss> {
             self.0.read()
         }
-        /// Overwrites the whole section.
+        /// Calls `f` with a heap snapshot of the whole section.
+        pub fn with<R>(&self, f: impl ::core::ops::FnOnce(&types::Bss) -> R) -> R {
+            self.0.with(f)
+        }
+        /// Overwrites the whole section, variable by variable.
         pub fn write(&self, value: &types::Bss) {
             self.0.write(value);
         }
-        ///Reads `packets_seen` (offset 0).
+        /// Calls `f` on a heap snapshot of the section, then writes back
+        /// the variables' granules `f` changed (the others, which
+        /// programs may have updated meanwhile, are left alone). `None`
+        /// only if the mapping is read-only, which a writable section's
+        /// never is.
+        pub fn update<R>(
+            &self,
+            f: impl ::core::ops::FnOnce(&mut types::Bss) -> R,
+        ) -> ::core::option::Option<R> {
+            self.0.update(f)
+        }
+        ///Reads `packets_seen` (offset 0, 8 bytes, accessed 8 bytes at a time).
         pub fn packets_seen(&self) -> u64 {
             self.0.read_field(::core::mem::offset_of!(types::Bss, packets_seen))
         }
-        ///Writes `packets_seen` (offset 0).
+        ///Writes `packets_seen` (offset 0, 8 bytes, accessed 8 bytes at a time).
         pub fn set_packets_seen(&self, value: u64) {
             self.0
                 .write_field(::core::mem::offset_of!(types::Bss, packets_seen), &value);
         }
-        ///`packets_seen` as an atomic, for counters programs update with atomic instructions (`__sync_fetch_and_add`). `Some` whenever the section is mapped writable.
+        ///`packets_seen` as an `AtomicU64`, the width of every access to it, for counters programs update with atomic instructions (`__sync_fetch_and_add`). `Some` whenever the section is mapped writable.
         pub fn packets_seen_atomic(
             &self,
         ) -> ::core::option::Option<&::std::sync::atomic::AtomicU64> {
@@ -290,15 +335,11 @@ impl OpenCounter {
         )?;
         let maps = counter::Maps {
             counts: parts.map(0usize, "counts")?,
-            rodata: parts.map(1usize, ".rodata")?,
-            bss: parts.map(2usize, ".bss")?,
+            rodata: parts.data_map(1usize, ".rodata")?,
+            bss: parts.data_map(2usize, ".bss")?,
         };
-        let rodata = counter::Rodata::from_globals(
-            ::bpf_skeleton::runtime::skel::Globals::new(&maps.rodata)?,
-        );
-        let bss = counter::Bss::from_globals(
-            ::bpf_skeleton::runtime::skel::Globals::new(&maps.bss)?,
-        );
+        let rodata = counter::Rodata::from_map(&maps.rodata)?;
+        let bss = counter::Bss::from_map(&maps.bss)?;
         ::core::result::Result::Ok(Counter {
             maps,
             progs: counter::Progs {

@@ -21,10 +21,10 @@ impl ::core::default::Default for FlowKeyT {
 impl ::core::fmt::Debug for FlowKeyT {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         f.debug_struct("FlowKeyT")
-            .field("ifindex", &{ self.ifindex })
-            .field("port", &{ self.port })
-            .field("proto", &{ self.proto })
-            .field("ingress", &{ self.ingress })
+            .field("ifindex", &self.ifindex)
+            .field("port", &self.port)
+            .field("proto", &self.proto)
+            .field("ingress", &self.ingress)
             .finish()
     }
 }
@@ -68,7 +68,7 @@ impl ::core::default::Default for Point {
 }
 impl ::core::fmt::Debug for Point {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        f.debug_struct("Point").field("x", &{ self.x }).field("y", &{ self.y }).finish()
+        f.debug_struct("Point").field("x", &self.x).field("y", &self.y).finish()
     }
 }
 const _: () = {
@@ -230,10 +230,7 @@ impl ::core::default::Default for StatsRange {
 }
 impl ::core::fmt::Debug for StatsRange {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        f.debug_struct("StatsRange")
-            .field("lo", &{ self.lo })
-            .field("hi", &{ self.hi })
-            .finish()
+        f.debug_struct("StatsRange").field("lo", &self.lo).field("hi", &self.hi).finish()
     }
 }
 const _: () = {
@@ -471,23 +468,23 @@ impl ::core::default::Default for Stats {
 impl ::core::fmt::Debug for Stats {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         f.debug_struct("Stats")
-            .field("packets", &{ self.packets })
-            .field("pts", &{ self.pts })
-            .field("name", &{ self.name })
+            .field("packets", &self.packets)
+            .field("pts", &self.pts)
+            .field("name", &self.name)
             .field("kind", &self.kind())
             .field("level", &self.level())
             .field("offset", &self.offset())
             .field("col", &self.col())
             .field("urgent", &self.urgent())
-            .field("tail_byte", &{ self.tail_byte })
-            .field("anon0", &{ self.anon0 })
-            .field("shape", &{ self.shape })
-            .field("range", &{ self.range })
-            .field("d", &{ self.d })
-            .field("w", &{ self.w })
-            .field("t", &{ self.t })
-            .field("ptr", &{ self.ptr })
-            .field("ok", &{ self.ok })
+            .field("tail_byte", &self.tail_byte)
+            .field("anon0", &self.anon0)
+            .field("shape", &self.shape)
+            .field("range", &self.range)
+            .field("d", &self.d)
+            .field("w", &self.w)
+            .field("t", &self.t)
+            .field("ptr", &self.ptr)
+            .field("ok", &self.ok)
             .finish()
     }
 }
@@ -558,8 +555,8 @@ impl ::core::default::Default for Bss {
 impl ::core::fmt::Debug for Bss {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         f.debug_struct("Bss")
-            .field("hits", &{ self.hits })
-            .field("small_hits", &{ self.small_hits })
+            .field("hits", &self.hits)
+            .field("small_hits", &self.small_hits)
             .finish()
     }
 }
@@ -600,8 +597,8 @@ impl ::core::default::Default for Config {
 impl ::core::fmt::Debug for Config {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         f.debug_struct("Config")
-            .field("verbosity", &{ self.verbosity })
-            .field("favourite", &{ self.favourite })
+            .field("verbosity", &self.verbosity)
+            .field("favourite", &self.favourite)
             .finish()
     }
 }
@@ -638,7 +635,7 @@ impl ::core::default::Default for Data {
 }
 impl ::core::fmt::Debug for Data {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        f.debug_struct("Data").field("cfg", &{ self.cfg }).finish()
+        f.debug_struct("Data").field("cfg", &self.cfg).finish()
     }
 }
 const _: () = {
@@ -674,8 +671,8 @@ impl ::core::default::Default for Rodata {
 impl ::core::fmt::Debug for Rodata {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         f.debug_struct("Rodata")
-            .field("magic", &{ self.magic })
-            .field("origin", &{ self.origin })
+            .field("magic", &self.magic)
+            .field("origin", &self.origin)
             .finish()
     }
 }

@@ -1,0 +1,261 @@
+// The expansion of #[bpf_skeleton("tests/bpf/big_bss.bpf.o")] pub struct BigBss;
+// see macros/src/tests.rs (BPF_SKELETON_BLESS=1 rewrites this file).
+#[derive(Debug)]
+pub struct BigBss {
+    /// The skeleton's maps, created in the kernel.
+    pub maps: big_bss::Maps,
+    /// The skeleton's programs, loaded in the kernel.
+    pub progs: big_bss::Progs,
+    ///The live variables of `.bss`.
+    pub bss: big_bss::Bss,
+    _btf: ::core::option::Option<::std::os::fd::OwnedFd>,
+}
+///[`BigBss`] before load: parsed and relocated, nothing in the kernel yet. Configure maps, programs and global variables here, then call [`OpenBigBss::load`].
+#[derive(Debug)]
+pub struct OpenBigBss {
+    /// The maps, not created yet.
+    pub maps: big_bss::OpenMaps,
+    /// The programs, not loaded yet.
+    pub progs: big_bss::OpenProgs,
+    ///The variables of `.bss`, starting from the object's initial values: set them here; they become the map's contents at load.
+    pub bss: ::std::boxed::Box<big_bss::types::Bss>,
+    core: ::bpf_skeleton::runtime::OpenCore,
+}
+///Maps, programs, global-data views and BTF types of the [`BigBss`] skeleton.
+pub mod big_bss {
+    ///Rust types generated from the object's BTF (1 items): map keys and values and global variables, with layouts asserted at compile time.
+    pub mod types {
+        ///The variables of section `.bss` (16777232 bytes), laid out as in the object.
+        #[repr(C)]
+        #[derive(Clone, Copy, PartialEq)]
+        pub struct Bss {
+            ///`at` at byte 0 (4 bytes).
+            pub at: u32,
+            _pad0: [u8; 4],
+            ///`seen` at byte 8 (8 bytes).
+            pub seen: u64,
+            ///`big` at byte 16 (16777216 bytes).
+            pub big: [u64; 2097152],
+        }
+        impl ::core::default::Default for Bss {
+            fn default() -> Self {
+                <Self as ::bpf_skeleton::runtime::Plain>::zeroed()
+            }
+        }
+        impl ::core::fmt::Debug for Bss {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                f.debug_struct("Bss")
+                    .field("at", &self.at)
+                    .field("seen", &self.seen)
+                    .field("big", &self.big)
+                    .finish()
+            }
+        }
+        const _: () = {
+            assert!(::core::mem::size_of:: < Bss > () == 16777232);
+            assert!(::core::mem::align_of:: < Bss > () == 8);
+            assert!(::core::mem::offset_of!(Bss, at) == 0);
+            assert!(::core::mem::offset_of!(Bss, seen) == 8);
+            assert!(::core::mem::offset_of!(Bss, big) == 16);
+            assert!(
+                ::core::mem::size_of:: < Bss > () == 0 + ::core::mem::size_of:: < u32 >
+                () + ::core::mem::size_of:: < [u8; 4] > () + ::core::mem::size_of:: < u64
+                > () + ::core::mem::size_of:: < [u64; 2097152] > ()
+            );
+        };
+        const _: fn() = || {
+            fn plain<T: ::bpf_skeleton::runtime::Plain>() {}
+            plain::<u32>();
+            plain::<[u8; 4]>();
+            plain::<u64>();
+            plain::<[u64; 2097152]>();
+        };
+        /// SAFETY: `#[repr(C)]`, no implicit padding and every field
+        /// `Plain`, all asserted at compile time just above.
+        #[allow(unsafe_code)]
+        unsafe impl ::bpf_skeleton::runtime::Plain for Bss {}
+    }
+    /// The maps of a loaded skeleton.
+    #[derive(Debug)]
+    pub struct Maps {
+        /**Global data section `.bss`: a one-element array map of 16777232 bytes.
+
+Variables: `at` (offset 0, 4 bytes), `seen` (offset 8, 8 bytes), `big` (offset 16, 16777216 bytes).
+
+Used by: `touch`.*/
+        pub bss: ::bpf_skeleton::runtime::global::DataMap<super::BigBss, types::Bss>,
+    }
+    /// The programs of a loaded skeleton.
+    #[derive(Debug)]
+    pub struct Progs {
+        /**Program `touch`: XDP program from section `xdp`, 21 instructions after linking.
+
+Uses maps: `.bss`.*/
+        pub touch: ::bpf_skeleton::runtime::skel::Program<super::BigBss>,
+    }
+    /// The maps of an open skeleton.
+    #[derive(Debug)]
+    pub struct OpenMaps {
+        /**Global data section `.bss`: a one-element array map of 16777232 bytes.
+
+Variables: `at` (offset 0, 4 bytes), `seen` (offset 8, 8 bytes), `big` (offset 16, 16777216 bytes).
+
+Used by: `touch`.*/
+        pub bss: ::bpf_skeleton::runtime::skel::OpenDataMap<super::BigBss>,
+    }
+    /// The programs of an open skeleton.
+    #[derive(Debug)]
+    pub struct OpenProgs {
+        /**Program `touch`: XDP program from section `xdp`, 21 instructions after linking.
+
+Uses maps: `.bss`.*/
+        pub touch: ::bpf_skeleton::runtime::skel::OpenProgram<super::BigBss>,
+    }
+    ///The live contents of `.bss`, shared with the programs. Every access is atomic, each variable always with the same width (the largest of 8, 4, 2 and 1 bytes dividing its offset and size, given in each accessor's docs): a variable of that width is never torn; a larger one is copied granule by granule. Integer variables of exactly their width also have `_atomic` accessors of that width.
+    #[derive(Debug)]
+    pub struct Bss(::bpf_skeleton::runtime::global::Globals<types::Bss>);
+    impl Bss {
+        pub(super) fn from_map(
+            map: &::bpf_skeleton::runtime::global::DataMap<super::BigBss, types::Bss>,
+        ) -> ::bpf_skeleton::runtime::Result<Self> {
+            ::bpf_skeleton::runtime::global::Globals::new(
+                    map,
+                    &[
+                        ::bpf_skeleton::runtime::mmap::Span {
+                            offset: 0,
+                            len: 4,
+                            width: 4,
+                        },
+                        ::bpf_skeleton::runtime::mmap::Span {
+                            offset: 8,
+                            len: 8,
+                            width: 8,
+                        },
+                        ::bpf_skeleton::runtime::mmap::Span {
+                            offset: 16,
+                            len: 16777216,
+                            width: 8,
+                        },
+                    ],
+                )
+                .map(Self)
+        }
+        /// A snapshot of the whole section, on the heap.
+        pub fn read(&self) -> ::std::boxed::Box<types::Bss> {
+            self.0.read()
+        }
+        /// Calls `f` with a heap snapshot of the whole section.
+        pub fn with<R>(&self, f: impl ::core::ops::FnOnce(&types::Bss) -> R) -> R {
+            self.0.with(f)
+        }
+        /// Overwrites the whole section, variable by variable.
+        pub fn write(&self, value: &types::Bss) {
+            self.0.write(value);
+        }
+        /// Calls `f` on a heap snapshot of the section, then writes back
+        /// the variables' granules `f` changed (the others, which
+        /// programs may have updated meanwhile, are left alone). `None`
+        /// only if the mapping is read-only, which a writable section's
+        /// never is.
+        pub fn update<R>(
+            &self,
+            f: impl ::core::ops::FnOnce(&mut types::Bss) -> R,
+        ) -> ::core::option::Option<R> {
+            self.0.update(f)
+        }
+        ///Reads `at` (offset 0, 4 bytes, accessed 4 bytes at a time).
+        pub fn at(&self) -> u32 {
+            self.0.read_field(::core::mem::offset_of!(types::Bss, at))
+        }
+        ///Writes `at` (offset 0, 4 bytes, accessed 4 bytes at a time).
+        pub fn set_at(&self, value: u32) {
+            self.0.write_field(::core::mem::offset_of!(types::Bss, at), &value);
+        }
+        ///`at` as an `AtomicU32`, the width of every access to it, for counters programs update with atomic instructions (`__sync_fetch_and_add`). `Some` whenever the section is mapped writable.
+        pub fn at_atomic(
+            &self,
+        ) -> ::core::option::Option<&::std::sync::atomic::AtomicU32> {
+            self.0.atomic_u32(::core::mem::offset_of!(types::Bss, at))
+        }
+        ///Reads `seen` (offset 8, 8 bytes, accessed 8 bytes at a time).
+        pub fn seen(&self) -> u64 {
+            self.0.read_field(::core::mem::offset_of!(types::Bss, seen))
+        }
+        ///Writes `seen` (offset 8, 8 bytes, accessed 8 bytes at a time).
+        pub fn set_seen(&self, value: u64) {
+            self.0.write_field(::core::mem::offset_of!(types::Bss, seen), &value);
+        }
+        ///`seen` as an `AtomicU64`, the width of every access to it, for counters programs update with atomic instructions (`__sync_fetch_and_add`). `Some` whenever the section is mapped writable.
+        pub fn seen_atomic(
+            &self,
+        ) -> ::core::option::Option<&::std::sync::atomic::AtomicU64> {
+            self.0.atomic_u64(::core::mem::offset_of!(types::Bss, seen))
+        }
+        ///Reads `big` (offset 16, 16777216 bytes, accessed 8 bytes at a time).
+        pub fn big(&self) -> ::std::boxed::Box<[u64; 2097152]> {
+            self.0.read_field_boxed(::core::mem::offset_of!(types::Bss, big))
+        }
+        ///Writes `big` (offset 16, 16777216 bytes, accessed 8 bytes at a time).
+        pub fn set_big(&self, value: &[u64; 2097152]) {
+            self.0.write_field(::core::mem::offset_of!(types::Bss, big), value);
+        }
+    }
+}
+impl BigBss {
+    ///The BPF object `$CORPUS/big_bss.bpf.o`, embedded at compile time.
+    pub const OBJECT: &'static [u8] = ::core::include_bytes!(
+        "$CORPUS/big_bss.bpf.o"
+    );
+    /// Parses and relocates the embedded object. Nothing is in the
+    /// kernel yet.
+    pub fn open() -> ::bpf_skeleton::runtime::Result<OpenBigBss> {
+        let obj = ::bpf_skeleton::runtime::OpenObject::from_bytes(Self::OBJECT)?;
+        let mut parts = ::bpf_skeleton::runtime::skel::OpenParts::new(obj);
+        let maps = big_bss::OpenMaps {
+            bss: parts.data_map(0usize, ".bss")?,
+        };
+        let progs = big_bss::OpenProgs {
+            touch: parts.program(0usize, "touch")?,
+        };
+        let bss = maps.bss.initial_typed::<big_bss::types::Bss>()?;
+        let open = OpenBigBss {
+            maps,
+            progs,
+            bss,
+            core: parts.finish()?,
+        };
+        ::core::result::Result::Ok(open)
+    }
+    /// Opens and loads with the default settings.
+    pub fn open_and_load() -> ::bpf_skeleton::runtime::Result<Self> {
+        Self::open()?.load()
+    }
+}
+impl OpenBigBss {
+    /// Creates the maps (exclusive ones with their program's hash,
+    /// global-data ones with the section fields' values) and loads
+    /// the autoloaded programs. Fails before any syscall if an
+    /// exclusive map is used by another autoloaded program; a
+    /// verifier rejection carries the complete log.
+    pub fn load(self) -> ::bpf_skeleton::runtime::Result<BigBss> {
+        let OpenBigBss { mut maps, progs, bss, core } = self;
+        maps.bss.set_initial_typed(&*bss);
+        let mut parts = ::bpf_skeleton::runtime::skel::load_parts(
+            core,
+            ::std::vec![::bpf_skeleton::runtime::skel::open_data_map_inner(maps.bss),],
+            ::std::vec![::bpf_skeleton::runtime::skel::open_program_inner(progs.touch),],
+        )?;
+        let maps = big_bss::Maps {
+            bss: parts.data_map(0usize, ".bss")?,
+        };
+        let bss = big_bss::Bss::from_map(&maps.bss)?;
+        ::core::result::Result::Ok(BigBss {
+            maps,
+            progs: big_bss::Progs {
+                touch: parts.program(0usize, "touch")?,
+            },
+            bss,
+            _btf: parts.btf(),
+        })
+    }
+}
