@@ -75,6 +75,29 @@ pub enum Error {
         /// The OS error.
         source: io::Error,
     },
+    /// The hook a program would attach to does not exist on this kernel
+    /// (or this kernel refuses it); `message` says which and why, e.g.
+    /// "kprobes are not available: this kernel is built without
+    /// CONFIG_KPROBES".
+    HookUnavailable {
+        /// The program.
+        program: String,
+        /// The hook family ("kprobe", "tracepoint", "BPF trampoline"...).
+        hook: &'static str,
+        /// Which hook is missing and why.
+        message: String,
+    },
+    /// Attaching a program (or changing a link) failed in the kernel.
+    AttachFailed {
+        /// The program and its target, e.g. "`count` on XDP ifindex 3".
+        what: String,
+        /// The call that failed, e.g. "BPF_LINK_CREATE".
+        op: &'static str,
+        /// What the error means here (may be empty).
+        reason: String,
+        /// The OS error.
+        source: io::Error,
+    },
 }
 
 impl Error {
@@ -112,7 +135,8 @@ impl Error {
         match self {
             Error::Syscall { source, .. }
             | Error::Verifier { source, .. }
-            | Error::Io { source, .. } => source.raw_os_error(),
+            | Error::Io { source, .. }
+            | Error::AttachFailed { source, .. } => source.raw_os_error(),
             _ => None,
         }
     }
@@ -167,6 +191,22 @@ impl fmt::Display for Error {
                 }
             }
             Error::Io { path, source } => write!(f, "cannot read `{path}`: {source}"),
+            Error::HookUnavailable {
+                program, message, ..
+            } => write!(f, "cannot attach `{program}`: {message}"),
+            Error::AttachFailed {
+                what,
+                op,
+                reason,
+                source,
+            } => {
+                write!(f, "attaching {what} failed: {op}: {source}")?;
+                if reason.is_empty() {
+                    Ok(())
+                } else {
+                    write!(f, ": {reason}")
+                }
+            }
         }
     }
 }
@@ -176,7 +216,8 @@ impl std::error::Error for Error {
         match self {
             Error::Syscall { source, .. }
             | Error::Verifier { source, .. }
-            | Error::Io { source, .. } => Some(source),
+            | Error::Io { source, .. }
+            | Error::AttachFailed { source, .. } => Some(source),
             _ => None,
         }
     }

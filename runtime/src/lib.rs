@@ -22,21 +22,29 @@
 
 #![deny(missing_docs)]
 
+pub mod attach;
 pub mod error;
 pub mod hash;
+pub mod link;
 pub mod load;
 pub mod map;
 pub mod mmap;
 pub mod obj;
 pub mod open;
 pub mod perf;
+pub mod perf_event;
 pub mod plain;
 pub mod prog;
 pub mod ringbuf;
 pub mod skel;
 pub mod sys;
 
+pub use attach::{
+    AutoAttach, Iter, IterTarget, KprobeOptions, TcxDirection, TraceOptions, TracepointOptions,
+    UprobeOptions, UprobeTarget, XdpFlags,
+};
 pub use error::{Error, Result};
+pub use link::{Link, LinkInfo};
 pub use load::Object;
 pub use map::{Map, MapInfo};
 pub use obj::ObjectFile;

@@ -1,0 +1,150 @@
+//! Attaching loaded programs to their hooks. Each method returns a
+//! [`Link`] that keeps the program attached until dropped.
+//!
+//! [`Program::attach`] follows libbpf's auto-attach conventions: the
+//! section name says where (`tp/C/N`, `raw_tp/N`, `tp_btf/N`, `fentry/F`,
+//! `fexit/F`, `fmod_ret/F`, `lsm/H`, `iter/I`, `kprobe/F[+off]`,
+//! `kretprobe/F[+off]`, `ksyscall/S`, `kretsyscall/S`,
+//! `uprobe/BINARY:FUNC[+off]`, `uretprobe/...`). Sections that do not name
+//! a target (`xdp`, `tc`, `tcx/ingress`, `socket`, `perf_event`, every
+//! cgroup section, `sk_lookup`, or a bare `kprobe`) are not
+//! auto-attachable, as in libbpf: [`Program::can_auto_attach`] says so and
+//! the explicit methods take the missing target.
+//!
+//! The explicit methods check the program's type first, so a wrong kind
+//! is an error naming the program and its section before any syscall.
+//! Families: [`trace`] (tracepoints, raw tracepoints, BTF-typed tracing),
+//! [`probe`] (kprobes, uprobes, perf events), [`net`] (XDP, tcx, socket
+//! filters, network namespaces), [`cgroup`], [`iter`].
+
+pub mod cgroup;
+mod elf;
+pub mod iter;
+pub mod net;
+pub mod probe;
+mod section;
+pub(crate) mod sys;
+pub mod trace;
+
+use std::os::fd::BorrowedFd;
+
+use crate::error::{Error, Result};
+use crate::link::Link;
+use crate::obj::section::{prog_type, prog_type_name};
+use crate::prog::Program;
+
+pub use iter::{Iter, IterTarget};
+pub use net::{TcxDirection, XdpFlags};
+pub use probe::{KprobeOptions, UprobeOptions, UprobeTarget};
+pub use section::AutoAttach;
+pub use trace::{TraceOptions, TracepointOptions};
+
+impl Program {
+    /// The program's fd, or an error naming it if it was not loaded.
+    pub(crate) fn attach_fd(&self) -> Result<BorrowedFd<'_>> {
+        self.fd().ok_or_else(|| {
+            Error::invalid(
+                self.name(),
+                "cannot attach: the program was not loaded (autoload was disabled)",
+            )
+        })
+    }
+
+    /// Fails unless the program's type is one of `types`, naming `method`.
+    pub(crate) fn expect_type(&self, method: &str, types: &[u32]) -> Result<()> {
+        if types.contains(&self.prog_type()) {
+            return Ok(());
+        }
+        let wanted: Vec<&str> = types.iter().map(|&t| prog_type_name(t)).collect();
+        Err(Error::invalid(
+            self.name(),
+            format!(
+                "{method} needs a {} program; this is a {} program (section `{}`)",
+                wanted.join(" or "),
+                prog_type_name(self.prog_type()),
+                self.section()
+            ),
+        ))
+    }
+
+    /// What the section name says about where the program attaches, or
+    /// `None` if it does not say (see the [module docs](crate::attach)).
+    pub fn auto_attach_target(&self) -> Option<AutoAttach> {
+        section::parse(self.section())
+    }
+
+    /// Whether [`attach`](Self::attach) can attach the program from its
+    /// section name alone. A skeleton's `attach()` skips the others, as
+    /// libbpf does.
+    pub fn can_auto_attach(&self) -> bool {
+        self.auto_attach_target().is_some()
+    }
+
+    /// Attaches the program where its section name says (libbpf's
+    /// auto-attach). Fails for sections that do not name a target.
+    pub fn attach(&self) -> Result<Link> {
+        let Some(target) = self.auto_attach_target() else {
+            return Err(Error::invalid(
+                self.name(),
+                format!(
+                    "section `{}` does not say where to attach this {} program; \
+                     use an explicit attach method",
+                    self.section(),
+                    prog_type_name(self.prog_type())
+                ),
+            ));
+        };
+        match target {
+            AutoAttach::Tracepoint { category, name } => self.attach_tracepoint(&category, &name),
+            AutoAttach::RawTracepoint { name } => self.attach_raw_tracepoint(&name),
+            AutoAttach::Tracing => self.attach_trace(),
+            AutoAttach::Iter => self.attach_iter(),
+            AutoAttach::Usdt => Err(Error::unsupported(
+                format!("program `{}`, section `{}`", self.name(), self.section()),
+                "attaching USDT probes",
+            )),
+            AutoAttach::Kprobe {
+                symbol,
+                offset,
+                retprobe,
+            } => self.attach_kprobe_with(
+                &symbol,
+                offset,
+                &KprobeOptions {
+                    retprobe: Some(retprobe),
+                    ..KprobeOptions::default()
+                },
+            ),
+            AutoAttach::Ksyscall { name, retprobe } => self.attach_ksyscall_with(
+                &name,
+                &KprobeOptions {
+                    retprobe: Some(retprobe),
+                    ..KprobeOptions::default()
+                },
+            ),
+            AutoAttach::Uprobe {
+                binary,
+                symbol,
+                offset,
+                retprobe,
+            } => {
+                let target = match symbol {
+                    Some(s) => UprobeTarget::Symbol(s, offset),
+                    None => UprobeTarget::Offset(offset),
+                };
+                self.attach_uprobe_with(
+                    None,
+                    &binary,
+                    target,
+                    &UprobeOptions {
+                        retprobe: Some(retprobe),
+                        ..UprobeOptions::default()
+                    },
+                )
+            }
+        }
+    }
+}
+
+/// Program types that run on perf events (kprobes, uprobes, tracepoints).
+pub(crate) const PERF_TYPES: &[u32] = &[prog_type::KPROBE, prog_type::TRACEPOINT];
