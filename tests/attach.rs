@@ -980,3 +980,26 @@ fn wrong_kinds_are_refused_before_any_syscall() {
         .attach_raw_tracepoint("sys_enter")
         .is_err());
 }
+
+#[test]
+fn trampoline_programs_say_why_the_kernel_refuses_them() {
+    for (name, kind) in [
+        ("fentry_test1", "fentry"),
+        ("fexit_test1", "fexit"),
+        ("lsm_file_open", "lsm"),
+    ] {
+        let mut o = OpenObject::from_file(corpus("trampoline.bpf.o")).unwrap();
+        o.set_autoload(name, true).unwrap();
+        match o.load() {
+            // Kernels with trampolines (and BPF LSM for lsm) load and
+            // attach them.
+            Ok(obj) => drop_and_check_gone(obj.program(name).unwrap().attach().unwrap()),
+            Err(e) => {
+                assert!(matches!(e, Error::HookUnavailable { .. }), "{e:?}");
+                let msg = e.to_string();
+                assert!(msg.contains("BPF trampolines refused (EPERM)"), "{msg}");
+                assert!(msg.contains(&format!("{kind} program `{name}`")), "{msg}");
+            }
+        }
+    }
+}

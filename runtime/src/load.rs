@@ -462,11 +462,12 @@ fn load_program(
                 } else {
                     e
                 };
-                return Err(Error::Verifier {
+                let err = Error::Verifier {
                     target: p.name().to_string(),
                     source,
                     log: log_text(&log),
-                });
+                };
+                return Err(crate::attach::explain_load_refusal(&p.def, err));
             }
         }
     }

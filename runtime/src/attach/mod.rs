@@ -30,7 +30,8 @@ use std::os::fd::BorrowedFd;
 
 use crate::error::{Error, Result};
 use crate::link::Link;
-use crate::obj::section::{prog_type, prog_type_name};
+use crate::obj::section::{prog_type, prog_type_name, ProgKind};
+use crate::obj::ProgramDef;
 use crate::prog::Program;
 
 pub use iter::{Iter, IterTarget};
@@ -143,6 +144,70 @@ impl Program {
                 )
             }
         }
+    }
+}
+
+/// Whether a program of this kind runs through a BPF trampoline (fentry,
+/// fexit, fmod_ret, lsm), and the word for it.
+pub(crate) fn trampoline_kind(kind: &ProgKind) -> Option<&'static str> {
+    use crate::obj::section::attach_type as at;
+    match kind.expected_attach_type? {
+        at::TRACE_FENTRY => Some("fentry"),
+        at::TRACE_FEXIT => Some("fexit"),
+        at::MODIFY_RETURN => Some("fmod_ret"),
+        at::LSM_MAC => Some("lsm"),
+        _ => None,
+    }
+}
+
+/// The message for a kernel that refuses BPF trampolines with EPERM.
+pub(crate) fn trampoline_refused(kind: &str, prog: &str, target: &str, at_load: bool) -> String {
+    // SAFETY: geteuid has no preconditions.
+    let root = unsafe { libc::geteuid() } == 0;
+    format!(
+        "BPF trampolines refused (EPERM): the kernel refused {} {kind} program `{prog}` \
+         (target `{target}`){}: fentry, fexit, fmod_ret and lsm programs need BPF \
+         trampolines, which this kernel does not offer (they need \
+         CONFIG_DYNAMIC_FTRACE_WITH_DIRECT_CALLS, a JIT with trampoline support and, for lsm, \
+         CONFIG_BPF_LSM with `bpf` among the active LSMs){}",
+        if at_load { "to load" } else { "to attach" },
+        if at_load {
+            " with an empty verifier log"
+        } else {
+            ""
+        },
+        if root {
+            ""
+        } else {
+            ", or this process lacks CAP_BPF and CAP_PERFMON"
+        }
+    )
+}
+
+/// Turns the kernel's bare EPERM (with an empty verifier log) for a
+/// trampoline program into an error saying why; other errors pass through.
+/// Called by the loader.
+pub(crate) fn explain_load_refusal(def: &ProgramDef, err: Error) -> Error {
+    let Some(kind) = trampoline_kind(&def.kind) else {
+        return err;
+    };
+    match &err {
+        Error::Verifier { source, log, .. }
+            if source.raw_os_error() == Some(libc::EPERM) && log.trim().is_empty() =>
+        {
+            let target = def
+                .kind
+                .attach_target
+                .as_ref()
+                .map(|t| t.btf_name().0)
+                .unwrap_or_default();
+            Error::HookUnavailable {
+                program: def.name.clone(),
+                hook: "BPF trampoline",
+                message: trampoline_refused(kind, &def.name, &target, true),
+            }
+        }
+        _ => err,
     }
 }
 

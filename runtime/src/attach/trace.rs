@@ -153,8 +153,7 @@ impl Program {
             self.name(),
             self.section()
         );
-        let trampoline =
-            kind.expected_attach_type != Some(crate::obj::section::attach_type::TRACE_RAW_TP);
+        let trampoline = super::trampoline_kind(kind);
         let prog = self.attach_fd()?;
         let res = if opts.cookie != 0 {
             bpf::link_create(
@@ -168,16 +167,11 @@ impl Program {
             bpf::raw_tracepoint_open(prog, None, 0)
         };
         let fd = res.map_err(|e| {
-            if trampoline && e.raw_os_error() == Some(libc::EPERM) {
+            if let (Some(word), Some(libc::EPERM)) = (trampoline, e.raw_os_error()) {
                 return Error::HookUnavailable {
                     program: self.name().into(),
                     hook: "BPF trampoline",
-                    message: format!(
-                        "BPF trampolines refused (EPERM): fentry, fexit, fmod_ret and lsm \
-                         programs need BPF trampoline support (CONFIG_DYNAMIC_FTRACE_WITH_DIRECT_CALLS \
-                         and, for lsm, CONFIG_BPF_LSM with `bpf` in the active LSMs); \
-                         attaching to {target} was refused"
-                    ),
+                    message: super::trampoline_refused(word, self.name(), &target, false),
                 };
             }
             Error::AttachFailed {
