@@ -249,6 +249,18 @@ fn raw_tracepoint_counts_and_stops_on_drop() {
     getppid();
     assert_eq!(count(&obj, C_RAW_TP), 6);
 
+    // Raw tracepoint links can neither swap their program nor be detached
+    // explicitly (XDP links can: see the XDP test).
+    let link = prog.attach_raw_tracepoint("sys_enter").unwrap();
+    let e = link.update_program(prog).unwrap_err();
+    assert!(e.to_string().contains("cannot replace the program"), "{e}");
+    let e = link.detach().unwrap_err();
+    assert!(
+        e.to_string().contains("cannot be detached explicitly"),
+        "{e}"
+    );
+    drop(link);
+
     let e = prog.attach_raw_tracepoint("no_such_raw_tp").unwrap_err();
     assert!(
         e.to_string().contains("no raw tracepoint `no_such_raw_tp`"),
@@ -514,7 +526,12 @@ fn xdp_counts_frames_over_veth_updates_and_stops_on_drop() {
         wait_count(&obj, C_XDP2, 3);
         assert_eq!(count(&obj, C_XDP), 5);
 
-        drop_and_check_gone(link);
+        // An explicit detach stops it while the handle lives.
+        link.detach().unwrap();
+        send_frames(a, 4);
+        std::thread::sleep(Duration::from_millis(200));
+        assert_eq!((count(&obj, C_XDP), count(&obj, C_XDP2)), (5, 3));
+        drop(link);
         send_frames(a, 4);
         std::thread::sleep(Duration::from_millis(200));
         assert_eq!((count(&obj, C_XDP), count(&obj, C_XDP2)), (5, 3));
@@ -787,6 +804,57 @@ fn uprobe_and_uretprobe_on_a_function_of_this_binary() {
             .contains("no function `no_such_function_anywhere`"),
         "{e}"
     );
+}
+
+/// A USDT-style semaphore: the kernel counts attached uprobes that name it
+/// as their `ref_ctr_offset`. In `.data` (file-backed), as the kernel
+/// requires; zero-initialised statics would land in `.bss`.
+#[no_mangle]
+#[link_section = ".data.bpf_skeleton_attach_semaphore"]
+pub static BPF_SKELETON_ATTACH_SEMAPHORE: std::sync::atomic::AtomicU16 =
+    std::sync::atomic::AtomicU16::new(0);
+
+/// Probed with the semaphore (a uprobe's ref_ctr_offset must agree with
+/// every other uprobe at the same place, so not the function above).
+#[no_mangle]
+#[inline(never)]
+pub extern "C" fn bpf_skeleton_attach_semaphore_target(x: u64) -> u64 {
+    std::hint::black_box(x).wrapping_add(7)
+}
+
+#[test]
+fn uprobe_ref_ctr_offset_counts_attached_probes() {
+    use std::sync::atomic::Ordering;
+    let obj = load();
+    only_this_thread(&obj);
+    let exe = std::env::current_exe().unwrap();
+    let sem =
+        bpf_skeleton::runtime::attach::symbol_file_offset(&exe, "BPF_SKELETON_ATTACH_SEMAPHORE")
+            .unwrap();
+    assert_eq!(BPF_SKELETON_ATTACH_SEMAPHORE.load(Ordering::SeqCst), 0);
+    let link = obj
+        .program("probe_entry")
+        .unwrap()
+        .attach_uprobe_with(
+            None,
+            &exe,
+            "bpf_skeleton_attach_semaphore_target",
+            &UprobeOptions {
+                ref_ctr_offset: sem,
+                cookie: 42,
+                retprobe: None,
+            },
+        )
+        .unwrap();
+    // Note: the kernel increments the semaphore again for every new mapping
+    // of this binary's text made while the probe is attached, e.g. by a
+    // concurrently panicking test symbolising its backtrace; a failure here
+    // alongside another test's panic is that, not this test.
+    assert_eq!(BPF_SKELETON_ATTACH_SEMAPHORE.load(Ordering::SeqCst), 1);
+    std::hint::black_box(bpf_skeleton_attach_semaphore_target(1));
+    assert_eq!(count(&obj, C_UPROBE), 1);
+    drop_and_check_gone(link);
+    assert_eq!(BPF_SKELETON_ATTACH_SEMAPHORE.load(Ordering::SeqCst), 0);
 }
 
 #[test]

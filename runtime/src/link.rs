@@ -208,10 +208,12 @@ impl Link {
         bpf::link_update(self.fd.as_fd(), new).map_err(|e| {
             let what = format!("{} (new program `{}`)", self.what, prog.name());
             match e.raw_os_error() {
-                Some(libc::EOPNOTSUPP | ENOTSUPP) => Error::AttachFailed {
+                Some(libc::EINVAL | libc::EOPNOTSUPP | ENOTSUPP) => Error::AttachFailed {
                     what,
                     op: "BPF_LINK_UPDATE",
-                    reason: "the kernel cannot replace the program of this kind of link".into(),
+                    reason: "the kernel cannot replace the program of this kind of link, \
+                             or the new program's type or attach type differs"
+                        .into(),
                     source: e,
                 },
                 _ => Error::syscall("BPF_LINK_UPDATE", what, e),
@@ -223,8 +225,17 @@ impl Link {
     /// pinned or its fd shared; the link object remains, defunct.
     pub fn detach(&self) -> Result<()> {
         self.require_bpf("detach explicitly")?;
-        bpf::link_detach(self.fd.as_fd())
-            .map_err(|e| Error::syscall("BPF_LINK_DETACH", &self.what, e))
+        bpf::link_detach(self.fd.as_fd()).map_err(|e| match e.raw_os_error() {
+            Some(libc::EOPNOTSUPP | ENOTSUPP) => Error::AttachFailed {
+                what: self.what.clone(),
+                op: "BPF_LINK_DETACH",
+                reason: "this kind of link cannot be detached explicitly; drop it \
+                         (and remove its pin)"
+                    .into(),
+                source: e,
+            },
+            _ => Error::syscall("BPF_LINK_DETACH", &self.what, e),
+        })
     }
 
     /// What the kernel reports about the link.

@@ -48,9 +48,14 @@ pub(crate) fn resolve_binary(binary: &Path) -> Result<PathBuf, String> {
         })
 }
 
-/// The file offset of function `symbol` in the ELF file `path` (from
-/// `.symtab` or `.dynsym`; a versioned dynamic name `f@VER` matches `f`).
-pub(crate) fn symbol_offset(path: &Path, symbol: &str) -> Result<u64, String> {
+/// The file offset of function `symbol` (or, with `functions_only`
+/// false, any defined symbol) in the ELF file `path` (from `.symtab` or
+/// `.dynsym`; a versioned dynamic name `f@VER` matches `f`).
+pub(crate) fn symbol_offset(
+    path: &Path,
+    symbol: &str,
+    functions_only: bool,
+) -> Result<u64, String> {
     let shown = path.display();
     let data = std::fs::read(path).map_err(|e| format!("cannot read `{shown}`: {e}"))?;
     let file = object::File::parse(&*data)
@@ -62,7 +67,7 @@ pub(crate) fn symbol_offset(path: &Path, symbol: &str) -> Result<u64, String> {
         if base != symbol || sym.is_undefined() {
             continue;
         }
-        if sym.kind() != SymbolKind::Text {
+        if functions_only && sym.kind() != SymbolKind::Text {
             return Err(format!(
                 "symbol `{symbol}` in `{shown}` is not a function ({:?})",
                 sym.kind()
@@ -79,7 +84,8 @@ pub(crate) fn symbol_offset(path: &Path, symbol: &str) -> Result<u64, String> {
             _ => found = Some(sym.address()),
         }
     }
-    let addr = found.ok_or_else(|| format!("no function `{symbol}` in `{shown}`"))?;
+    let what = if functions_only { "function" } else { "symbol" };
+    let addr = found.ok_or_else(|| format!("no {what} `{symbol}` in `{shown}`"))?;
     for seg in file.segments() {
         let (file_off, file_size) = seg.file_range();
         let start = seg.address();
@@ -88,6 +94,6 @@ pub(crate) fn symbol_offset(path: &Path, symbol: &str) -> Result<u64, String> {
         }
     }
     Err(format!(
-        "function `{symbol}` at 0x{addr:x} lies in no loadable segment of `{shown}`"
+        "{what} `{symbol}` at 0x{addr:x} lies in no loadable segment of `{shown}`"
     ))
 }

@@ -36,7 +36,7 @@ use crate::prog::Program;
 
 pub use iter::{Iter, IterTarget};
 pub use net::{TcxDirection, XdpFlags};
-pub use probe::{KprobeOptions, UprobeOptions, UprobeTarget};
+pub use probe::{symbol_file_offset, KprobeOptions, UprobeOptions, UprobeTarget};
 pub use section::AutoAttach;
 pub use trace::{TraceOptions, TracepointOptions};
 

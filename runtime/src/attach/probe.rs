@@ -76,6 +76,16 @@ impl From<(&str, u64)> for UprobeTarget {
     }
 }
 
+/// The file offset of `symbol` (a function or data, e.g. a USDT-style
+/// semaphore for [`UprobeOptions::ref_ctr_offset`]) in the ELF file
+/// `binary`, resolved like [`Program::attach_uprobe`] resolves binaries.
+pub fn symbol_file_offset(binary: impl AsRef<Path>, symbol: &str) -> Result<u64> {
+    let binary = binary.as_ref();
+    let shown = binary.display().to_string();
+    let path = elf::resolve_binary(binary).map_err(|m| Error::invalid(&shown, m))?;
+    elf::symbol_offset(&path, symbol, false).map_err(|m| Error::invalid(&shown, m))
+}
+
 /// Runs `prog` on the perf event `perf` (which the link keeps open).
 pub(crate) fn attach_perf_fd(
     prog: &Program,
@@ -271,7 +281,7 @@ impl Program {
         let path = elf::resolve_binary(binary).map_err(|m| Error::invalid(self.name(), m))?;
         let offset = match &target {
             UprobeTarget::Offset(o) => *o,
-            UprobeTarget::Symbol(s, o) => elf::symbol_offset(&path, s)
+            UprobeTarget::Symbol(s, o) => elf::symbol_offset(&path, s, true)
                 .map_err(|m| Error::invalid(self.name(), m))?
                 .checked_add(*o)
                 .ok_or_else(|| Error::invalid(self.name(), "uprobe offset overflows"))?,
