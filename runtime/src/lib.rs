@@ -18,7 +18,8 @@
 //! The layers, in the order data flows: [`obj`] (bytes to object model,
 //! relocation; no syscalls), [`hash`], [`open`] (settings before load),
 //! [`load`] (kernel objects), [`map`] and [`prog`] (loaded handles), [`sys`]
-//! (the raw `bpf()` calls).
+//! (the raw `bpf()` calls); then [`attach`] (programs to hooks, giving a
+//! [`link::Link`]) with [`perf_event`] under it.
 
 #![deny(missing_docs)]
 

@@ -30,7 +30,7 @@ use std::os::fd::BorrowedFd;
 
 use crate::error::{Error, Result};
 use crate::link::Link;
-use crate::obj::section::{prog_type, prog_type_name, ProgKind};
+use crate::obj::section::{prog_type_name, ProgKind};
 use crate::obj::ProgramDef;
 use crate::prog::Program;
 
@@ -210,6 +210,3 @@ pub(crate) fn explain_load_refusal(def: &ProgramDef, err: Error) -> Error {
         _ => err,
     }
 }
-
-/// Program types that run on perf events (kprobes, uprobes, tracepoints).
-pub(crate) const PERF_TYPES: &[u32] = &[prog_type::KPROBE, prog_type::TRACEPOINT];

@@ -32,7 +32,7 @@ fn c_string(prog: &Program, what: &str, s: &str) -> Result<CString> {
 }
 
 impl Program {
-    /// Attaches a `tracepoint`/`kprobe`-type program to tracepoint
+    /// Attaches a tracepoint program to tracepoint
     /// `category:name` (e.g. `syscalls`, `sys_enter_openat`) through a
     /// perf event. The id is read from tracefs (any mounted tracefs, or
     /// `tracing/` under debugfs).
@@ -47,7 +47,8 @@ impl Program {
         name: &str,
         opts: &TracepointOptions,
     ) -> Result<Link> {
-        self.expect_type("attach_tracepoint", super::PERF_TYPES)?;
+        // The kernel runs only tracepoint programs on tracepoint events.
+        self.expect_type("attach_tracepoint", &[prog_type::TRACEPOINT])?;
         let what = format!("`{}` on tracepoint {category}:{name}", self.name());
         if [category, name]
             .iter()
