@@ -569,7 +569,7 @@ fn tcx_ingress_counts_frames_over_veth_and_stops_on_drop() {
 }
 
 #[test]
-fn sk_lookup_counts_connects_in_its_netns_and_stops_on_drop() {
+fn sk_lookup_and_flow_dissector_attach_to_their_netns() {
     std::thread::spawn(|| {
         // SAFETY: unshare has no memory preconditions.
         check(
@@ -594,6 +594,19 @@ fn sk_lookup_counts_connects_in_its_netns_and_stops_on_drop() {
         connect();
         connect();
         assert_eq!(count(&obj, C_SK_LOOKUP), 3);
+
+        // A flow dissector attaches to the namespace the same way (one per
+        // namespace: a second is refused while the first is attached).
+        let kinds = OpenObject::from_file(corpus("kinds.bpf.o"))
+            .and_then(|o| o.load())
+            .unwrap();
+        let dissect = kinds.program("dissect").unwrap();
+        let link = dissect.attach_netns(netns.as_fd()).unwrap();
+        assert_eq!(link.info().unwrap().link_type, link_type::NETNS);
+        assert_eq!(link.info().unwrap().prog_id, dissect.info().unwrap().id);
+        assert!(dissect.attach_netns(netns.as_fd()).is_err());
+        drop_and_check_gone(link);
+        drop(dissect.attach_netns(netns.as_fd()).unwrap());
     })
     .join()
     .unwrap_or_else(|e| std::panic::resume_unwind(e));
@@ -1042,6 +1055,12 @@ fn wrong_kinds_are_refused_before_any_syscall() {
         .is_err());
     assert!(xdp.attach_uprobe(None, "/proc/self/exe", 0u64).is_err());
     assert!(obj.program("sock_count").unwrap().attach_iter().is_err());
+    // A program whose autoload was off has nothing to attach.
+    let idle = OpenObject::from_file(corpus("trampoline.bpf.o"))
+        .and_then(|o| o.load())
+        .unwrap();
+    let e = idle.program("fentry_test1").unwrap().attach().unwrap_err();
+    assert!(e.to_string().contains("was not loaded"), "{e}");
     assert!(obj
         .program("cg_connect4")
         .unwrap()
