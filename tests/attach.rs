@@ -36,6 +36,8 @@ const C_SK_LOOKUP: u32 = 11;
 const C_COOKIE: u32 = 12;
 const C_XDP2: u32 = 13;
 const C_AUTO_UPROBE: u32 = 14;
+const C_KPROBE: u32 = 15;
+const C_KSYSCALL: u32 = 16;
 const CFG_TID: u32 = 0;
 const CFG_NR: u32 = 1;
 const CFG_LO: u32 = 2;
@@ -549,11 +551,26 @@ fn xdp_counts_frames_over_veth_updates_and_stops_on_drop() {
     });
 }
 
+/// The running kernel's (major, minor).
+fn kernel_version() -> (u32, u32) {
+    let release = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap();
+    let mut parts = release
+        .trim()
+        .split(|c: char| !c.is_ascii_digit())
+        .map(|p| p.parse().unwrap_or(0));
+    (parts.next().unwrap_or(0), parts.next().unwrap_or(0))
+}
+
 #[test]
 fn tcx_ingress_counts_frames_over_veth_and_stops_on_drop() {
     with_veth(|a, b| {
         let obj = load();
         let prog = obj.program("tcx_in").unwrap();
+        if kernel_version() < (6, 6) {
+            let e = prog.attach_tcx(b, TcxDirection::Ingress).unwrap_err();
+            assert!(e.to_string().contains("tcx links need Linux 6.6"), "{e}");
+            return;
+        }
         let link = prog.attach_tcx(b, TcxDirection::Ingress).unwrap();
         assert_eq!(link.info().unwrap().link_type, link_type::TCX);
         send_frames(a, 6);
@@ -570,13 +587,7 @@ fn tcx_ingress_counts_frames_over_veth_and_stops_on_drop() {
 
 #[test]
 fn sk_lookup_and_flow_dissector_attach_to_their_netns() {
-    std::thread::spawn(|| {
-        // SAFETY: unshare has no memory preconditions.
-        check(
-            unsafe { libc::unshare(libc::CLONE_NEWNET) }.into(),
-            "unshare(CLONE_NEWNET)",
-        );
-        set_up("lo");
+    with_loopback_netns(|| {
         let netns = std::fs::File::open("/proc/thread-self/ns/net").unwrap();
         let obj = load();
         let prog = obj.program("lookup_count").unwrap();
@@ -607,13 +618,31 @@ fn sk_lookup_and_flow_dissector_attach_to_their_netns() {
         assert!(dissect.attach_netns(netns.as_fd()).is_err());
         drop_and_check_gone(link);
         drop(dissect.attach_netns(netns.as_fd()).unwrap());
+    });
+}
+
+/// Runs `f` on a new thread in a new network namespace with `lo` up (the
+/// namespace vanishes with the thread; forked children inherit it).
+fn with_loopback_netns<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+    std::thread::spawn(move || {
+        // SAFETY: unshare has no memory preconditions.
+        check(
+            unsafe { libc::unshare(libc::CLONE_NEWNET) }.into(),
+            "unshare(CLONE_NEWNET)",
+        );
+        set_up("lo");
+        f()
     })
     .join()
-    .unwrap_or_else(|e| std::panic::resume_unwind(e));
+    .unwrap_or_else(|e| std::panic::resume_unwind(e))
 }
 
 #[test]
 fn socket_filter_counts_datagrams_and_stops_on_drop() {
+    with_loopback_netns(socket_filter_test);
+}
+
+fn socket_filter_test() {
     let rx = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
     rx.set_read_timeout(Some(Duration::from_secs(3))).unwrap();
     let tx = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
@@ -710,7 +739,12 @@ fn connect_in_cgroup(procs: &std::fs::File, n: usize) {
 
 #[test]
 fn cgroup_connect4_counts_connects_in_the_cgroup_and_stops_on_drop() {
-    with_private_mounts(|| {
+    // The forked children connect in this thread's network namespace.
+    with_private_mounts(|| with_loopback_netns(cgroup_test));
+}
+
+fn cgroup_test() {
+    {
         let (root, mounted) = cgroup2_root();
         let dir = root.join(format!("bpf-skeleton-attach-{}", std::process::id()));
         std::fs::create_dir(&dir).unwrap();
@@ -749,7 +783,7 @@ fn cgroup_connect4_counts_connects_in_the_cgroup_and_stops_on_drop() {
             std::panic::resume_unwind(e);
         }
         removed.unwrap();
-    });
+    }
 }
 
 // ---- uprobes on this test binary ----
@@ -1013,15 +1047,31 @@ fn map_iterator_reads_exact_elements_and_task_iterator_one_thread() {
 // ---- hooks this kernel lacks, wrong kinds ----
 
 #[test]
-fn kprobes_say_the_kernel_lacks_them() {
+fn kprobes_count_or_say_the_kernel_lacks_them() {
     let obj = load();
-    for name in ["kprobe_open", "ksys_getppid"] {
+    only_this_thread(&obj);
+    let missing = PathBuf::from("/nonexistent/bpf-skeleton-attach-unlink");
+    let unlink = || assert!(std::fs::remove_file(&missing).is_err());
+    // (program, counter, one firing of its hook)
+    let cases: [(&str, u32, &dyn Fn()); 2] = [
+        ("kprobe_unlink", C_KPROBE, &unlink),
+        ("ksys_getppid", C_KSYSCALL, &getppid),
+    ];
+    for (name, idx, fire) in cases {
         let prog = obj.program(name).unwrap();
         assert!(prog.can_auto_attach());
         match prog.attach() {
-            // This kernel (6.18 test VM) has no kprobes; on kernels with
-            // them the attach must work and detach on drop.
-            Ok(link) => drop_and_check_gone(link),
+            // Kernels with kprobes (not this project's 6.18 test VM).
+            Ok(link) => {
+                for _ in 0..3 {
+                    fire();
+                }
+                assert_eq!(count(&obj, idx), 3, "{name}");
+                drop_and_check_gone(link);
+                fire();
+                assert_eq!(count(&obj, idx), 3, "{name}");
+                eprintln!("{name}: attached, counted 3, detached");
+            }
             Err(e) => {
                 assert!(matches!(e, Error::HookUnavailable { .. }), "{e}");
                 let msg = e.to_string();
@@ -1079,8 +1129,22 @@ fn trampoline_programs_say_why_the_kernel_refuses_them() {
         o.set_autoload(name, true).unwrap();
         match o.load() {
             // Kernels with trampolines (and BPF LSM for lsm) load and
-            // attach them.
-            Ok(obj) => drop_and_check_gone(obj.program(name).unwrap().attach().unwrap()),
+            // attach them; a test run of a tracing program calls
+            // bpf_fentry_test1 once.
+            Ok(obj) => {
+                let prog = obj.program(name).unwrap();
+                let link = prog.attach().unwrap();
+                if kind != "lsm" {
+                    prog.test_run(&[]).unwrap();
+                    let file = bpf_skeleton::runtime::ObjectFile::parse(
+                        &std::fs::read(corpus("trampoline.bpf.o")).unwrap(),
+                    )
+                    .unwrap();
+                    assert_eq!(u64_of(&global(&file, &obj, ".bss", "hits")), 1);
+                }
+                drop_and_check_gone(link);
+                eprintln!("{name}: loaded, attached, detached (fired once unless lsm)");
+            }
             Err(e) => {
                 assert!(matches!(e, Error::HookUnavailable { .. }), "{e:?}");
                 let msg = e.to_string();
