@@ -1035,6 +1035,25 @@ fn map_iterator_reads_exact_elements_and_task_iterator_one_thread() {
     assert_eq!(out, me);
     drop_and_check_gone(link);
 
+    // All threads of this process, by pid and by pidfd.
+    let pid = std::process::id();
+    // SAFETY: pidfd_open with a pid and no flags; the fd is owned below.
+    let pidfd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) };
+    assert!(pidfd >= 0, "pidfd_open");
+    // SAFETY: a new fd nothing else owns.
+    let pidfd = unsafe { OwnedFd::from_raw_fd(pidfd as i32) };
+    for target in [IterTarget::Process(pid), IterTarget::PidFd(pidfd.as_fd())] {
+        let link = tasks.attach_iter_with(target).unwrap();
+        let out = link.open_iter().unwrap().read_all().unwrap();
+        assert_eq!(out.len() % 8, 0);
+        assert!(out.chunks(8).any(|c| c == me.as_slice()), "{target:?}");
+        assert!(
+            out.chunks(8).all(|c| c[4..] == (pid as i32).to_ne_bytes()),
+            "only this process's threads for {target:?}"
+        );
+        drop_and_check_gone(link);
+    }
+
     // Auto-attached (`iter/task`): every task, this thread among them.
     assert!(tasks.can_auto_attach());
     let link = tasks.attach().unwrap();
@@ -1153,4 +1172,11 @@ fn trampoline_programs_say_why_the_kernel_refuses_them() {
             }
         }
     }
+}
+
+#[test]
+fn links_can_live_in_any_thread() {
+    fn send_sync<T: Send + Sync>() {}
+    send_sync::<Link>();
+    send_sync::<bpf_skeleton::runtime::Iter>();
 }
