@@ -193,7 +193,7 @@ impl fmt::Display for Error {
             Error::Io { path, source } => write!(f, "cannot read `{path}`: {source}"),
             Error::HookUnavailable {
                 program, message, ..
-            } => write!(f, "cannot attach `{program}`: {message}"),
+            } => write!(f, "`{program}`: {message}"),
             Error::AttachFailed {
                 what,
                 op,
