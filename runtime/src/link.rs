@@ -180,7 +180,8 @@ impl Link {
                     source: e,
                 }
             })?;
-        if kind != Path::new("anon_inode:bpf-link") {
+        // "bpf-link" on the kernels tested (6.1, 6.12, 6.18); "bpf_link" accepted too.
+        if kind != Path::new("anon_inode:bpf-link") && kind != Path::new("anon_inode:bpf_link") {
             return Err(Error::invalid(
                 &shown,
                 format!("the pin is not a BPF link but {}", kind.display()),
