@@ -159,22 +159,42 @@ fn temp_dir(tag: &str) -> PathBuf {
     d
 }
 
+/// A filesystem mounted on a fresh temporary directory (in the calling
+/// thread's mount namespace); unmounted and the directory removed on drop.
+struct TempMount(PathBuf);
+
+impl TempMount {
+    fn new(fstype: &str) -> Self {
+        let d = temp_dir(fstype);
+        mount(fstype, &d);
+        TempMount(d)
+    }
+}
+
+impl Drop for TempMount {
+    fn drop(&mut self) {
+        let p = CString::new(self.0.as_os_str().as_encoded_bytes()).unwrap();
+        // SAFETY: a NUL-terminated path.
+        unsafe { libc::umount2(p.as_ptr(), libc::MNT_DETACH) };
+        let _ = std::fs::remove_dir(&self.0);
+    }
+}
+
 /// Mounts a private tracefs in this thread's mount namespace unless one is
 /// visible already.
-fn ensure_tracefs() {
+#[must_use]
+fn ensure_tracefs() -> Option<TempMount> {
     let mounted = std::fs::read_to_string("/proc/thread-self/mountinfo")
         .unwrap()
         .lines()
         .any(|l| l.contains(" - tracefs "));
-    if !mounted {
-        mount("tracefs", &temp_dir("tracefs"));
-    }
+    (!mounted).then(|| TempMount::new("tracefs"))
 }
 
 #[test]
 fn tracepoint_with_cookie_counts_and_stops_on_drop() {
     with_private_mounts(|| {
-        ensure_tracefs();
+        let _tracefs = ensure_tracefs();
         let obj = load();
         only_this_thread(&obj);
         let prog = obj.program("tp_getppid").unwrap();
@@ -212,7 +232,7 @@ fn tracepoint_with_cookie_counts_and_stops_on_drop() {
 #[test]
 fn tracepoint_errors_name_the_tracepoint() {
     with_private_mounts(|| {
-        ensure_tracefs();
+        let _tracefs = ensure_tracefs();
         let obj = load();
         let e = obj
             .program("tp_getppid")
@@ -292,8 +312,8 @@ fn tp_btf_counts_and_stops_on_drop() {
 #[test]
 fn pinned_link_survives_its_handle_and_detaches_on_unpin() {
     with_private_mounts(|| {
-        let bpffs = temp_dir("bpffs");
-        mount("bpf", &bpffs);
+        let mount = TempMount::new("bpf");
+        let bpffs = mount.0.clone();
         let pin = bpffs.join("attach_raw_tp_link");
         let obj = load();
         only_this_thread(&obj);
@@ -333,7 +353,7 @@ fn pinned_link_survives_its_handle_and_detaches_on_unpin() {
         drop_and_check_gone(link);
         getppid();
         assert_eq!(count(&obj, C_RAW_TP), 3, "detached after unpin + drop");
-        // The private mount namespace (and the bpffs) die with the thread.
+        // Dropping `mount` unmounts the private bpffs (and its map pin).
     });
 }
 
@@ -677,8 +697,8 @@ fn socket_filter_test() {
 // ---- cgroups ----
 
 /// A cgroup v2 mount point: an existing one, or one mounted privately
-/// (then the second value is true and the caller unmounts it).
-fn cgroup2_root() -> (PathBuf, bool) {
+/// (then returned as the guard that unmounts it).
+fn cgroup2_root() -> (PathBuf, Option<TempMount>) {
     let info = std::fs::read_to_string("/proc/thread-self/mountinfo").unwrap();
     for line in info.lines() {
         let Some((pre, post)) = line.split_once(" - ") else {
@@ -686,13 +706,12 @@ fn cgroup2_root() -> (PathBuf, bool) {
         };
         if post.starts_with("cgroup2 ") {
             if let Some(mp) = pre.split(' ').nth(4) {
-                return (PathBuf::from(mp), false);
+                return (PathBuf::from(mp), None);
             }
         }
     }
-    let d = temp_dir("cgroup2");
-    mount("cgroup2", &d);
-    (d, true)
+    let m = TempMount::new("cgroup2");
+    (m.0.clone(), Some(m))
 }
 
 /// Forks a child that moves itself into the cgroup whose `cgroup.procs` is
@@ -774,11 +793,7 @@ fn cgroup_test() {
             std::thread::sleep(Duration::from_millis(10));
             removed = std::fs::remove_dir(&dir);
         }
-        if mounted {
-            let p = CString::new(root.as_os_str().as_encoded_bytes()).unwrap();
-            // SAFETY: a NUL-terminated path.
-            unsafe { libc::umount(p.as_ptr()) };
-        }
+        drop(mounted);
         if let Err(e) = result {
             std::panic::resume_unwind(e);
         }
