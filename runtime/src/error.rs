@@ -23,6 +23,10 @@ pub enum Subject {
     Btf,
     /// The running kernel (its BTF, its symbols, its features).
     Kernel,
+    /// A file: a binary to probe, a tracefs or sysfs file, a pin.
+    File(std::path::PathBuf),
+    /// A link, by its description (program and hook).
+    Link(String),
 }
 
 impl Subject {
@@ -53,6 +57,8 @@ impl fmt::Display for Subject {
             Subject::Program(n) => write!(f, "program `{n}`"),
             Subject::Btf => f.write_str("the object's BTF"),
             Subject::Kernel => f.write_str("the running kernel"),
+            Subject::File(p) => write!(f, "`{}`", p.display()),
+            Subject::Link(d) => write!(f, "link {d}"),
         }
     }
 }
@@ -243,6 +249,29 @@ pub enum Error {
         /// The OS error.
         source: io::Error,
     },
+    /// The hook a program would attach to does not exist on this kernel
+    /// (or this kernel refuses it); `message` says which and why, e.g.
+    /// "kprobes are not available: this kernel is built without
+    /// CONFIG_KPROBES".
+    HookUnavailable {
+        /// The program.
+        program: String,
+        /// The hook family ("kprobe", "tracepoint", "BPF trampoline"...).
+        hook: &'static str,
+        /// Which hook is missing and why.
+        message: String,
+    },
+    /// Attaching a program (or changing a link) failed in the kernel.
+    AttachFailed {
+        /// The program and its target, e.g. "`count` on XDP ifindex 3".
+        what: String,
+        /// The call that failed, e.g. "BPF_LINK_CREATE".
+        op: &'static str,
+        /// What the error means here (may be empty).
+        reason: String,
+        /// The OS error.
+        source: io::Error,
+    },
 }
 
 impl Error {
@@ -285,7 +314,8 @@ impl Error {
             Error::Syscall { source, .. }
             | Error::MissingCapability { source, .. }
             | Error::Verifier { source, .. }
-            | Error::Io { source, .. } => Some(source),
+            | Error::Io { source, .. }
+            | Error::AttachFailed { source, .. } => Some(source),
             _ => None,
         }
     }
@@ -317,7 +347,9 @@ impl Error {
             | Error::ExclusiveConflict { map, .. }
             | Error::ExclusiveReuse { map, .. }
             | Error::ReuseMismatch { map, .. } => Some(Subject::Map(map.clone())),
-            Error::DigestMismatch { program, .. } => Some(Subject::Program(program.clone())),
+            Error::DigestMismatch { program, .. } | Error::HookUnavailable { program, .. } => {
+                Some(Subject::Program(program.clone()))
+            }
             _ => None,
         }
     }
@@ -419,6 +451,22 @@ impl fmt::Display for Error {
                 }
             }
             Error::Io { path, source } => write!(f, "`{}`: {source}", path.display()),
+            Error::HookUnavailable {
+                program, message, ..
+            } => write!(f, "`{program}`: {message}"),
+            Error::AttachFailed {
+                what,
+                op,
+                reason,
+                source,
+            } => {
+                write!(f, "attaching {what} failed: {op}: {source}")?;
+                if reason.is_empty() {
+                    Ok(())
+                } else {
+                    write!(f, ": {reason}")
+                }
+            }
         }
     }
 }

@@ -18,35 +18,44 @@
 //! The layers, in the order data flows: [`obj`] (bytes to object model,
 //! relocation; no syscalls; its own crate), [`hash`], [`kernel_btf`] (the
 //! running kernel's BTF), [`open`] (settings before load), [`load`] (kernel
-//! objects), [`map`] and [`prog`] (loaded handles). Skeletons use [`skel`]
-//! (typed handles) and [`global`] (global variables, through [`mmap`]). The
-//! raw `bpf()` calls live in a private `sys` module: every public function
-//! checks buffer lengths against the map's real sizes before the kernel sees
-//! a pointer.
+//! objects), [`map`] and [`prog`] (loaded handles); then [`attach`]
+//! (programs to hooks, giving a [`link::Link`]) with [`perf_event`] under
+//! it. Skeletons use [`skel`] (typed handles) and [`global`] (global
+//! variables, through [`mmap`]). The raw `bpf()` calls live in a private
+//! `sys` module: every public function checks buffer lengths against the
+//! map's real sizes before the kernel sees a pointer.
 
 #![deny(missing_docs)]
 
+pub mod attach;
 mod caps;
 pub mod error;
 pub mod global;
 pub mod kernel_btf;
+pub mod link;
 pub mod load;
 pub mod map;
 pub mod mmap;
 pub mod open;
 pub mod perf;
+pub mod perf_event;
 pub mod plain;
 pub mod prog;
 pub mod ringbuf;
 pub mod skel;
 mod sys;
 
+pub use attach::{
+    AutoAttach, Iter, IterTarget, KprobeOptions, TcxDirection, TraceOptions, TracepointOptions,
+    UprobeOptions, UprobeTarget, XdpFlags,
+};
 /// The object model (bytes to relocated programs, no syscalls), from the
 /// `bpf-skeleton-obj` crate.
 pub use bpf_skeleton_obj as obj;
 /// The kernel's program digest, from the `bpf-skeleton-obj` crate.
 pub use bpf_skeleton_obj::hash;
 pub use error::{Capability, Error, Result, ReuseOrigin, Subject};
+pub use link::{Link, LinkInfo};
 pub use load::Object;
 pub use map::{Map, MapInfo, MapSpec};
 pub use obj::ObjectFile;

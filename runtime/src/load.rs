@@ -737,11 +737,12 @@ pub(crate) fn prog_load_logged(def: &ProgramDef, opts: &ProgLoadOpts<'_>) -> Res
                     size = needed;
                     continue;
                 }
-                return Err(Error::Verifier {
+                let err = Error::Verifier {
                     subject: subject(),
                     source: if nospc { first } else { e },
                     log: log_text(&log),
-                });
+                };
+                return Err(crate::attach::explain_load_refusal(def, err));
             }
         }
     }
