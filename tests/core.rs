@@ -60,10 +60,18 @@ fn relocated_reads_see_this_task() {
         skel.bss.task_size() > 1000,
         "the kernel's struct, not the local 16 bytes"
     );
-    assert!(
-        skel.progs.on_switch.is_loaded(),
-        "tp_btf with relocated load offsets"
-    );
+    // tp_btf with a relocated direct load (next->pid): attached, it sees
+    // this thread scheduled in after each sleep.
+    skel.bss.set_switch_target(gettid());
+    let link = skel.progs.on_switch.raw().attach().unwrap();
+    for _ in 0..3 {
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    drop(link);
+    let seen = skel.bss.switch_seen();
+    assert!(seen >= 3, "switched to this thread {seen} times");
+    std::thread::sleep(std::time::Duration::from_millis(5));
+    assert_eq!(skel.bss.switch_seen(), seen, "detached on drop");
 }
 
 #[bpf_skeleton("tests/bpf/core_poison.bpf.o")]

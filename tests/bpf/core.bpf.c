@@ -24,7 +24,8 @@ __u32 has_missing = 7;
 __u32 reset_on_fork = 9;
 __u64 task_size = 0;
 __u64 ringbuf_value = 0;
-__u32 switch_pid = 0;
+__u32 switch_target = 0;
+__u32 switch_seen = 0;
 
 SEC("raw_tp/sys_enter")
 int read_task(void *ctx)
@@ -48,7 +49,8 @@ SEC("tp_btf/sched_switch")
 int on_switch(__u64 *ctx)
 {
 	struct task_struct *next = (void *)ctx[2];
-	switch_pid = next->pid;
+	if (switch_target && next->pid == switch_target)
+		__sync_fetch_and_add(&switch_seen, 1);
 	return 0;
 }
 
