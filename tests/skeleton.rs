@@ -30,6 +30,19 @@ pub struct Exclusive;
 )]
 pub(crate) struct DeclaredExclusive;
 
+/// Exclusive maps, declared with the program that conflicts turned off in
+/// the attribute instead of the C source.
+#[bpf_skeleton(
+    "tests/bpf/exclusive.bpf.o",
+    exclusive(secret = reader),
+    autoload(intruder = false)
+)]
+pub struct DeclaredWithAutoload;
+
+/// The counter with its `?xdp` program turned on in the attribute.
+#[bpf_skeleton("tests/bpf/counter.bpf.o", autoload(debug_only = true))]
+pub struct CounterAllLoaded;
+
 /// Another object.
 #[bpf_skeleton("tests/bpf/other.bpf.o")]
 struct Other;
@@ -269,6 +282,29 @@ fn declared_exclusive_is_applied_at_open() {
     let (errno, _) = raw_xdp_using_map(&skel.maps.public_stats, 1).expect_err("refused");
     assert_eq!(errno, 13);
     raw_xdp_using_map(&skel.maps.data, 2).expect("not exclusive");
+}
+
+#[test]
+fn declared_autoload_is_applied_at_open_and_lifts_the_conflict() {
+    let open = DeclaredWithAutoload::open().unwrap();
+    assert!(!open.progs.intruder.autoload());
+    assert!(open.progs.reader.autoload() && open.progs.bystander.autoload());
+    assert_eq!(open.maps.secret.exclusive_program(), Some("reader"));
+    let skel = open.load().unwrap();
+    assert!(!skel.progs.intruder.is_loaded());
+    assert!(skel.progs.reader.is_loaded());
+    assert_eq!(skel.maps.secret.exclusive_program(), Some("reader"));
+    skel.progs.reader.test_run(&packet(64)).unwrap();
+    let (errno, log) = raw_xdp_using_map(&skel.maps.secret, 1).expect_err("refused");
+    assert_eq!(errno, 13);
+    assert!(log.contains(EXCL_LOG), "{log}");
+
+    // `true` overrides the `?` section prefix.
+    let open = CounterAllLoaded::open().unwrap();
+    assert!(open.progs.debug_only.autoload());
+    let skel = open.load().unwrap();
+    assert!(skel.progs.debug_only.is_loaded());
+    assert!(!Counter::open().unwrap().progs.debug_only.autoload());
 }
 
 #[test]

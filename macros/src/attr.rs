@@ -1,5 +1,6 @@
-//! Parsing the attribute's arguments:
-//! `"path/to/x.bpf.o"` followed by an optional `exclusive(map = prog, ...)`.
+//! Parsing the attribute's arguments: `"path/to/x.bpf.o"` followed by
+//! optional `exclusive(map = prog, ...)`, `autoload(prog = bool, ...)` and
+//! `crate = "path"`.
 
 use syn::parse::{Parse, ParseStream};
 use syn::punctuated::Punctuated;
@@ -20,10 +21,32 @@ impl Parse for ExclusivePair {
     }
 }
 
+/// One `program = true|false` pair of `autoload(...)`.
+pub struct AutoloadSetting {
+    pub prog: Ident,
+    pub value: syn::LitBool,
+}
+
+impl Parse for AutoloadSetting {
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        let prog: Ident = input.call(syn::ext::IdentExt::parse_any)?;
+        input.parse::<Token![=]>()?;
+        let value: syn::LitBool = input.parse().map_err(|e| {
+            syn::Error::new(
+                e.span(),
+                "expected `true` or `false`: autoload(program = false)",
+            )
+        })?;
+        Ok(AutoloadSetting { prog, value })
+    }
+}
+
 /// The attribute's arguments.
 pub struct Args {
     pub path: LitStr,
     pub exclusive: Vec<ExclusivePair>,
+    /// Declared autoload settings, overriding the section's `?` prefix.
+    pub autoload: Vec<AutoloadSetting>,
     /// The path of the `bpf-skeleton` crate in generated code
     /// (`crate = "my_bpf"` for a renamed or re-exported dependency).
     pub krate: Option<syn::Path>,
@@ -39,6 +62,8 @@ impl Parse for Args {
         let path: LitStr = input.parse()?;
         let mut exclusive = Vec::new();
         let mut seen_exclusive = false;
+        let mut autoload = Vec::new();
+        let mut seen_autoload = false;
         let mut krate = None;
         while !input.is_empty() {
             input.parse::<Token![,]>()?;
@@ -57,12 +82,27 @@ impl Parse for Args {
                 })?);
                 continue;
             }
+            if key == "autoload" {
+                if seen_autoload {
+                    return Err(syn::Error::new(
+                        key.span(),
+                        "`autoload(...)` given twice; list every program in one",
+                    ));
+                }
+                seen_autoload = true;
+                let content;
+                syn::parenthesized!(content in input);
+                let settings: Punctuated<AutoloadSetting, Token![,]> =
+                    content.parse_terminated(AutoloadSetting::parse, Token![,])?;
+                autoload.extend(settings);
+                continue;
+            }
             if key != "exclusive" {
                 return Err(syn::Error::new(
                     key.span(),
                     format!(
-                        "unknown option `{key}`; expected `exclusive(map = program, ...)` or \
-                         `crate = \"path\"`"
+                        "unknown option `{key}`; expected `exclusive(map = program, ...)`, \
+                         `autoload(program = false, ...)` or `crate = \"path\"`"
                     ),
                 ));
             }
@@ -82,6 +122,7 @@ impl Parse for Args {
         Ok(Args {
             path,
             exclusive,
+            autoload,
             krate,
         })
     }

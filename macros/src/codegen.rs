@@ -31,86 +31,91 @@ fn inner_vis(vis: &Visibility) -> TokenStream {
     }
 }
 
-/// How one map appears: its loaded type, the `LoadedParts` method taking
-/// it, its open type and the function unwrapping that.
+/// How one map appears: its loaded type, its open type, and the shape its
+/// loaded type expects (for the table).
 struct MapCode {
     loaded_ty: TokenStream,
-    take_loaded: TokenStream,
     open_ty: TokenStream,
-    take_open: TokenStream,
-    open_inner: TokenStream,
+    shape: TokenStream,
 }
 
-fn map_code(m: &MapItem, skel_ty: &TokenStream, rt: &TokenStream) -> MapCode {
-    let sk = quote!(#rt::skel);
+fn map_code(
+    m: &MapItem,
+    skel_ty: &TokenStream,
+    rt: &TokenStream,
+    module: &proc_macro2::Ident,
+    declared: bool,
+) -> MapCode {
+    let sk = &quote!(#rt::skel);
+    // Inside the generated module, and outside it (the table).
     let p = quote!(types::);
-    let open = |data: bool| {
-        if data {
-            (
-                quote!(#sk::OpenDataMap<#skel_ty>),
-                quote!(data_map),
-                quote!(open_data_map_inner),
-            )
-        } else {
-            (
-                quote!(#sk::OpenMap<#skel_ty>),
-                quote!(map),
-                quote!(open_map_inner),
-            )
-        }
+    let outer = quote!(#module::types::);
+    let x = if declared {
+        quote!(, #sk::DeclaredExclusive)
+    } else {
+        quote!()
     };
-    let (loaded_ty, take_loaded, data) = match &m.kind {
+    let size = |t: &TokenStream| quote!(::core::mem::size_of::<#t>());
+    let sized = |k: TokenStream, v: TokenStream| quote!(#sk::Shape::Sized { key: #k, value: #v });
+    let (loaded_ty, shape, data) = match &m.kind {
         MapKind::KeyValue { key, value } => {
             let (k, v) = (key.tokens(&p), value.tokens(&p));
-            (quote!(#sk::Map<#skel_ty, #k, #v>), quote!(map), false)
+            let shape = sized(size(&key.tokens(&outer)), size(&value.tokens(&outer)));
+            (quote!(#sk::Map<#skel_ty, #k, #v>), shape, false)
         }
         MapKind::PerCpu { key, value } => {
             let (k, v) = (key.tokens(&p), value.tokens(&p));
-            (
-                quote!(#sk::PerCpuMap<#skel_ty, #k, #v>),
-                quote!(per_cpu_map),
-                false,
-            )
+            let shape = sized(size(&key.tokens(&outer)), size(&value.tokens(&outer)));
+            (quote!(#sk::PerCpuMap<#skel_ty, #k, #v>), shape, false)
         }
-        MapKind::RingBuf => (quote!(#sk::RingBuf<#skel_ty>), quote!(ring_buf), false),
-        MapKind::ProgArray => (quote!(#sk::ProgArray<#skel_ty>), quote!(prog_array), false),
+        MapKind::RingBuf => (
+            quote!(#sk::RingBuf<#skel_ty>),
+            sized(quote!(0), quote!(0)),
+            false,
+        ),
+        MapKind::ProgArray => (
+            quote!(#sk::ProgArray<#skel_ty>),
+            sized(quote!(4), quote!(4)),
+            false,
+        ),
         MapKind::MapOfMaps { key } => {
             let k = key.tokens(&p);
-            (
-                quote!(#sk::MapOfMaps<#skel_ty, #k>),
-                quote!(map_of_maps),
-                false,
-            )
+            let shape = sized(size(&key.tokens(&outer)), quote!(4));
+            (quote!(#sk::MapOfMaps<#skel_ty, #k>), shape, false)
         }
         MapKind::PerfEventArray => (
             quote!(#sk::PerfEventArray<#skel_ty>),
-            quote!(perf_event_array),
+            quote!(#sk::Shape::Any),
             false,
         ),
-        MapKind::Raw => (quote!(#sk::RawMap<#skel_ty>), quote!(raw_map), false),
+        MapKind::Raw => (
+            quote!(#sk::RawMap<#skel_ty>),
+            quote!(#sk::Shape::Any),
+            false,
+        ),
         MapKind::Data { section, .. } => {
             // The section's struct, or its bytes without BTF.
+            let n = proc_macro2::Literal::usize_unsuffixed(m.def.value_size as usize);
             let value = match section {
                 Some((ident, _)) => quote!(types::#ident),
-                None => {
-                    let n = proc_macro2::Literal::usize_unsuffixed(m.def.value_size as usize);
-                    quote!([u8; #n])
-                }
+                None => quote!([u8; #n]),
             };
             (
                 quote!(#rt::global::DataMap<#skel_ty, #value>),
-                quote!(data_map),
+                quote!(#sk::Shape::Data { value_size: #n }),
                 true,
             )
         }
     };
-    let (open_ty, take_open, open_inner) = open(data);
+    let open_ty = if data {
+        quote!(#sk::OpenDataMap<#skel_ty #x>)
+    } else {
+        quote!(#sk::OpenMap<#skel_ty #x>)
+    };
     MapCode {
         loaded_ty,
-        take_loaded,
         open_ty,
-        take_open,
-        open_inner,
+        shape,
     }
 }
 
@@ -293,21 +298,20 @@ pub fn expand(item: &ItemStruct, skel: &Skeleton) -> TokenStream {
     let codes: Vec<MapCode> = skel
         .maps
         .iter()
-        .map(|m| map_code(m, &skel_ty, rt))
+        .map(|m| {
+            let declared = skel.exclusive.iter().any(|e| e.map == m.index);
+            map_code(m, &skel_ty, rt, &module, declared)
+        })
         .collect();
     let map_fields: Vec<_> = skel.maps.iter().map(|m| &m.field).collect();
     let map_names: Vec<_> = skel.maps.iter().map(|m| m.def.name.as_str()).collect();
-    let map_idx: Vec<_> = skel.maps.iter().map(|m| m.index).collect();
     let map_docs: Vec<_> = skel.maps.iter().map(map_doc).collect();
     let loaded_ty = codes.iter().map(|c| &c.loaded_ty);
-    let take_loaded = codes.iter().map(|c| &c.take_loaded);
     let open_ty = codes.iter().map(|c| &c.open_ty);
-    let take_open = codes.iter().map(|c| &c.take_open);
-    let open_inner = codes.iter().map(|c| &c.open_inner);
+    let shapes = codes.iter().map(|c| &c.shape);
 
     let prog_fields: Vec<_> = skel.progs.iter().map(|p| &p.field).collect();
     let prog_names: Vec<_> = skel.progs.iter().map(|p| p.def.name.as_str()).collect();
-    let prog_idx: Vec<_> = skel.progs.iter().map(|p| p.index).collect();
     let prog_docs: Vec<_> = skel.progs.iter().map(prog_doc).collect();
 
     // Data sections with BTF: a typed field on both skeletons.
@@ -349,26 +353,76 @@ pub fn expand(item: &ItemStruct, skel: &Skeleton) -> TokenStream {
         .map(|(m, ident, vars, ro)| live_view(ident, &m.def.section, vars, *ro, &code));
     let types = &skel.types;
 
-    let exclusive = skel.exclusive.iter().filter_map(|e| {
-        let m = &skel.maps.get(e.map)?.field;
-        let p = &skel.progs.get(e.prog)?.field;
-        Some(quote!(open.maps.#m.set_exclusive(&open.progs.#p);))
+    let exclusive = skel.exclusive.iter().map(|e| {
+        let (m, p) = (e.map, e.prog);
+        quote!((#m, #p))
     });
-    let open_mut = if skel.exclusive.is_empty() {
-        quote!()
-    } else {
-        quote!(mut)
-    };
-    let parts_mut = if skel.maps.is_empty() && skel.progs.is_empty() {
-        quote!()
-    } else {
-        quote!(mut)
-    };
+    let autoload = skel.progs.iter().filter_map(|p| {
+        let (i, on) = (p.index, p.declared_autoload?);
+        Some(quote!((#i, #on)))
+    });
     let maps_mut = if sections.is_empty() {
         quote!()
     } else {
         quote!(mut)
     };
+
+    // Handle structs convert whole to and from vectors of untyped items
+    // (`Handles`); an empty one is written out.
+    let has_maps = !skel.maps.is_empty();
+    let has_progs = !skel.progs.is_empty();
+    let whole = |nonempty: bool, ty: TokenStream, items: TokenStream| {
+        if nonempty {
+            quote!(#sk::handles(#items)?)
+        } else {
+            quote!(#ty {})
+        }
+    };
+    let open_maps = whole(has_maps, quote!(#module::OpenMaps), quote!(maps));
+    let open_progs = whole(has_progs, quote!(#module::OpenProgs), quote!(progs));
+    let loaded_maps = whole(has_maps, quote!(#module::Maps), quote!(maps));
+    let loaded_progs = whole(has_progs, quote!(#module::Progs), quote!(progs));
+    let items = |nonempty: bool, value: TokenStream| {
+        if nonempty {
+            quote!(#sk::into_items(#value)?)
+        } else {
+            quote!(::std::vec::Vec::new())
+        }
+    };
+    let maps_items = items(has_maps, quote!(maps));
+    let progs_items = items(has_progs, quote!(progs));
+    let handles_impl = |ty: TokenStream, item: TokenStream, what: &str| {
+        let safety = format!(
+            " SAFETY: `#[repr(C)]`, at least one field, and every field is a \
+             `#[repr(transparent)]` handle of the runtime's `skel` module over `{what}`, in \
+             the object's order (the order of the skeleton's `TABLE`, which the runtime \
+             checks against the object at open and load)."
+        );
+        quote! {
+            #[doc = #safety]
+            #[allow(unsafe_code)]
+            unsafe impl #sk::Handles for #ty {
+                type Item = #item;
+            }
+        }
+    };
+    let mut handles = TokenStream::new();
+    if has_maps {
+        handles.extend(handles_impl(
+            quote!(OpenMaps),
+            quote!(#rt::OpenMap),
+            "OpenMap",
+        ));
+        handles.extend(handles_impl(quote!(Maps), quote!(#rt::Map), "Map"));
+    }
+    if has_progs {
+        handles.extend(handles_impl(
+            quote!(OpenProgs),
+            quote!(#rt::OpenProgram),
+            "OpenProgram",
+        ));
+        handles.extend(handles_impl(quote!(Progs), quote!(#rt::Program), "Program"));
+    }
 
     let name_str = name.to_string();
     let open_doc = format!(
@@ -416,27 +470,33 @@ pub fn expand(item: &ItemStruct, skel: &Skeleton) -> TokenStream {
 
             /// The maps of a loaded skeleton.
             #[derive(Debug)]
+            #[repr(C)]
             #ivis struct Maps {
                 #( #[doc = #map_docs] pub #map_fields: #loaded_ty, )*
             }
 
             /// The programs of a loaded skeleton.
             #[derive(Debug)]
+            #[repr(C)]
             #ivis struct Progs {
                 #( #[doc = #prog_docs] pub #prog_fields: #sk::Program<#skel_ty>, )*
             }
 
             /// The maps of an open skeleton.
             #[derive(Debug)]
+            #[repr(C)]
             #ivis struct OpenMaps {
                 #( #[doc = #map_docs] pub #map_fields: #open_ty, )*
             }
 
             /// The programs of an open skeleton.
             #[derive(Debug)]
+            #[repr(C)]
             #ivis struct OpenProgs {
                 #( #[doc = #prog_docs] pub #prog_fields: #sk::OpenProgram<#skel_ty>, )*
             }
+
+            #handles
 
             #(#live_views)*
         }
@@ -445,26 +505,28 @@ pub fn expand(item: &ItemStruct, skel: &Skeleton) -> TokenStream {
             #[doc = #object_doc]
             pub const OBJECT: &'static [u8] = ::core::include_bytes!(#path);
 
+            /// What the generated code expects of the object, checked at
+            /// open and load by the runtime.
+            const TABLE: #sk::Table = #sk::Table {
+                maps: &[ #( #sk::MapEntry { name: #map_names, shape: #shapes }, )* ],
+                progs: &[ #( #prog_names, )* ],
+                exclusive: &[ #( #exclusive, )* ],
+                autoload: &[ #( #autoload, )* ],
+            };
+
             /// Parses and relocates the embedded object. Nothing is in the
             /// kernel yet.
             pub fn open() -> #rt::Result<#open_name> {
-                let obj = #rt::OpenObject::from_bytes(Self::OBJECT)?;
-                let #parts_mut parts = #sk::OpenParts::new(obj);
-                let maps = #module::OpenMaps {
-                    #( #map_fields: parts.#take_open(#map_idx, #map_names)?, )*
-                };
-                let progs = #module::OpenProgs {
-                    #( #prog_fields: parts.program(#prog_idx, #prog_names)?, )*
-                };
+                let (core, maps, progs) = #sk::open_table(Self::OBJECT, &Self::TABLE)?;
+                let maps: #module::OpenMaps = #open_maps;
+                let progs: #module::OpenProgs = #open_progs;
                 #( let #sec_fields = maps.#sec_fields.initial_typed::<#module::types::#sec_types>()?; )*
-                let #open_mut open = #open_name {
+                ::core::result::Result::Ok(#open_name {
                     maps,
                     progs,
                     #( #sec_fields, )*
-                    core: parts.finish()?,
-                };
-                #( #exclusive )*
-                ::core::result::Result::Ok(open)
+                    core,
+                })
             }
 
             /// Opens and loads with the default settings.
@@ -482,22 +544,19 @@ pub fn expand(item: &ItemStruct, skel: &Skeleton) -> TokenStream {
             pub fn load(self) -> #rt::Result<#name> {
                 let #open_name { #maps_mut maps, progs, #( #sec_fields, )* core } = self;
                 #( maps.#sec_fields.set_initial_typed(&*#sec_fields); )*
-                let #parts_mut parts = #sk::load_parts(
+                let (maps, progs, btf) = #sk::load_table(
                     core,
-                    ::std::vec![ #( #sk::#open_inner(maps.#map_fields), )* ],
-                    ::std::vec![ #( #sk::open_program_inner(progs.#prog_fields), )* ],
+                    #maps_items,
+                    #progs_items,
+                    &#name::TABLE,
                 )?;
-                let maps = #module::Maps {
-                    #( #map_fields: parts.#take_loaded(#map_idx, #map_names)?, )*
-                };
+                let maps: #module::Maps = #loaded_maps;
                 #( let #sec_fields = #module::#sec_types::from_map(&maps.#sec_fields)?; )*
                 ::core::result::Result::Ok(#name {
                     maps,
-                    progs: #module::Progs {
-                        #( #prog_fields: parts.program(#prog_idx, #prog_names)?, )*
-                    },
+                    progs: #loaded_progs,
                     #( #sec_fields, )*
-                    _btf: parts.btf(),
+                    _btf: btf,
                 })
             }
         }

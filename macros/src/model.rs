@@ -63,6 +63,16 @@ pub struct ProgItem {
     pub maps_used: Vec<String>,
     pub subprograms: Vec<String>,
     pub insns: usize,
+    /// `autoload(prog = ...)` from the attribute, if given.
+    pub declared_autoload: Option<bool>,
+}
+
+impl ProgItem {
+    /// Whether `load()` loads it unless changed at run time: the declared
+    /// setting, else the section's (`?` prefix: off).
+    pub fn autoload(&self) -> bool {
+        self.declared_autoload.unwrap_or(self.def.kind.autoload)
+    }
 }
 
 /// A declarative exclusive pair, resolved to indices.
@@ -211,7 +221,7 @@ pub fn build(args: &Args) -> syn::Result<Skeleton> {
             variables,
         });
     }
-    let progs: Vec<ProgItem> = file
+    let mut progs: Vec<ProgItem> = file
         .programs
         .iter()
         .zip(&prog_fields)
@@ -228,10 +238,20 @@ pub fn build(args: &Args) -> syn::Result<Skeleton> {
                 .collect(),
             subprograms: l.subprograms.clone(),
             insns: l.insns.len(),
+            declared_autoload: None,
         })
         .collect();
 
-    let exclusive = validate_exclusive(args, &maps, &progs)?;
+    let autoload = validate_autoload(args, &mut progs);
+    let exclusive = validate_exclusive(args, &maps, &progs);
+    let (exclusive, _) = match (exclusive, autoload) {
+        (Ok(e), Ok(a)) => (e, a),
+        (Err(mut e), Err(e2)) => {
+            e.combine(e2);
+            return Err(e);
+        }
+        (Err(e), _) | (_, Err(e)) => return Err(e),
+    };
     Ok(Skeleton {
         rt,
         abs_path,
@@ -309,6 +329,43 @@ fn list<'a>(names: impl Iterator<Item = &'a Ident>) -> String {
     }
 }
 
+/// Resolves `autoload(prog = bool)` onto the programs: an unknown or
+/// repeated program is an error at its identifier.
+fn validate_autoload(args: &Args, progs: &mut [ProgItem]) -> syn::Result<()> {
+    let mut errors: Option<syn::Error> = None;
+    let mut push = |e: syn::Error| match errors.as_mut() {
+        Some(all) => all.combine(e),
+        None => errors = Some(e),
+    };
+    let object = args.path.value();
+    let names: Vec<Ident> = progs.iter().map(|p| p.field.clone()).collect();
+    for setting in &args.autoload {
+        let Some(prog) = progs.iter_mut().find(|p| setting.prog == p.field) else {
+            push(syn::Error::new(
+                setting.prog.span(),
+                format!(
+                    "`{object}` has no program `{}`; its programs are {}",
+                    setting.prog,
+                    list(names.iter())
+                ),
+            ));
+            continue;
+        };
+        if prog.declared_autoload.is_some() {
+            push(syn::Error::new(
+                setting.prog.span(),
+                format!("autoload of `{}` is given twice", setting.prog),
+            ));
+            continue;
+        }
+        prog.declared_autoload = Some(setting.value.value);
+    }
+    match errors {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
+}
+
 fn validate_exclusive(
     args: &Args,
     maps: &[MapItem],
@@ -369,19 +426,22 @@ fn validate_exclusive(
         }
         let others: Vec<&ProgItem> = progs
             .iter()
-            .filter(|p| {
-                p.index != prog.index && p.def.kind.autoload && map.used_by.contains(&p.def.name)
-            })
+            .filter(|p| p.index != prog.index && p.autoload() && map.used_by.contains(&p.def.name))
             .collect();
         if !others.is_empty() {
             push(syn::Error::new(
                 pair.map.span(),
                 format!(
                     "map `{}` is also used by autoloaded program {}, which the kernel would \
-                     refuse once the map is exclusive to `{}`",
+                     refuse once the map is exclusive to `{}`; turn it off with \
+                     `autoload({} = false)`",
                     pair.map,
                     list(others.iter().map(|p| &p.field)),
-                    pair.prog
+                    pair.prog,
+                    others
+                        .first()
+                        .map(|p| p.field.to_string())
+                        .unwrap_or_default()
                 ),
             ));
             continue;
@@ -456,10 +516,13 @@ pub fn prog_doc(p: &ProgItem) -> String {
         prog_type_name(d.kind.prog_type),
         d.section,
         p.insns,
-        if d.kind.autoload {
-            ""
-        } else {
-            "; not autoloaded (`?` section prefix)"
+        match (p.declared_autoload, d.kind.autoload) {
+            (Some(true), false) => {
+                "; autoloaded (declared in the attribute, despite the `?` section prefix)"
+            }
+            (Some(false), _) => "; not autoloaded (declared in the attribute)",
+            (None, false) => "; not autoloaded (`?` section prefix)",
+            (Some(true), true) | (None, true) => "",
         }
     );
     if !p.maps_used.is_empty() {

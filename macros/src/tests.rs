@@ -152,6 +152,7 @@ fn mutated_objects_give_compile_errors_not_panics() {
                     } else {
                         Vec::new()
                     },
+                    autoload: Vec::new(),
                 };
                 let r = catch_unwind(AssertUnwindSafe(|| crate::expand(&args, &item)));
                 match r {
@@ -188,6 +189,7 @@ fn generated_types_snapshot() {
         let args = Args {
             path: LitStr::new(object.to_str().expect("utf-8 path"), Span::call_site()),
             exclusive: Vec::new(),
+            autoload: Vec::new(),
             krate: None,
         };
         let skel = crate::model::build(&args).unwrap_or_else(|e| panic!("{e}"));
@@ -224,6 +226,7 @@ fn generated_skeleton_snapshot() {
     let args = Args {
         path: LitStr::new(object.to_str().expect("utf-8 path"), Span::call_site()),
         exclusive: Vec::new(),
+        autoload: Vec::new(),
         krate: None,
     };
     let item: ItemStruct =
@@ -262,6 +265,7 @@ fn generated_globals_snapshot() {
     let args = Args {
         path: LitStr::new(path, Span::call_site()),
         exclusive: Vec::new(),
+        autoload: Vec::new(),
         krate: None,
     };
     let item: ItemStruct = syn::parse_str("pub struct BigBss;").expect("item");

@@ -55,6 +55,9 @@ pub(crate) fn check_section_type<T>(name: &str, section_len: usize) -> Result<()
 
 /// A created global-data map of skeleton `S` whose one value is the section
 /// `T` (the generated section struct, or a byte array without BTF).
+/// `#[repr(transparent)]` over the untyped map, as every skeleton handle
+/// (generated code converts whole handle structs; see `skel::Handles`).
+#[repr(transparent)]
 pub struct DataMap<S, T> {
     pub(crate) inner: map::Map,
     _skel: PhantomData<fn() -> (S, T)>,
@@ -67,15 +70,6 @@ impl<S, T> fmt::Debug for DataMap<S, T> {
 }
 
 impl<S, T: Plain> DataMap<S, T> {
-    /// Wraps a data map after checking `T` against its value size.
-    pub(crate) fn new(inner: map::Map) -> Result<Self> {
-        check_section_type::<T>(inner.name(), inner.def().value_size as usize)?;
-        Ok(DataMap {
-            inner,
-            _skel: PhantomData,
-        })
-    }
-
     /// The section's contents as the kernel copies them out
     /// (`BPF_MAP_LOOKUP_ELEM`), on the heap.
     pub fn lookup(&self) -> Result<Box<T>> {

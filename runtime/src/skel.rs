@@ -9,37 +9,78 @@
 //! `S` appears only as `PhantomData<fn() -> S>`: it does not affect
 //! `Send`/`Sync`, which follow from the owned fields (file descriptors and
 //! plain data), so skeletons are `Send + Sync` with no `unsafe impl`.
+//!
+//! Every handle is `#[repr(transparent)]` over its untyped item, so that
+//! the generated `Maps`, `Progs`, `OpenMaps` and `OpenProgs` (each
+//! `#[repr(C)]`, all fields handles over one item type) are laid out like
+//! arrays of the untyped items and are built from and taken apart into
+//! vectors of them without code per field (see [`Handles`]).
 
 use std::fmt;
 use std::marker::PhantomData;
-use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::os::fd::{AsFd, BorrowedFd};
 
 use crate::error::{Error, Result, Subject};
 use crate::global::{check_section_type, zeroed_box, DataMap};
-use crate::open::{OpenCore, OpenObject};
 use crate::plain::Plain;
 use crate::prog::TestRunOutput;
-use crate::{map, open, prog, Object};
+use crate::{map, open, prog};
+
+mod table;
+pub use table::{handles, into_items, load_table, open_table, Handles, MapEntry, Shape, Table};
 
 type Marker<S> = PhantomData<fn() -> S>;
 /// A typed map's marker: skeleton, key and value types.
 type Typed<S, K, V> = PhantomData<fn() -> (S, K, V)>;
 
-/// A map of skeleton `S` before load.
-pub struct OpenMap<S> {
+/// A map of skeleton `S` before load. `X` is [`RunTimeExclusivity`] (its
+/// exclusivity is chosen with [`OpenMap::set_exclusive`] and
+/// [`OpenMap::clear_exclusive`]) or, for a map declared in
+/// `#[bpf_skeleton(exclusive(map = prog))]`, [`DeclaredExclusive`]: then
+/// nothing can clear or move its exclusivity.
+#[repr(transparent)]
+pub struct OpenMap<S, X = RunTimeExclusivity> {
     inner: open::OpenMap,
-    _skel: Marker<S>,
+    _skel: PhantomData<fn() -> (S, X)>,
 }
 
 /// A global-data map (`.data`, `.rodata`, `.bss`, custom sections) of
 /// skeleton `S` before load. It always has exactly one entry, so it has no
-/// `set_max_entries`.
-pub struct OpenDataMap<S> {
+/// `set_max_entries`. `X` as for [`OpenMap`].
+#[repr(transparent)]
+pub struct OpenDataMap<S, X = RunTimeExclusivity> {
     inner: open::OpenMap,
-    _skel: Marker<S>,
+    _skel: PhantomData<fn() -> (S, X)>,
 }
 
+/// The exclusivity of an open map is chosen at run time (the default).
+#[derive(Debug)]
+pub enum RunTimeExclusivity {}
+
+/// The open map was declared exclusive in `#[bpf_skeleton(exclusive(map =
+/// prog))]`: the skeleton makes it exclusive at open, and its handle has no
+/// `set_exclusive`, `clear_exclusive` or `raw_mut`.
+#[derive(Debug)]
+pub enum DeclaredExclusive {}
+
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for super::RunTimeExclusivity {}
+}
+
+/// Open maps whose exclusivity may change at run time: only
+/// [`RunTimeExclusivity`].
+#[diagnostic::on_unimplemented(
+    message = "this map was declared exclusive in `#[bpf_skeleton(exclusive(...))]`: its \
+               exclusivity cannot be changed or cleared at run time",
+    label = "declared exclusive at compile time",
+    note = "remove the map from `exclusive(...)` to choose its exclusivity at run time"
+)]
+pub trait ExclusivityAtRunTime: sealed::Sealed {}
+impl ExclusivityAtRunTime for RunTimeExclusivity {}
+
 /// A program of skeleton `S` before load.
+#[repr(transparent)]
 pub struct OpenProgram<S> {
     inner: open::OpenProgram,
     _skel: Marker<S>,
@@ -48,24 +89,28 @@ pub struct OpenProgram<S> {
 /// A created key/value map of skeleton `S`, with keys `K` and values `V`
 /// (types generated from the object's BTF, Rust primitives, or byte arrays
 /// for maps without BTF). A wrong key or value type does not compile.
+#[repr(transparent)]
 pub struct Map<S, K, V> {
     inner: map::Map,
     _skel: Typed<S, K, V>,
 }
 
 /// A created per-CPU map: every key holds one `V` per possible CPU.
+#[repr(transparent)]
 pub struct PerCpuMap<S, K, V> {
     inner: map::Map,
     _skel: Typed<S, K, V>,
 }
 
 /// A created ring buffer: programs submit records, user space consumes them.
+#[repr(transparent)]
 pub struct RingBuf<S> {
     inner: map::Map,
     _skel: Marker<S>,
 }
 
 /// A created program array (tail calls): slots hold programs.
+#[repr(transparent)]
 pub struct ProgArray<S> {
     inner: map::Map,
     _skel: Marker<S>,
@@ -74,6 +119,7 @@ pub struct ProgArray<S> {
 /// A created perf event array: programs write records with
 /// `bpf_perf_event_output`; user space reads them through a
 /// [`PerfBuffer`](crate::perf::PerfBuffer).
+#[repr(transparent)]
 pub struct PerfEventArray<S> {
     inner: map::Map,
     _skel: Marker<S>,
@@ -81,6 +127,7 @@ pub struct PerfEventArray<S> {
 
 /// A created map-of-maps (array or hash of maps) with keys `K`: its values
 /// are maps shaped like the object's inner definition.
+#[repr(transparent)]
 pub struct MapOfMaps<S, K> {
     inner: map::Map,
     _skel: PhantomData<fn() -> (S, K)>,
@@ -88,12 +135,14 @@ pub struct MapOfMaps<S, K> {
 
 /// A created map of a kind without typed operations here (queues, stacks,
 /// bloom filters...): raw access only.
+#[repr(transparent)]
 pub struct RawMap<S> {
     inner: map::Map,
     _skel: Marker<S>,
 }
 
 /// A program of loaded skeleton `S`.
+#[repr(transparent)]
 pub struct Program<S> {
     inner: prog::Program,
     _skel: Marker<S>,
@@ -109,8 +158,8 @@ macro_rules! debug_via_inner {
     )*};
 }
 debug_via_inner!(
-    OpenMap,
-    OpenDataMap,
+    OpenMap<X>,
+    OpenDataMap<X>,
     OpenProgram,
     Map<K, V>,
     PerCpuMap<K, V>,
@@ -122,20 +171,10 @@ debug_via_inner!(
     Program
 );
 
-impl<S> OpenMap<S> {
+impl<S, X> OpenMap<S, X> {
     /// The map's name in the object.
     pub fn name(&self) -> &str {
         self.inner.name()
-    }
-
-    /// Makes this map exclusive to `prog`, a program of the same skeleton:
-    /// at load the map is created with the program's hash and the kernel
-    /// refuses every other program that references it. A second call
-    /// replaces the first. Loading fails before any syscall if another
-    /// autoloaded program uses the map.
-    pub fn set_exclusive(&mut self, prog: &OpenProgram<S>) {
-        self.inner
-            .set_exclusive_by_index(prog.inner.index, prog.inner.name());
     }
 
     /// The maximum number of entries the map will be created with.
@@ -167,20 +206,10 @@ impl<S> OpenMap<S> {
     }
 }
 
-impl<S> OpenDataMap<S> {
+impl<S, X> OpenDataMap<S, X> {
     /// The section's name (`.rodata`, `.data.custom`...).
     pub fn name(&self) -> &str {
         self.inner.name()
-    }
-
-    /// Makes this map exclusive to `prog`, a program of the same skeleton:
-    /// at load the map is created with the program's hash and the kernel
-    /// refuses every other program that references it. A second call
-    /// replaces the first. Loading fails before any syscall if another
-    /// autoloaded program uses the map.
-    pub fn set_exclusive(&mut self, prog: &OpenProgram<S>) {
-        self.inner
-            .set_exclusive_by_index(prog.inner.index, prog.inner.name());
     }
 
     /// The section's initial contents as `T` (the generated section
@@ -219,9 +248,27 @@ impl<S> OpenDataMap<S> {
 /// Accessors shared by both open map types.
 macro_rules! open_map_common {
     ($($t:ident),*) => {$(
-        impl<S> $t<S> {
-            /// Removes any exclusivity.
-            pub fn clear_exclusive(&mut self) {
+        impl<S, X> $t<S, X> {
+            /// Makes this map exclusive to `prog`, a program of the same
+            /// skeleton: at load the map is created with the program's hash
+            /// and the kernel refuses every other program that references
+            /// it. A second call replaces the first. Loading fails before
+            /// any syscall if another autoloaded program uses the map. Not
+            /// available on a map declared exclusive in the attribute.
+            pub fn set_exclusive(&mut self, prog: &OpenProgram<S>)
+            where
+                X: ExclusivityAtRunTime,
+            {
+                self.inner
+                    .set_exclusive_by_index(prog.inner.index, prog.inner.name());
+            }
+
+            /// Removes any exclusivity. Not available on a map declared
+            /// exclusive in the attribute.
+            pub fn clear_exclusive(&mut self)
+            where
+                X: ExclusivityAtRunTime,
+            {
                 self.inner.clear_exclusive();
             }
 
@@ -235,8 +282,12 @@ macro_rules! open_map_common {
                 &self.inner
             }
 
-            /// The untyped open map, mutably.
-            pub fn raw_mut(&mut self) -> &mut open::OpenMap {
+            /// The untyped open map, mutably (its exclusivity can be changed
+            /// through it, so a map declared exclusive has no `raw_mut`).
+            pub fn raw_mut(&mut self) -> &mut open::OpenMap
+            where
+                X: ExclusivityAtRunTime,
+            {
                 &mut self.inner
             }
         }
@@ -555,252 +606,5 @@ impl<S> Program<S> {
     /// The untyped program.
     pub fn raw(&self) -> &prog::Program {
         &self.inner
-    }
-}
-
-/// Takes slot `index` if it holds an item accepted by `ok`; the error names
-/// the item the generated code expected.
-fn take<T>(
-    slots: &mut [Option<T>],
-    index: usize,
-    ok: impl FnOnce(&T) -> bool,
-    kind: &str,
-    name: &str,
-) -> Result<T> {
-    match slots.get_mut(index).and_then(Option::take) {
-        Some(item) if ok(&item) => Ok(item),
-        _ => Err(mismatch(kind, index, name)),
-    }
-}
-
-fn mismatch(kind: &str, index: usize, name: &str) -> Error {
-    Error::invalid(
-        if kind == "map" {
-            Subject::map(name)
-        } else {
-            Subject::program(name)
-        },
-        format!(
-            "the embedded object has no {kind} #{index} named `{name}`: it changed \
-             since the skeleton was generated; rebuild"
-        ),
-    )
-}
-
-/// The parts of an open object, taken one by one by generated `open()`.
-#[doc(hidden)]
-#[derive(Debug)]
-pub struct OpenParts {
-    core: OpenCore,
-    maps: Vec<Option<open::OpenMap>>,
-    progs: Vec<Option<open::OpenProgram>>,
-}
-
-impl OpenParts {
-    /// Splits an open object.
-    pub fn new(obj: OpenObject) -> Self {
-        let (core, maps, progs) = obj.into_parts();
-        OpenParts {
-            core,
-            maps: maps.into_iter().map(Some).collect(),
-            progs: progs.into_iter().map(Some).collect(),
-        }
-    }
-
-    /// Takes map `index`, checking its name.
-    pub fn map<S>(&mut self, index: usize, name: &str) -> Result<OpenMap<S>> {
-        Ok(OpenMap {
-            inner: take(&mut self.maps, index, |m| m.name() == name, "map", name)?,
-            _skel: PhantomData,
-        })
-    }
-
-    /// Takes global-data map `index`, checking its name and kind.
-    pub fn data_map<S>(&mut self, index: usize, name: &str) -> Result<OpenDataMap<S>> {
-        let ok = |m: &open::OpenMap| m.name() == name && m.def().is_data();
-        Ok(OpenDataMap {
-            inner: take(&mut self.maps, index, ok, "data map", name)?,
-            _skel: PhantomData,
-        })
-    }
-
-    /// Takes program `index`, checking its name.
-    pub fn program<S>(&mut self, index: usize, name: &str) -> Result<OpenProgram<S>> {
-        Ok(OpenProgram {
-            inner: take(
-                &mut self.progs,
-                index,
-                |p| p.name() == name,
-                "program",
-                name,
-            )?,
-            _skel: PhantomData,
-        })
-    }
-
-    /// The shared core, once every map and program was taken.
-    pub fn finish(self) -> Result<OpenCore> {
-        if self.maps.iter().any(Option::is_some) || self.progs.iter().any(Option::is_some) {
-            return Err(Error::invalid(
-                Subject::Object,
-                "the embedded object has more maps or programs than the skeleton: rebuild",
-            ));
-        }
-        Ok(self.core)
-    }
-}
-
-/// Reassembles and loads an open object from typed parts.
-#[doc(hidden)]
-pub fn load_parts(
-    core: OpenCore,
-    maps: Vec<open::OpenMap>,
-    progs: Vec<open::OpenProgram>,
-) -> Result<LoadedParts> {
-    let obj = OpenObject::from_parts(core, maps, progs)?.load()?;
-    Ok(LoadedParts::new(obj))
-}
-
-/// Unwraps a typed open map (for generated `load()`).
-#[doc(hidden)]
-pub fn open_map_inner<S>(m: OpenMap<S>) -> open::OpenMap {
-    m.inner
-}
-
-/// Unwraps a typed open data map (for generated `load()`).
-#[doc(hidden)]
-pub fn open_data_map_inner<S>(m: OpenDataMap<S>) -> open::OpenMap {
-    m.inner
-}
-
-/// Unwraps a typed open program (for generated `load()`).
-#[doc(hidden)]
-pub fn open_program_inner<S>(p: OpenProgram<S>) -> open::OpenProgram {
-    p.inner
-}
-
-/// The parts of a loaded object, taken one by one by generated `load()`.
-#[doc(hidden)]
-#[derive(Debug)]
-pub struct LoadedParts {
-    maps: Vec<Option<map::Map>>,
-    progs: Vec<Option<prog::Program>>,
-    btf: Option<OwnedFd>,
-}
-
-impl LoadedParts {
-    fn new(obj: Object) -> Self {
-        let (maps, progs, btf) = obj.into_parts();
-        LoadedParts {
-            maps: maps.into_iter().map(Some).collect(),
-            progs: progs.into_iter().map(Some).collect(),
-            btf,
-        }
-    }
-
-    fn take_map<K: Plain, V: Plain>(&mut self, index: usize, name: &str) -> Result<map::Map> {
-        let ok = |m: &map::Map| {
-            let d = m.def();
-            m.name() == name
-                && d.key_size as usize == std::mem::size_of::<K>()
-                && d.value_size as usize == std::mem::size_of::<V>()
-        };
-        take(
-            &mut self.maps,
-            index,
-            ok,
-            "map with these key and value sizes",
-            name,
-        )
-    }
-
-    /// Takes key/value map `index`, checking its name and sizes.
-    pub fn map<S, K: Plain, V: Plain>(&mut self, index: usize, name: &str) -> Result<Map<S, K, V>> {
-        Ok(Map {
-            inner: self.take_map::<K, V>(index, name)?,
-            _skel: PhantomData,
-        })
-    }
-
-    /// Takes global-data map `index`, checking its name and that `T` is
-    /// its section type.
-    pub fn data_map<S, T: Plain>(&mut self, index: usize, name: &str) -> Result<DataMap<S, T>> {
-        let ok = |m: &map::Map| m.name() == name && m.def().is_data();
-        DataMap::new(take(&mut self.maps, index, ok, "data map", name)?)
-    }
-
-    /// Takes per-CPU map `index`, checking its name and sizes.
-    pub fn per_cpu_map<S, K: Plain, V: Plain>(
-        &mut self,
-        index: usize,
-        name: &str,
-    ) -> Result<PerCpuMap<S, K, V>> {
-        Ok(PerCpuMap {
-            inner: self.take_map::<K, V>(index, name)?,
-            _skel: PhantomData,
-        })
-    }
-
-    /// Takes ring buffer `index`.
-    pub fn ring_buf<S>(&mut self, index: usize, name: &str) -> Result<RingBuf<S>> {
-        Ok(RingBuf {
-            inner: self.take_map::<(), ()>(index, name)?,
-            _skel: PhantomData,
-        })
-    }
-
-    /// Takes program array `index`.
-    pub fn prog_array<S>(&mut self, index: usize, name: &str) -> Result<ProgArray<S>> {
-        Ok(ProgArray {
-            inner: self.take_map::<u32, u32>(index, name)?,
-            _skel: PhantomData,
-        })
-    }
-
-    /// Takes map-of-maps `index`, checking its name and key size.
-    pub fn map_of_maps<S, K: Plain>(
-        &mut self,
-        index: usize,
-        name: &str,
-    ) -> Result<MapOfMaps<S, K>> {
-        Ok(MapOfMaps {
-            inner: self.take_map::<K, u32>(index, name)?,
-            _skel: PhantomData,
-        })
-    }
-
-    /// Takes perf event array `index`.
-    pub fn perf_event_array<S>(&mut self, index: usize, name: &str) -> Result<PerfEventArray<S>> {
-        Ok(PerfEventArray {
-            inner: take(&mut self.maps, index, |m| m.name() == name, "map", name)?,
-            _skel: PhantomData,
-        })
-    }
-
-    /// Takes map `index` for raw access.
-    pub fn raw_map<S>(&mut self, index: usize, name: &str) -> Result<RawMap<S>> {
-        Ok(RawMap {
-            inner: take(&mut self.maps, index, |m| m.name() == name, "map", name)?,
-            _skel: PhantomData,
-        })
-    }
-
-    /// Takes program `index`, checking its name.
-    pub fn program<S>(&mut self, index: usize, name: &str) -> Result<Program<S>> {
-        Ok(Program {
-            inner: take(
-                &mut self.progs,
-                index,
-                |p| p.name() == name,
-                "program",
-                name,
-            )?,
-            _skel: PhantomData,
-        })
-    }
-
-    /// The object's BTF fd, kept alive by the skeleton.
-    pub fn btf(&mut self) -> Option<OwnedFd> {
-        self.btf.take()
     }
 }

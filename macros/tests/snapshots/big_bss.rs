@@ -77,6 +77,7 @@ pub mod big_bss {
     }
     /// The maps of a loaded skeleton.
     #[derive(Debug)]
+    #[repr(C)]
     pub struct Maps {
         /**Global data section `.bss`: a one-element array map of 16777232 bytes.
 
@@ -87,6 +88,7 @@ Used by: `touch`.*/
     }
     /// The programs of a loaded skeleton.
     #[derive(Debug)]
+    #[repr(C)]
     pub struct Progs {
         /**Program `touch`: XDP program from section `xdp`, 21 instructions after linking.
 
@@ -95,6 +97,7 @@ Uses maps: `.bss`.*/
     }
     /// The maps of an open skeleton.
     #[derive(Debug)]
+    #[repr(C)]
     pub struct OpenMaps {
         /**Global data section `.bss`: a one-element array map of 16777232 bytes.
 
@@ -105,11 +108,32 @@ Used by: `touch`.*/
     }
     /// The programs of an open skeleton.
     #[derive(Debug)]
+    #[repr(C)]
     pub struct OpenProgs {
         /**Program `touch`: XDP program from section `xdp`, 21 instructions after linking.
 
 Uses maps: `.bss`.*/
         pub touch: ::bpf_skeleton::runtime::skel::OpenProgram<super::BigBss>,
+    }
+    /// SAFETY: `#[repr(C)]`, at least one field, and every field is a `#[repr(transparent)]` handle of the runtime's `skel` module over `OpenMap`, in the object's order (the order of the skeleton's `TABLE`, which the runtime checks against the object at open and load).
+    #[allow(unsafe_code)]
+    unsafe impl ::bpf_skeleton::runtime::skel::Handles for OpenMaps {
+        type Item = ::bpf_skeleton::runtime::OpenMap;
+    }
+    /// SAFETY: `#[repr(C)]`, at least one field, and every field is a `#[repr(transparent)]` handle of the runtime's `skel` module over `Map`, in the object's order (the order of the skeleton's `TABLE`, which the runtime checks against the object at open and load).
+    #[allow(unsafe_code)]
+    unsafe impl ::bpf_skeleton::runtime::skel::Handles for Maps {
+        type Item = ::bpf_skeleton::runtime::Map;
+    }
+    /// SAFETY: `#[repr(C)]`, at least one field, and every field is a `#[repr(transparent)]` handle of the runtime's `skel` module over `OpenProgram`, in the object's order (the order of the skeleton's `TABLE`, which the runtime checks against the object at open and load).
+    #[allow(unsafe_code)]
+    unsafe impl ::bpf_skeleton::runtime::skel::Handles for OpenProgs {
+        type Item = ::bpf_skeleton::runtime::OpenProgram;
+    }
+    /// SAFETY: `#[repr(C)]`, at least one field, and every field is a `#[repr(transparent)]` handle of the runtime's `skel` module over `Program`, in the object's order (the order of the skeleton's `TABLE`, which the runtime checks against the object at open and load).
+    #[allow(unsafe_code)]
+    unsafe impl ::bpf_skeleton::runtime::skel::Handles for Progs {
+        type Item = ::bpf_skeleton::runtime::Program;
     }
     ///The live contents of `.bss`, shared with the programs. Every access is atomic, each variable always with the same width (the largest of 8, 4, 2 and 1 bytes dividing its offset and size, given in each accessor's docs): a variable of that width is never torn; a larger one is copied granule by granule. Integer variables of exactly their width also have `_atomic` accessors of that width.
     #[derive(Debug)]
@@ -206,25 +230,37 @@ impl BigBss {
     pub const OBJECT: &'static [u8] = ::core::include_bytes!(
         "$CORPUS/big_bss.bpf.o"
     );
+    /// What the generated code expects of the object, checked at
+    /// open and load by the runtime.
+    const TABLE: ::bpf_skeleton::runtime::skel::Table = ::bpf_skeleton::runtime::skel::Table {
+        maps: &[
+            ::bpf_skeleton::runtime::skel::MapEntry {
+                name: ".bss",
+                shape: ::bpf_skeleton::runtime::skel::Shape::Data {
+                    value_size: 16777232,
+                },
+            },
+        ],
+        progs: &["touch"],
+        exclusive: &[],
+        autoload: &[],
+    };
     /// Parses and relocates the embedded object. Nothing is in the
     /// kernel yet.
     pub fn open() -> ::bpf_skeleton::runtime::Result<OpenBigBss> {
-        let obj = ::bpf_skeleton::runtime::OpenObject::from_bytes(Self::OBJECT)?;
-        let mut parts = ::bpf_skeleton::runtime::skel::OpenParts::new(obj);
-        let maps = big_bss::OpenMaps {
-            bss: parts.data_map(0usize, ".bss")?,
-        };
-        let progs = big_bss::OpenProgs {
-            touch: parts.program(0usize, "touch")?,
-        };
+        let (core, maps, progs) = ::bpf_skeleton::runtime::skel::open_table(
+            Self::OBJECT,
+            &Self::TABLE,
+        )?;
+        let maps: big_bss::OpenMaps = ::bpf_skeleton::runtime::skel::handles(maps)?;
+        let progs: big_bss::OpenProgs = ::bpf_skeleton::runtime::skel::handles(progs)?;
         let bss = maps.bss.initial_typed::<big_bss::types::Bss>()?;
-        let open = OpenBigBss {
+        ::core::result::Result::Ok(OpenBigBss {
             maps,
             progs,
             bss,
-            core: parts.finish()?,
-        };
-        ::core::result::Result::Ok(open)
+            core,
+        })
     }
     /// Opens and loads with the default settings.
     pub fn open_and_load() -> ::bpf_skeleton::runtime::Result<Self> {
@@ -240,22 +276,19 @@ impl OpenBigBss {
     pub fn load(self) -> ::bpf_skeleton::runtime::Result<BigBss> {
         let OpenBigBss { mut maps, progs, bss, core } = self;
         maps.bss.set_initial_typed(&*bss);
-        let mut parts = ::bpf_skeleton::runtime::skel::load_parts(
+        let (maps, progs, btf) = ::bpf_skeleton::runtime::skel::load_table(
             core,
-            ::std::vec![::bpf_skeleton::runtime::skel::open_data_map_inner(maps.bss),],
-            ::std::vec![::bpf_skeleton::runtime::skel::open_program_inner(progs.touch),],
+            ::bpf_skeleton::runtime::skel::into_items(maps)?,
+            ::bpf_skeleton::runtime::skel::into_items(progs)?,
+            &BigBss::TABLE,
         )?;
-        let maps = big_bss::Maps {
-            bss: parts.data_map(0usize, ".bss")?,
-        };
+        let maps: big_bss::Maps = ::bpf_skeleton::runtime::skel::handles(maps)?;
         let bss = big_bss::Bss::from_map(&maps.bss)?;
         ::core::result::Result::Ok(BigBss {
             maps,
-            progs: big_bss::Progs {
-                touch: parts.program(0usize, "touch")?,
-            },
+            progs: ::bpf_skeleton::runtime::skel::handles(progs)?,
             bss,
-            _btf: parts.btf(),
+            _btf: btf,
         })
     }
 }

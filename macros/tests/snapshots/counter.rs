@@ -111,6 +111,7 @@ pub mod counter {
     }
     /// The maps of a loaded skeleton.
     #[derive(Debug)]
+    #[repr(C)]
     pub struct Maps {
         /**Map `counts`: array map from section `.maps`, 4-byte keys, 8-byte values, 4 entries.
 
@@ -134,6 +135,7 @@ Used by: `count_packets`.*/
     }
     /// The programs of a loaded skeleton.
     #[derive(Debug)]
+    #[repr(C)]
     pub struct Progs {
         /**Program `count_packets`: XDP program from section `xdp`, 18 instructions after linking.
 
@@ -146,6 +148,7 @@ Uses maps: `.rodata`.*/
     }
     /// The maps of an open skeleton.
     #[derive(Debug)]
+    #[repr(C)]
     pub struct OpenMaps {
         /**Map `counts`: array map from section `.maps`, 4-byte keys, 8-byte values, 4 entries.
 
@@ -166,6 +169,7 @@ Used by: `count_packets`.*/
     }
     /// The programs of an open skeleton.
     #[derive(Debug)]
+    #[repr(C)]
     pub struct OpenProgs {
         /**Program `count_packets`: XDP program from section `xdp`, 18 instructions after linking.
 
@@ -175,6 +179,26 @@ Uses maps: `counts`, `.rodata`, `.bss`.*/
 
 Uses maps: `.rodata`.*/
         pub debug_only: ::bpf_skeleton::runtime::skel::OpenProgram<super::Counter>,
+    }
+    /// SAFETY: `#[repr(C)]`, at least one field, and every field is a `#[repr(transparent)]` handle of the runtime's `skel` module over `OpenMap`, in the object's order (the order of the skeleton's `TABLE`, which the runtime checks against the object at open and load).
+    #[allow(unsafe_code)]
+    unsafe impl ::bpf_skeleton::runtime::skel::Handles for OpenMaps {
+        type Item = ::bpf_skeleton::runtime::OpenMap;
+    }
+    /// SAFETY: `#[repr(C)]`, at least one field, and every field is a `#[repr(transparent)]` handle of the runtime's `skel` module over `Map`, in the object's order (the order of the skeleton's `TABLE`, which the runtime checks against the object at open and load).
+    #[allow(unsafe_code)]
+    unsafe impl ::bpf_skeleton::runtime::skel::Handles for Maps {
+        type Item = ::bpf_skeleton::runtime::Map;
+    }
+    /// SAFETY: `#[repr(C)]`, at least one field, and every field is a `#[repr(transparent)]` handle of the runtime's `skel` module over `OpenProgram`, in the object's order (the order of the skeleton's `TABLE`, which the runtime checks against the object at open and load).
+    #[allow(unsafe_code)]
+    unsafe impl ::bpf_skeleton::runtime::skel::Handles for OpenProgs {
+        type Item = ::bpf_skeleton::runtime::OpenProgram;
+    }
+    /// SAFETY: `#[repr(C)]`, at least one field, and every field is a `#[repr(transparent)]` handle of the runtime's `skel` module over `Program`, in the object's order (the order of the skeleton's `TABLE`, which the runtime checks against the object at open and load).
+    #[allow(unsafe_code)]
+    unsafe impl ::bpf_skeleton::runtime::skel::Handles for Progs {
+        type Item = ::bpf_skeleton::runtime::Program;
     }
     ///The live, read-only contents of `.rodata` (frozen after load): getters read the mapped memory atomically, each variable with its one access width.
     #[derive(Debug)]
@@ -281,30 +305,52 @@ impl Counter {
     pub const OBJECT: &'static [u8] = ::core::include_bytes!(
         "$CORPUS/counter.bpf.o"
     );
+    /// What the generated code expects of the object, checked at
+    /// open and load by the runtime.
+    const TABLE: ::bpf_skeleton::runtime::skel::Table = ::bpf_skeleton::runtime::skel::Table {
+        maps: &[
+            ::bpf_skeleton::runtime::skel::MapEntry {
+                name: "counts",
+                shape: ::bpf_skeleton::runtime::skel::Shape::Sized {
+                    key: ::core::mem::size_of::<u32>(),
+                    value: ::core::mem::size_of::<u64>(),
+                },
+            },
+            ::bpf_skeleton::runtime::skel::MapEntry {
+                name: ".rodata",
+                shape: ::bpf_skeleton::runtime::skel::Shape::Data {
+                    value_size: 23,
+                },
+            },
+            ::bpf_skeleton::runtime::skel::MapEntry {
+                name: ".bss",
+                shape: ::bpf_skeleton::runtime::skel::Shape::Data {
+                    value_size: 8,
+                },
+            },
+        ],
+        progs: &["count_packets", "debug_only"],
+        exclusive: &[],
+        autoload: &[],
+    };
     /// Parses and relocates the embedded object. Nothing is in the
     /// kernel yet.
     pub fn open() -> ::bpf_skeleton::runtime::Result<OpenCounter> {
-        let obj = ::bpf_skeleton::runtime::OpenObject::from_bytes(Self::OBJECT)?;
-        let mut parts = ::bpf_skeleton::runtime::skel::OpenParts::new(obj);
-        let maps = counter::OpenMaps {
-            counts: parts.map(0usize, "counts")?,
-            rodata: parts.data_map(1usize, ".rodata")?,
-            bss: parts.data_map(2usize, ".bss")?,
-        };
-        let progs = counter::OpenProgs {
-            count_packets: parts.program(0usize, "count_packets")?,
-            debug_only: parts.program(1usize, "debug_only")?,
-        };
+        let (core, maps, progs) = ::bpf_skeleton::runtime::skel::open_table(
+            Self::OBJECT,
+            &Self::TABLE,
+        )?;
+        let maps: counter::OpenMaps = ::bpf_skeleton::runtime::skel::handles(maps)?;
+        let progs: counter::OpenProgs = ::bpf_skeleton::runtime::skel::handles(progs)?;
         let rodata = maps.rodata.initial_typed::<counter::types::Rodata>()?;
         let bss = maps.bss.initial_typed::<counter::types::Bss>()?;
-        let open = OpenCounter {
+        ::core::result::Result::Ok(OpenCounter {
             maps,
             progs,
             rodata,
             bss,
-            core: parts.finish()?,
-        };
-        ::core::result::Result::Ok(open)
+            core,
+        })
     }
     /// Opens and loads with the default settings.
     pub fn open_and_load() -> ::bpf_skeleton::runtime::Result<Self> {
@@ -321,34 +367,21 @@ impl OpenCounter {
         let OpenCounter { mut maps, progs, rodata, bss, core } = self;
         maps.rodata.set_initial_typed(&*rodata);
         maps.bss.set_initial_typed(&*bss);
-        let mut parts = ::bpf_skeleton::runtime::skel::load_parts(
+        let (maps, progs, btf) = ::bpf_skeleton::runtime::skel::load_table(
             core,
-            ::std::vec![
-                ::bpf_skeleton::runtime::skel::open_map_inner(maps.counts),
-                ::bpf_skeleton::runtime::skel::open_data_map_inner(maps.rodata),
-                ::bpf_skeleton::runtime::skel::open_data_map_inner(maps.bss),
-            ],
-            ::std::vec![
-                ::bpf_skeleton::runtime::skel::open_program_inner(progs.count_packets),
-                ::bpf_skeleton::runtime::skel::open_program_inner(progs.debug_only),
-            ],
+            ::bpf_skeleton::runtime::skel::into_items(maps)?,
+            ::bpf_skeleton::runtime::skel::into_items(progs)?,
+            &Counter::TABLE,
         )?;
-        let maps = counter::Maps {
-            counts: parts.map(0usize, "counts")?,
-            rodata: parts.data_map(1usize, ".rodata")?,
-            bss: parts.data_map(2usize, ".bss")?,
-        };
+        let maps: counter::Maps = ::bpf_skeleton::runtime::skel::handles(maps)?;
         let rodata = counter::Rodata::from_map(&maps.rodata)?;
         let bss = counter::Bss::from_map(&maps.bss)?;
         ::core::result::Result::Ok(Counter {
             maps,
-            progs: counter::Progs {
-                count_packets: parts.program(0usize, "count_packets")?,
-                debug_only: parts.program(1usize, "debug_only")?,
-            },
+            progs: ::bpf_skeleton::runtime::skel::handles(progs)?,
             rodata,
             bss,
-            _btf: parts.btf(),
+            _btf: btf,
         })
     }
 }
