@@ -27,6 +27,7 @@
 #![deny(missing_docs)]
 
 mod caps;
+mod core_failure;
 pub mod error;
 pub mod global;
 pub mod kernel_btf;
