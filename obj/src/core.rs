@@ -1026,44 +1026,77 @@ fn calc_relo(ls: &Spec<'_>, ts: Option<&Spec<'_>>, loc: &str) -> Result<Res> {
     Ok(res)
 }
 
-/// What became of one relocation.
-struct Resolved {
-    res: Res,
-    /// Why the instruction is poisoned, when it is (or may be, for a
-    /// load/store whose size cannot be adjusted).
-    why: String,
+/// Why a relocation found no usable target, for the explanation of a
+/// poisoned instruction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Miss {
+    /// The kernel has no type of that kind and name.
+    NoCandidate,
+    /// Candidates exist, none matches the access.
+    NoMatch,
+    /// Matched, but a load/store cannot safely change size.
+    Resize,
+}
+
+/// Which relocation failed and why, in libbpf's terms plus the reason.
+fn explain(local: &Btf, rec: &CoreReloRec, miss: Miss, loc: &str) -> String {
+    let Ok(ls) = parse_spec(local, rec, loc) else {
+        return loc.to_string();
+    };
+    let desc = ls.describe();
+    let Ok(root) = local.view(rec.type_id) else {
+        return desc;
+    };
+    let name = String::from_utf8_lossy(root.name().unwrap_or_default()).into_owned();
+    let kind_word = kind_str(&root);
+    match miss {
+        Miss::Resize => format!(
+            "{desc}: the kernel's `{name}{}` cannot be accessed with this instruction's size \
+             (only pointers and unsigned integers may change size)",
+            ls.path()
+        ),
+        Miss::NoCandidate => format!("{desc}: {kind_word} `{name}` not found in the kernel"),
+        Miss::NoMatch if is_field_based(rec.kind) => format!(
+            "{desc}: field `{name}{}` not found in the kernel (or of an incompatible type)",
+            ls.path()
+        ),
+        Miss::NoMatch if is_enumval_based(rec.kind) => {
+            let n = ls.acc.first().and_then(|a| a.name).unwrap_or_default();
+            format!(
+                "{desc}: enumerator `{}` of {kind_word} `{name}` not found in the kernel",
+                String::from_utf8_lossy(n)
+            )
+        }
+        Miss::NoMatch => format!("{desc}: the kernel's {kind_word} `{name}` is not compatible"),
+    }
 }
 
 /// Resolves one relocation (libbpf's `bpf_core_calc_relo_insn`):
 /// `cands` is the local root's candidate list, narrowed to the matching
-/// candidates as libbpf narrows its per-object cache.
+/// candidates as libbpf narrows its per-object cache. Returns the result
+/// and, should the instruction end up poisoned, why.
 fn resolve_one(
     local: &Btf,
     target: &Btf,
     cands: &mut Vec<TypeId>,
     rec: &CoreReloRec,
     loc: &str,
-) -> Result<Resolved> {
+) -> Result<(Res, Miss)> {
     let ls = parse_spec(local, rec, loc)?;
-    let desc = ls.describe();
     if rec.kind == kind::TYPE_ID_LOCAL {
         let id = u64::from(rec.type_id);
-        return Ok(Resolved {
-            res: Res {
-                orig: id,
-                new: id,
-                poison: false,
-                validate: false,
-                fail_memsz: false,
-                orig_sz: 0,
-                new_sz: 0,
-            },
-            why: desc,
-        });
+        let res = Res {
+            orig: id,
+            new: id,
+            poison: false,
+            validate: false,
+            fail_memsz: false,
+            orig_sz: 0,
+            new_sz: 0,
+        };
+        return Ok((res, Miss::NoMatch));
     }
-    let root = local.view(rec.type_id)?;
-    let root_name = String::from_utf8_lossy(root.name()?).into_owned();
-    if root_name.is_empty() {
+    if local.view(rec.type_id)?.name()?.is_empty() {
         return Err(Error::unsupported(
             loc,
             format!(
@@ -1086,7 +1119,8 @@ fn resolve_one(
                 return Err(Error::unsupported(
                     loc,
                     format!(
-                        "CO-RE relocation {desc} is ambiguous: kernel candidates give field offsets {bit} and {} bits",
+                        "CO-RE relocation {} is ambiguous: kernel candidates give field offsets {bit} and {} bits",
+                        ls.describe(),
                         ts.bit_offset
                     ),
                 ))
@@ -1095,8 +1129,10 @@ fn resolve_one(
                 return Err(Error::unsupported(
                     loc,
                     format!(
-                        "CO-RE relocation {desc} is ambiguous: kernel candidates give {} and {}",
-                        first.new, r.new
+                        "CO-RE relocation {} is ambiguous: kernel candidates give {} and {}",
+                        ls.describe(),
+                        first.new,
+                        r.new
                     ),
                 ))
             }
@@ -1104,36 +1140,18 @@ fn resolve_one(
         }
         kept.push(c);
     }
-    let kind_word = kind_str(&root);
     match chosen {
         Some((res, _)) => {
             *cands = kept;
-            let why = format!(
-                "{desc}: the kernel's `{root_name}{}` cannot be accessed with this instruction's size \
-                 (only pointers and unsigned integers may change size)",
-                ls.path()
-            );
-            Ok(Resolved { res, why })
+            Ok((res, Miss::Resize))
         }
         None => {
-            let res = calc_relo(&ls, None, loc)?;
-            let why = if !had_candidates {
-                format!("{desc}: {kind_word} `{root_name}` not found in the kernel")
-            } else if is_field_based(rec.kind) {
-                format!(
-                    "{desc}: field `{root_name}{}` not found in the kernel (or of an incompatible type)",
-                    ls.path()
-                )
-            } else if is_enumval_based(rec.kind) {
-                let n = ls.acc.first().and_then(|a| a.name).unwrap_or_default();
-                format!(
-                    "{desc}: enumerator `{}` of {kind_word} `{root_name}` not found in the kernel",
-                    String::from_utf8_lossy(n)
-                )
+            let miss = if had_candidates {
+                Miss::NoMatch
             } else {
-                format!("{desc}: the kernel's {kind_word} `{root_name}` is not compatible")
+                Miss::NoCandidate
             };
-            Ok(Resolved { res, why })
+            Ok((calc_relo(&ls, None, loc)?, miss))
         }
     }
 }
@@ -1332,9 +1350,9 @@ pub fn apply(obj: &mut ObjectFile, target: &Target) -> Result<()> {
                     e.insert(list)
                 }
             };
-            let r = resolve_one(local, target.btf(), cands, rec, &loc)?;
-            if patch(&mut f.insns, *at, &r.res, &loc)? {
-                f.core_failures.push((*at, r.why));
+            let (res, miss) = resolve_one(local, target.btf(), cands, rec, &loc)?;
+            if patch(&mut f.insns, *at, &res, &loc)? {
+                f.core_failures.push((*at, explain(local, rec, miss, &loc)));
             }
         }
     }
