@@ -234,6 +234,11 @@ fn main() {
         {
             names.extend(list.iter().cloned());
         }
+        if names.is_empty() && mine.is_ok() {
+            // A maps-only object: nothing to load, nothing failed.
+            println!("{shown}: no programs");
+            continue;
+        }
         if names.is_empty() {
             // Neither loader could list the object's programs.
             let e = mine.err().unwrap_or_else(|| "no programs".into());
