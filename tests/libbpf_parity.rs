@@ -64,5 +64,5 @@ fn our_digest_matches_the_tag_of_the_program_libbpf_loads() {
         }
         std::fs::remove_dir_all(&dir).unwrap();
     }
-    assert_eq!(compared, 33, "programs compared");
+    assert_eq!(compared, 35, "programs compared");
 }

@@ -461,6 +461,33 @@ impl<'a> TypeView<'a> {
         }
     }
 
+    /// An INT's encoding word as (encoding bits, bit offset, bit size).
+    pub fn int_encoding(&self) -> Option<(u8, u8, u8)> {
+        if self.tag() != KindTag::Int {
+            return None;
+        }
+        let w = self.word(0)?;
+        Some(((w >> 24) as u8 & 0x0f, (w >> 16) as u8, w as u8))
+    }
+
+    /// Whether this is an ENUM64 (as opposed to a 32-bit ENUM).
+    pub fn is_enum64(&self) -> bool {
+        self.kind_code() == 19
+    }
+
+    /// A FUNC_PROTO's return type.
+    pub fn proto_return(&self) -> Option<TypeId> {
+        (self.tag() == KindTag::FuncProto).then_some(self.size_or_type)
+    }
+
+    /// The type of parameter `i` of a FUNC_PROTO.
+    pub fn proto_param(&self, i: u32) -> Option<TypeId> {
+        if self.tag() != KindTag::FuncProto || i >= self.vlen() {
+            return None;
+        }
+        self.word(i as usize * 8 + 4)
+    }
+
     /// Member `i` of a STRUCT or UNION.
     pub fn member(&self, i: u32) -> Option<RawMember> {
         if !matches!(self.tag(), KindTag::Struct | KindTag::Union) || i >= self.vlen() {

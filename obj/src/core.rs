@@ -128,92 +128,175 @@ impl Target {
     }
 }
 
-/// One step of a field access, as matched against a target.
+/// `BPF_CORE_SPEC_MAX_LEN`: the deepest access libbpf walks.
+const SPEC_MAX_LEN: usize = 64;
+
+fn is_field_based(k: u32) -> bool {
+    k <= kind::FIELD_RSHIFT_U64
+}
+
+fn is_type_based(k: u32) -> bool {
+    matches!(
+        k,
+        kind::TYPE_ID_LOCAL
+            | kind::TYPE_ID_TARGET
+            | kind::TYPE_EXISTS
+            | kind::TYPE_MATCHES
+            | kind::TYPE_SIZE
+    )
+}
+
+fn is_enumval_based(k: u32) -> bool {
+    matches!(k, kind::ENUMVAL_EXISTS | kind::ENUMVAL_VALUE)
+}
+
+/// libbpf's short name of a relocation kind (`byte_off`, `type_exists`...).
+pub fn kind_name(k: u32) -> &'static str {
+    match k {
+        kind::FIELD_BYTE_OFFSET => "byte_off",
+        kind::FIELD_BYTE_SIZE => "byte_sz",
+        kind::FIELD_EXISTS => "field_exists",
+        kind::FIELD_SIGNED => "signed",
+        kind::FIELD_LSHIFT_U64 => "lshift_u64",
+        kind::FIELD_RSHIFT_U64 => "rshift_u64",
+        kind::TYPE_ID_LOCAL => "local_type_id",
+        kind::TYPE_ID_TARGET => "target_type_id",
+        kind::TYPE_EXISTS => "type_exists",
+        kind::TYPE_MATCHES => "type_matches",
+        kind::TYPE_SIZE => "type_size",
+        kind::ENUMVAL_EXISTS => "enumval_exists",
+        kind::ENUMVAL_VALUE => "enumval_value",
+        _ => "unknown",
+    }
+}
+
+fn kind_str(v: &TypeView<'_>) -> &'static str {
+    match v.tag() {
+        KindTag::Void => "void",
+        KindTag::Int => "int",
+        KindTag::Ptr => "ptr",
+        KindTag::Array => "array",
+        KindTag::Struct => "struct",
+        KindTag::Union => "union",
+        KindTag::Enum if v.is_enum64() => "enum64",
+        KindTag::Enum => "enum",
+        KindTag::Fwd => "fwd",
+        KindTag::Typedef => "typedef",
+        KindTag::Volatile => "volatile",
+        KindTag::Const => "const",
+        KindTag::Restrict => "restrict",
+        KindTag::Func => "func",
+        KindTag::FuncProto => "func_proto",
+        KindTag::Var => "var",
+        KindTag::Datasec => "datasec",
+        KindTag::Float => "float",
+        KindTag::DeclTag => "decl_tag",
+        KindTag::TypeTag => "type_tag",
+    }
+}
+
+/// One high-level step of an access: a named member of the composite
+/// `type_id`, or (no name) element `idx` of an array whose element type is
+/// `type_id`.
+#[derive(Debug, Clone, Copy)]
+struct Accessor<'a> {
+    type_id: TypeId,
+    idx: u32,
+    name: Option<&'a [u8]>,
+}
+
+/// A relocation's access resolved in one BTF: the high-level accessors
+/// (named members and array indices), the raw access (every member index,
+/// anonymous ones included) and the field's bit offset from the root.
 #[derive(Debug, Clone)]
-enum Step<'a> {
-    /// A named member (its name's bytes in the local BTF).
-    Member(&'a [u8]),
-    /// An array element.
-    Index(u32),
-}
-
-/// A field access resolved in one BTF.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Field {
+struct Spec<'a> {
+    btf: &'a Btf,
+    root: TypeId,
+    kind: u32,
+    acc: Vec<Accessor<'a>>,
+    raw: Vec<u32>,
     bit_offset: u64,
-    /// The field's type (unresolved).
-    ty: TypeId,
-    /// Bitfield width, 0 for a whole field.
-    bitfield: u32,
 }
 
-/// Whether a resolved type is a struct or union (and which).
-fn composite(btf: &Btf, id: TypeId) -> Option<bool> {
-    match btf.view(id).ok()?.tag() {
-        KindTag::Struct => Some(false),
-        KindTag::Union => Some(true),
-        _ => None,
-    }
-}
-
-/// libbpf-style field compatibility: integers and enums with each other,
-/// pointers with pointers, composites of the same kind and essential name
-/// (or anonymous), arrays of compatible elements, floats.
-fn fields_compatible(local: &Btf, l: TypeId, target: &Btf, t: TypeId, depth: u32) -> Result<bool> {
-    if depth > 32 {
-        return Ok(false);
-    }
-    let (l, t) = (local.resolve(l)?, target.resolve(t)?);
-    let (lt, tt) = (local.view(l)?, target.view(t)?);
-    use KindTag as K;
-    Ok(match (lt.tag(), tt.tag()) {
-        (K::Int | K::Enum, K::Int | K::Enum) => true,
-        (K::Ptr, K::Ptr) | (K::Float, K::Float) => true,
-        (K::Struct, K::Struct) | (K::Union, K::Union) => {
-            let (ln, tn) = (lt.name()?, tt.name()?);
-            ln.is_empty() || tn.is_empty() || essential(ln) == essential(tn)
+impl<'a> Spec<'a> {
+    fn new(btf: &'a Btf, root: TypeId, kind: u32) -> Self {
+        Spec {
+            btf,
+            root,
+            kind,
+            acc: Vec::new(),
+            raw: Vec::new(),
+            bit_offset: 0,
         }
-        (K::Array, K::Array) => match (lt.array(), tt.array()) {
-            (Some((le, _, _)), Some((te, _, _))) => {
-                fields_compatible(local, le, target, te, depth + 1)?
+    }
+
+    /// libbpf's rendering: `<byte_off> [7] struct task_struct.pid (0:1 @ offset 8)`.
+    fn describe(&self) -> String {
+        let Ok(root) = self.btf.view(self.root) else {
+            return format!("<{}> [{}]", kind_name(self.kind), self.root);
+        };
+        let name = root.name().unwrap_or_default();
+        let name = if name.is_empty() {
+            "<anon>".into()
+        } else {
+            String::from_utf8_lossy(name)
+        };
+        let mut s = format!(
+            "<{}> [{}] {} {}",
+            kind_name(self.kind),
+            self.root,
+            kind_str(&root),
+            name
+        );
+        if is_enumval_based(self.kind) {
+            if let (Some(a), Ok(t)) = (
+                self.acc.first(),
+                self.btf.view(self.btf.resolve(self.root).unwrap_or(0)),
+            ) {
+                if let Some(e) = t.enumerator(a.idx) {
+                    let n = t.string(e.name_off).unwrap_or_default();
+                    s += &format!("::{} = {}", String::from_utf8_lossy(n), e.value);
+                }
             }
-            _ => false,
-        },
-        _ => false,
-    })
-}
-
-/// Finds member `name` in composite `id`, looking through anonymous
-/// members; returns its (bit offset from `id`, type, bitfield width).
-/// Names are compared in place.
-fn find_member(btf: &Btf, id: TypeId, name: &[u8], depth: u32) -> Result<Option<Field>> {
-    if depth > 32 {
-        return Ok(None);
-    }
-    let id = btf.resolve(id)?;
-    let v = btf.view(id)?;
-    if !matches!(v.tag(), KindTag::Struct | KindTag::Union) {
-        return Ok(None);
-    }
-    for m in v.members() {
-        let m_name = v.string(m.name_off)?;
-        if m_name == name {
-            return Ok(Some(Field {
-                bit_offset: u64::from(m.bit_offset),
-                ty: m.ty,
-                bitfield: m.bitfield_size,
-            }));
-        }
-        if m_name.is_empty() && composite(btf, btf.resolve(m.ty)?).is_some() {
-            if let Some(f) = find_member(btf, m.ty, name, depth + 1)? {
-                return Ok(Some(Field {
-                    bit_offset: f.bit_offset + u64::from(m.bit_offset),
-                    ..f
-                }));
+        } else if is_field_based(self.kind) {
+            for (i, a) in self.acc.iter().enumerate() {
+                match a.name {
+                    Some(n) => s += &format!(".{}", String::from_utf8_lossy(n)),
+                    None if i > 0 || a.idx > 0 => s += &format!("[{}]", a.idx),
+                    None => {}
+                }
+            }
+            let raw: Vec<String> = self.raw.iter().map(u32::to_string).collect();
+            s += &format!(" ({}", raw.join(":"));
+            if self.bit_offset % 8 != 0 {
+                s += &format!(" @ offset {}.{})", self.bit_offset / 8, self.bit_offset % 8);
+            } else {
+                s += &format!(" @ offset {})", self.bit_offset / 8);
             }
         }
+        s
     }
-    Ok(None)
+
+    /// The access path as C would write it, without the root: `.a.b[3]`.
+    fn path(&self) -> String {
+        let mut s = String::new();
+        for (i, a) in self.acc.iter().enumerate() {
+            match a.name {
+                Some(n) => s += &format!(".{}", String::from_utf8_lossy(n)),
+                None if i > 0 => s += &format!("[{}]", a.idx),
+                None => {}
+            }
+        }
+        s
+    }
+
+    fn push_raw(&mut self, i: u32, loc: &str) -> Result<()> {
+        if self.raw.len() >= SPEC_MAX_LEN {
+            return Err(Error::unsupported(loc, "CO-RE access nests too deeply"));
+        }
+        self.raw.push(i);
+        Ok(())
+    }
 }
 
 /// `index * size * 8` bits, or an error if it overflows.
@@ -233,7 +316,7 @@ fn add(a: u64, b: u64, loc: &str) -> Result<u64> {
 fn parse_access(rec: &CoreReloRec, loc: &str) -> Result<Vec<u32>> {
     let idx: Option<Vec<u32>> = rec.access.split(':').map(|p| p.parse().ok()).collect();
     match idx {
-        Some(v) if !v.is_empty() && v.len() <= 64 => Ok(v),
+        Some(v) if !v.is_empty() && v.len() <= SPEC_MAX_LEN => Ok(v),
         _ => Err(Error::malformed(
             loc,
             format!("bad CO-RE access string `{}`", rec.access),
@@ -241,329 +324,836 @@ fn parse_access(rec: &CoreReloRec, loc: &str) -> Result<Vec<u32>> {
     }
 }
 
-/// Walks the local access; returns the field and the steps to match.
-fn local_field<'a>(
-    btf: &'a Btf,
-    root: TypeId,
-    access: &[u32],
-    loc: &str,
-) -> Result<(Field, Vec<Step<'a>>)> {
-    let bad = |m: &str| Error::malformed(loc, format!("CO-RE access: {m}"));
-    let first = *access.first().ok_or_else(|| bad("empty"))?;
-    let mut field = Field {
-        bit_offset: bits(first, btf.size_of(root)?, loc)?,
-        ty: root,
-        bitfield: 0,
-    };
-    let mut steps = Vec::new();
-    for &i in access.get(1..).unwrap_or_default() {
-        let t = btf.resolve(field.ty)?;
-        let v = btf.view(t)?;
-        match v.tag() {
+/// A flexible array: the last member of a struct, of length 0.
+fn is_flex_arr(btf: &Btf, last: Option<&Accessor<'_>>, len: u32) -> Result<bool> {
+    let Some(a) = last else { return Ok(false) };
+    if a.name.is_none() || len > 0 {
+        return Ok(false);
+    }
+    Ok(btf.view(a.type_id)?.vlen().checked_sub(1) == Some(a.idx))
+}
+
+/// Parses a relocation's access string against the local BTF (libbpf's
+/// `bpf_core_parse_spec`).
+fn parse_spec<'a>(btf: &'a Btf, rec: &CoreReloRec, loc: &str) -> Result<Spec<'a>> {
+    let bad = |m: &str| Error::malformed(loc, format!("CO-RE access `{}`: {m}", rec.access));
+    let mut spec = Spec::new(btf, rec.type_id, rec.kind);
+    if rec.access.is_empty() || rec.access.starts_with(':') {
+        return Err(bad("empty"));
+    }
+    if is_type_based(rec.kind) {
+        if rec.access != "0" {
+            return Err(bad("a type relocation's access must be `0`"));
+        }
+        return Ok(spec);
+    }
+    let raw = parse_access(rec, loc)?;
+    let mut id = btf.resolve(rec.type_id)?;
+    let t = btf.view(id)?;
+    let first = raw.first().copied().ok_or_else(|| bad("empty"))?;
+    spec.acc.push(Accessor {
+        type_id: id,
+        idx: first,
+        name: None,
+    });
+    if is_enumval_based(rec.kind) {
+        if t.tag() != KindTag::Enum || raw.len() > 1 {
+            return Err(bad("enum value relocation on a non-enum"));
+        }
+        let e = t
+            .enumerator(first)
+            .ok_or_else(|| bad("enumerator index out of range"))?;
+        if let Some(a) = spec.acc.first_mut() {
+            a.name = Some(t.string(e.name_off)?);
+        }
+        spec.raw = raw;
+        return Ok(spec);
+    }
+    if !is_field_based(rec.kind) {
+        return Err(Error::unsupported(
+            loc,
+            format!("CO-RE relocation kind {}", rec.kind),
+        ));
+    }
+    spec.bit_offset = bits(first, btf.size_of(id)?, loc)?;
+    for &idx in raw.get(1..).unwrap_or_default() {
+        id = btf.resolve(id)?;
+        let t = btf.view(id)?;
+        match t.tag() {
             KindTag::Struct | KindTag::Union => {
-                let m = v
-                    .member(i)
+                let m = t
+                    .member(idx)
                     .ok_or_else(|| bad("member index out of range"))?;
-                field = Field {
-                    bit_offset: add(field.bit_offset, u64::from(m.bit_offset), loc)?,
-                    ty: m.ty,
-                    bitfield: m.bitfield_size,
-                };
-                // Anonymous members are looked through by name in the target.
-                let name = v.string(m.name_off)?;
-                if !name.is_empty() {
-                    steps.push(Step::Member(name));
+                spec.bit_offset = add(spec.bit_offset, u64::from(m.bit_offset), loc)?;
+                if m.name_off != 0 {
+                    let name = t.string(m.name_off)?;
+                    if name.is_empty() {
+                        return Err(bad("member with an empty name"));
+                    }
+                    spec.acc.push(Accessor {
+                        type_id: id,
+                        idx,
+                        name: Some(name),
+                    });
                 }
+                id = m.ty;
             }
             KindTag::Array => {
-                let (elem, _, _) = v.array().ok_or_else(|| bad("truncated array"))?;
-                field = Field {
-                    bit_offset: add(field.bit_offset, bits(i, btf.size_of(elem)?, loc)?, loc)?,
-                    ty: elem,
-                    bitfield: 0,
-                };
-                steps.push(Step::Index(i));
+                let (elem, _, len) = t.array().ok_or_else(|| bad("truncated array"))?;
+                let elem = btf.resolve(elem)?;
+                if !is_flex_arr(btf, spec.acc.last(), len)? && idx >= len {
+                    return Err(bad("array index out of range"));
+                }
+                spec.acc.push(Accessor {
+                    type_id: elem,
+                    idx,
+                    name: None,
+                });
+                spec.bit_offset = add(spec.bit_offset, bits(idx, btf.size_of(elem)?, loc)?, loc)?;
+                id = elem;
             }
             _ => return Err(bad("steps into a type that is neither composite nor array")),
         }
     }
-    Ok((field, steps))
+    spec.raw = raw;
+    Ok(spec)
 }
 
-/// Matches the local steps against target root `root`.
-fn target_field(
+fn is_composite(v: &TypeView<'_>) -> bool {
+    matches!(v.tag(), KindTag::Struct | KindTag::Union)
+}
+
+/// libbpf's `btf_kind_core_compat`: same kind (ENUM and ENUM64 alike).
+fn kind_compat(a: &TypeView<'_>, b: &TypeView<'_>) -> bool {
+    a.tag() == b.tag()
+}
+
+/// An INT that is not a deprecated bitfield-like integer (bit offset 0).
+fn plain_int(v: &TypeView<'_>) -> bool {
+    v.int_encoding().is_some_and(|(_, off, _)| off == 0)
+}
+
+fn too_deep(loc: &str) -> Error {
+    Error::malformed(loc, "CO-RE type comparison nests too deeply")
+}
+
+/// Type compatibility for type-based relocations (libbpf's
+/// `bpf_core_types_are_compat`): kinds must agree, names below the root
+/// are ignored, pointers, arrays and function prototypes recurse.
+fn types_are_compat(
     local: &Btf,
-    local_field: &Field,
+    mut l: TypeId,
     target: &Btf,
-    root: TypeId,
-    first: u32,
-    steps: &[Step<'_>],
+    mut t: TypeId,
+    level: i32,
     loc: &str,
-) -> Result<Option<Field>> {
-    let mut field = Field {
-        bit_offset: bits(first, target.size_of(root)?, loc)?,
-        ty: root,
-        bitfield: 0,
-    };
-    for step in steps {
-        match step {
-            Step::Member(name) => match find_member(target, field.ty, name, 0)? {
-                Some(f) => {
-                    field = Field {
-                        bit_offset: add(field.bit_offset, f.bit_offset, loc)?,
-                        ..f
+) -> Result<bool> {
+    if !kind_compat(&local.view(l)?, &target.view(t)?) {
+        return Ok(false);
+    }
+    for _ in 0..32 {
+        l = local.resolve(l)?;
+        t = target.resolve(t)?;
+        let (lv, tv) = (local.view(l)?, target.view(t)?);
+        if !kind_compat(&lv, &tv) {
+            return Ok(false);
+        }
+        match lv.tag() {
+            KindTag::Void | KindTag::Struct | KindTag::Union | KindTag::Enum | KindTag::Fwd => {
+                return Ok(true)
+            }
+            KindTag::Int => return Ok(plain_int(&lv) && plain_int(&tv)),
+            KindTag::Ptr => {
+                l = lv.referenced().unwrap_or(0);
+                t = tv.referenced().unwrap_or(0);
+            }
+            KindTag::Array => match (lv.array(), tv.array()) {
+                (Some((le, _, _)), Some((te, _, _))) => (l, t) = (le, te),
+                _ => return Err(Error::malformed(loc, "truncated array")),
+            },
+            KindTag::FuncProto => {
+                if lv.vlen() != tv.vlen() {
+                    return Ok(false);
+                }
+                for i in 0..lv.vlen() {
+                    if level <= 0 {
+                        return Err(too_deep(loc));
+                    }
+                    let (Some(lp), Some(tp)) = (lv.proto_param(i), tv.proto_param(i)) else {
+                        return Err(Error::malformed(loc, "truncated function prototype"));
+                    };
+                    let (lp, tp) = (local.resolve(lp)?, target.resolve(tp)?);
+                    if !types_are_compat(local, lp, target, tp, level - 1, loc)? {
+                        return Ok(false);
                     }
                 }
-                None => return Ok(None),
-            },
-            Step::Index(i) => {
-                let t = target.resolve(field.ty)?;
-                let Some((elem, _, len)) = target.view(t)?.array() else {
-                    return Ok(None);
-                };
-                if len != 0 && *i >= len {
-                    return Ok(None);
-                }
-                field = Field {
-                    bit_offset: add(field.bit_offset, bits(*i, target.size_of(elem)?, loc)?, loc)?,
-                    ty: elem,
-                    bitfield: 0,
-                };
+                l = lv.proto_return().unwrap_or(0);
+                t = tv.proto_return().unwrap_or(0);
             }
+            _ => return Ok(false),
         }
     }
-    if !steps.is_empty() && !fields_compatible(local, local_field.ty, target, field.ty, 0)? {
-        return Ok(None);
-    }
-    Ok(Some(field))
+    Err(too_deep(loc))
 }
 
-/// The value a field relocation of `kind` computes for `f` in `btf`.
-fn field_value(btf: &Btf, f: &Field, kind: u32) -> Result<u64> {
-    let ty = btf.resolve(f.ty)?;
-    let size = u64::from(btf.size_of(ty)?);
-    let (byte_off, byte_sz, bit_sz) = if f.bitfield == 0 {
-        (f.bit_offset / 8, size, size * 8)
-    } else {
-        // The smallest naturally aligned load unit, starting from the
-        // field's own type size, that holds all of the bitfield's bits.
-        let bit_sz = u64::from(f.bitfield);
-        let mut sz = size.max(1);
-        let mut off = f.bit_offset / 8 / sz * sz;
-        let end = f
-            .bit_offset
-            .checked_add(bit_sz)
-            .ok_or_else(|| Error::malformed("CO-RE", "bitfield offset overflows"))?;
+/// Field type compatibility (libbpf's `bpf_core_fields_are_compat`): any
+/// two structs or unions, any two pointers or floats, integers of any size
+/// and signedness, enums and forward declarations of the same essential
+/// name (or anonymous), arrays of compatible elements.
+fn fields_are_compat(
+    local: &Btf,
+    mut l: TypeId,
+    target: &Btf,
+    mut t: TypeId,
+    loc: &str,
+) -> Result<bool> {
+    for _ in 0..64 {
+        l = local.resolve(l)?;
+        t = target.resolve(t)?;
+        let (lv, tv) = (local.view(l)?, target.view(t)?);
+        if is_composite(&lv) && is_composite(&tv) {
+            return Ok(true);
+        }
+        if !kind_compat(&lv, &tv) {
+            return Ok(false);
+        }
+        match lv.tag() {
+            KindTag::Ptr | KindTag::Float => return Ok(true),
+            KindTag::Fwd | KindTag::Enum => {
+                let (ln, tn) = (essential(lv.name()?), essential(tv.name()?));
+                return Ok(ln.is_empty() || tn.is_empty() || ln == tn);
+            }
+            KindTag::Int => return Ok(plain_int(&lv) && plain_int(&tv)),
+            KindTag::Array => match (lv.array(), tv.array()) {
+                (Some((le, _, _)), Some((te, _, _))) => (l, t) = (le, te),
+                _ => return Err(Error::malformed(loc, "truncated array")),
+            },
+            _ => return Ok(false),
+        }
+    }
+    Err(too_deep(loc))
+}
+
+/// libbpf's `bpf_core_names_match`: an anonymous target matches only an
+/// anonymous local; otherwise essential names must be equal.
+fn names_match(local: &Btf, l_off: u32, target: &Btf, t_off: u32) -> Result<bool> {
+    let (ln, tn) = (local.str_bytes(l_off)?, target.str_bytes(t_off)?);
+    if tn.is_empty() {
+        return Ok(ln.is_empty());
+    }
+    Ok(essential(ln) == essential(tn))
+}
+
+/// libbpf's `bpf_core_types_match` (`bpf_core_type_matches`): the stricter
+/// relation: same kinds, integers of the same size and signedness, arrays
+/// of the same length, every local member or enumerator present in the
+/// target by name, function prototypes with matching arguments; below a
+/// pointer, structs and unions match by name and kind only.
+fn types_match(
+    local: &Btf,
+    mut l: TypeId,
+    target: &Btf,
+    mut t: TypeId,
+    mut behind_ptr: bool,
+    level: i32,
+    loc: &str,
+) -> Result<bool> {
+    if level <= 0 {
+        return Err(too_deep(loc));
+    }
+    for _ in 0..32 {
+        l = local.resolve(l)?;
+        t = target.resolve(t)?;
+        let (lv, tv) = (local.view(l)?, target.view(t)?);
+        if !names_match(local, lv.name_off(), target, tv.name_off())? {
+            return Ok(false);
+        }
+        let (lk, tk) = (lv.tag(), tv.tag());
+        match lk {
+            KindTag::Void => return Ok(lk == tk),
+            KindTag::Fwd => {
+                let lf = lv.kind_flag();
+                if behind_ptr && lk != tk {
+                    return Ok((tk == KindTag::Struct && !lf) || (tk == KindTag::Union && lf));
+                }
+                return Ok(lk == tk && lf == tv.kind_flag());
+            }
+            KindTag::Enum => {
+                if tk != KindTag::Enum || lv.size() != tv.size() || lv.vlen() > tv.vlen() {
+                    return Ok(false);
+                }
+                for le in lv.enumerators() {
+                    let mut found = false;
+                    for te in tv.enumerators() {
+                        if names_match(local, le.name_off, target, te.name_off)? {
+                            found = true;
+                            break;
+                        }
+                    }
+                    if !found {
+                        return Ok(false);
+                    }
+                }
+                return Ok(true);
+            }
+            KindTag::Struct | KindTag::Union => {
+                if behind_ptr {
+                    if lk == tk {
+                        return Ok(true);
+                    }
+                    if tk != KindTag::Fwd {
+                        return Ok(false);
+                    }
+                    return Ok((lk == KindTag::Union) == tv.kind_flag());
+                }
+                if lk != tk || lv.vlen() > tv.vlen() {
+                    return Ok(false);
+                }
+                for lm in lv.members() {
+                    let mut found = false;
+                    for tm in tv.members() {
+                        if !names_match(local, lm.name_off, target, tm.name_off)? {
+                            continue;
+                        }
+                        if types_match(local, lm.ty, target, tm.ty, behind_ptr, level - 1, loc)? {
+                            found = true;
+                            break;
+                        }
+                    }
+                    if !found {
+                        return Ok(false);
+                    }
+                }
+                return Ok(true);
+            }
+            KindTag::Int => {
+                if lk != tk {
+                    return Ok(false);
+                }
+                let sign = |v: &TypeView<'_>| v.int_encoding().map_or(0, |(e, _, _)| e & 1);
+                return Ok(lv.size() == tv.size() && sign(&lv) == sign(&tv));
+            }
+            KindTag::Ptr => {
+                if lk != tk {
+                    return Ok(false);
+                }
+                behind_ptr = true;
+                l = lv.referenced().unwrap_or(0);
+                t = tv.referenced().unwrap_or(0);
+            }
+            KindTag::Array => {
+                let (Some((le, _, ln)), Some((te, _, tn))) = (lv.array(), tv.array()) else {
+                    return Ok(false);
+                };
+                if ln != tn {
+                    return Ok(false);
+                }
+                (l, t) = (le, te);
+            }
+            KindTag::FuncProto => {
+                if lk != tk || lv.vlen() != tv.vlen() {
+                    return Ok(false);
+                }
+                for i in 0..lv.vlen() {
+                    let (Some(lp), Some(tp)) = (lv.proto_param(i), tv.proto_param(i)) else {
+                        return Err(Error::malformed(loc, "truncated function prototype"));
+                    };
+                    if !types_match(local, lp, target, tp, behind_ptr, level - 1, loc)? {
+                        return Ok(false);
+                    }
+                }
+                l = lv.proto_return().unwrap_or(0);
+                t = tv.proto_return().unwrap_or(0);
+            }
+            _ => return Ok(false),
+        }
+    }
+    Err(too_deep(loc))
+}
+
+/// Finds, in target composite `tid`, the member the local named accessor
+/// `la` names, looking through anonymous members, and extends `ts` with
+/// it; returns the member's type. Like libbpf's `bpf_core_match_member`,
+/// a same-named member of an incompatible type ends the search.
+fn match_member<'a>(
+    local: &Btf,
+    la: &Accessor<'_>,
+    target: &'a Btf,
+    tid: TypeId,
+    ts: &mut Spec<'a>,
+    loc: &str,
+) -> Result<Option<TypeId>> {
+    let tid = target.resolve(tid)?;
+    let tv = target.view(tid)?;
+    if !is_composite(&tv) {
+        return Ok(None);
+    }
+    let lm = local
+        .view(la.type_id)?
+        .member(la.idx)
+        .ok_or_else(|| Error::malformed(loc, "member index out of range"))?;
+    let lname = la.name.unwrap_or_default();
+    for i in 0..tv.vlen() {
+        let Some(m) = tv.member(i) else { break };
+        ts.push_raw(i, loc)?;
+        ts.bit_offset = add(ts.bit_offset, u64::from(m.bit_offset), loc)?;
+        let tname = tv.string(m.name_off)?;
+        if tname.is_empty() {
+            if let Some(found) = match_member(local, la, target, m.ty, ts, loc)? {
+                return Ok(Some(found));
+            }
+        } else if tname == lname {
+            if fields_are_compat(local, lm.ty, target, m.ty, loc)? {
+                ts.acc.push(Accessor {
+                    type_id: tid,
+                    idx: i,
+                    name: Some(tname),
+                });
+                return Ok(Some(m.ty));
+            }
+            return Ok(None);
+        }
+        ts.bit_offset -= u64::from(m.bit_offset);
+        ts.raw.pop();
+    }
+    Ok(None)
+}
+
+/// Matches the local spec against candidate `cand` (libbpf's
+/// `bpf_core_spec_match`); `None` if the candidate does not match.
+fn spec_match<'a>(
+    ls: &Spec<'_>,
+    target: &'a Btf,
+    cand: TypeId,
+    loc: &str,
+) -> Result<Option<Spec<'a>>> {
+    let mut ts = Spec::new(target, cand, ls.kind);
+    if is_type_based(ls.kind) {
+        let ok = if ls.kind == kind::TYPE_MATCHES {
+            types_match(ls.btf, ls.root, target, cand, false, 32, loc)?
+        } else {
+            types_are_compat(ls.btf, ls.root, target, cand, 32, loc)?
+        };
+        return Ok(ok.then_some(ts));
+    }
+    let Some(first) = ls.acc.first() else {
+        return Err(Error::malformed(loc, "empty CO-RE access"));
+    };
+    if is_enumval_based(ls.kind) {
+        let tid = target.resolve(cand)?;
+        let tv = target.view(tid)?;
+        if tv.tag() != KindTag::Enum {
+            return Ok(None);
+        }
+        let want = essential(first.name.unwrap_or_default());
+        for (i, e) in (0u32..).zip(tv.enumerators()) {
+            let name = tv.string(e.name_off)?;
+            if essential(name) == want {
+                ts.acc.push(Accessor {
+                    type_id: tid,
+                    idx: i,
+                    name: Some(name),
+                });
+                ts.raw.push(i);
+                return Ok(Some(ts));
+            }
+        }
+        return Ok(None);
+    }
+    let mut tid = cand;
+    for (i, la) in ls.acc.iter().enumerate() {
+        tid = target.resolve(tid)?;
+        if la.name.is_some() {
+            match match_member(ls.btf, la, target, tid, &mut ts, loc)? {
+                Some(next) => tid = next,
+                None => return Ok(None),
+            }
+            continue;
+        }
+        if i > 0 {
+            let Some((elem, _, len)) = target.view(tid)?.array() else {
+                return Ok(None);
+            };
+            if !is_flex_arr(target, ts.acc.last(), len)? && la.idx >= len {
+                return Ok(None);
+            }
+            tid = target.resolve(elem)?;
+        }
+        ts.push_raw(la.idx, loc)?;
+        ts.acc.push(Accessor {
+            type_id: tid,
+            idx: la.idx,
+            name: None,
+        });
+        ts.bit_offset = add(ts.bit_offset, bits(la.idx, target.size_of(tid)?, loc)?, loc)?;
+    }
+    Ok(Some(ts))
+}
+
+/// The innermost non-array type of `id`'s element chain, and its size.
+fn elem_size(btf: &Btf, id: TypeId) -> Result<u32> {
+    let mut id = btf.resolve(id)?;
+    for _ in 0..64 {
+        match btf.view(id)?.array() {
+            Some((elem, _, _)) => id = btf.resolve(elem)?,
+            None => return btf.size_of(id),
+        }
+    }
+    Err(Error::malformed(
+        ".BTF",
+        format!("array type {id} nests too deeply"),
+    ))
+}
+
+/// A field relocation's value in one BTF.
+struct FieldCalc {
+    val: u64,
+    /// The accessed field's (element) size, for load/store resizing; 0
+    /// when the kind does not resize.
+    size: u32,
+    /// The field's type, to judge whether resizing is safe.
+    type_id: TypeId,
+    validate: bool,
+}
+
+/// libbpf's `bpf_core_calc_field_relo`; `None` requests poisoning.
+fn calc_field(spec: Option<&Spec<'_>>, k: u32, loc: &str) -> Result<Option<FieldCalc>> {
+    let mut out = FieldCalc {
+        val: 0,
+        size: 0,
+        type_id: 0,
+        validate: true,
+    };
+    if k == kind::FIELD_EXISTS {
+        out.val = u64::from(spec.is_some());
+        return Ok(Some(out));
+    }
+    let Some(spec) = spec else { return Ok(None) };
+    let btf = spec.btf;
+    let acc = spec
+        .acc
+        .last()
+        .ok_or_else(|| Error::malformed(loc, "empty CO-RE access"))?;
+    if acc.name.is_none() {
+        match k {
+            kind::FIELD_BYTE_OFFSET => {
+                out.val = spec.bit_offset / 8;
+                out.size = elem_size(btf, acc.type_id)?;
+                out.type_id = acc.type_id;
+            }
+            kind::FIELD_BYTE_SIZE => out.val = u64::from(btf.size_of(acc.type_id)?),
+            _ => {
+                return Err(Error::unsupported(
+                    loc,
+                    format!("CO-RE {} relocation of an array element", kind_name(k)),
+                ))
+            }
+        }
+        return Ok(Some(out));
+    }
+    let t = btf.view(acc.type_id)?;
+    let m = t
+        .member(acc.idx)
+        .ok_or_else(|| Error::malformed(loc, "member index out of range"))?;
+    let field_ty = btf.resolve(m.ty)?;
+    let mt = btf.view(field_ty)?;
+    let bit_off = spec.bit_offset;
+    let bitfield = m.bitfield_size > 0;
+    let (byte_off, byte_sz, bit_sz) = if bitfield {
+        let bit_sz = u64::from(m.bitfield_size);
+        let mut sz = u64::from(mt.size());
+        if sz == 0 {
+            return Err(Error::malformed(loc, "bitfield of a zero-sized type"));
+        }
+        let mut off = bit_off / 8 / sz * sz;
+        let end = add(bit_off, bit_sz, loc)?;
         while end - off * 8 > sz * 8 {
             if sz >= 8 {
                 return Err(Error::unsupported(
-                    "CO-RE",
-                    "bitfield that spans more than 8 bytes",
+                    loc,
+                    "CO-RE relocation of a bitfield that a 64-bit load cannot read",
                 ));
             }
             sz *= 2;
-            off = f.bit_offset / 8 / sz * sz;
+            off = bit_off / 8 / sz * sz;
         }
         (off, sz, bit_sz)
+    } else {
+        let sz = u64::from(btf.size_of(field_ty)?);
+        (bit_off / 8, sz, sz * 8)
     };
-    Ok(match kind {
-        kind::FIELD_BYTE_OFFSET => byte_off,
-        kind::FIELD_BYTE_SIZE => byte_sz,
-        kind::FIELD_EXISTS => 1,
-        kind::FIELD_SIGNED => u64::from(btf.view(ty)?.signed()),
-        // The shifts that extract a field loaded into a u64: only for
-        // fields (or bitfield units) of at most 8 bytes.
-        kind::FIELD_LSHIFT_U64 => 64u64
-            .checked_sub(f.bit_offset - byte_off * 8 + bit_sz)
-            .ok_or_else(|| Error::unsupported("CO-RE", "shift of a field wider than 8 bytes"))?,
-        kind::FIELD_RSHIFT_U64 => 64u64
-            .checked_sub(bit_sz)
-            .ok_or_else(|| Error::unsupported("CO-RE", "shift of a field wider than 8 bytes"))?,
+    // For bitfields the compiler's values may legitimately differ from
+    // ours: only signedness and the right shift are checked.
+    out.validate = !bitfield;
+    match k {
+        kind::FIELD_BYTE_OFFSET => {
+            out.val = byte_off;
+            if !bitfield {
+                out.size = elem_size(btf, field_ty)?;
+                out.type_id = field_ty;
+            }
+        }
+        kind::FIELD_BYTE_SIZE => out.val = byte_sz,
+        kind::FIELD_SIGNED => {
+            out.val = u64::from(match mt.tag() {
+                KindTag::Enum => mt.kind_flag(),
+                KindTag::Int => mt.int_encoding().is_some_and(|(e, _, _)| e & 1 != 0),
+                _ => false,
+            });
+            out.validate = true;
+        }
+        // As libbpf computes them, in 32 bits.
+        kind::FIELD_LSHIFT_U64 => {
+            out.val = u64::from(64u32.wrapping_sub((bit_off + bit_sz - byte_off * 8) as u32))
+        }
+        kind::FIELD_RSHIFT_U64 => {
+            out.val = u64::from(64u32.wrapping_sub(bit_sz as u32));
+            out.validate = true;
+        }
         _ => {
             return Err(Error::unsupported(
-                "CO-RE",
-                format!("field relocation kind {kind}"),
-            ))
-        }
-    })
-}
-
-/// The outcome of one relocation: (value the compiler assumed, value for
-/// the target, size of the field in the target for loads), or poison.
-enum Outcome {
-    Patch {
-        orig: u64,
-        new: u64,
-        new_size: Option<u64>,
-        orig_size: Option<u64>,
-    },
-    Poison,
-}
-
-/// The outcome once candidates agreed (or none matched): patch with the
-/// agreed value; with no match, 0 for an `exists` kind, else poison.
-fn outcome(
-    agreed: Option<(u64, Option<u64>)>,
-    orig: u64,
-    orig_size: Option<u64>,
-    exists: bool,
-) -> Outcome {
-    match agreed {
-        Some((new, new_size)) => Outcome::Patch {
-            orig,
-            new,
-            new_size,
-            orig_size,
-        },
-        None if exists => Outcome::Patch {
-            orig,
-            new: 0,
-            new_size: None,
-            orig_size: None,
-        },
-        None => Outcome::Poison,
-    }
-}
-
-/// The (kind, essential name) a relocation's candidates are found by.
-fn root_key<'a>(local: &'a Btf, rec: &CoreReloRec) -> Result<(TypeView<'a>, &'a [u8])> {
-    let root = local.view(local.resolve(rec.type_id)?)?;
-    Ok((root, essential(root.name()?)))
-}
-
-fn resolve_one(local: &Btf, target: &Target, rec: &CoreReloRec, loc: &str) -> Result<Outcome> {
-    let access = parse_access(rec, loc)?;
-    let (root_t, name) = root_key(local, rec)?;
-    let root = root_t.id();
-    let candidates = if rec.kind == kind::TYPE_ID_LOCAL {
-        Arc::from(Vec::new())
-    } else {
-        target.candidates(root_t.tag(), name)?
-    };
-    let agree = |values: Vec<(u64, Option<u64>)>| -> Result<Option<(u64, Option<u64>)>> {
-        match values.split_first() {
-            None => Ok(None),
-            Some((first, rest)) if rest.iter().all(|v| v == first) => Ok(Some(*first)),
-            Some(_) => Err(Error::unsupported(
                 loc,
-                format!(
-                    "CO-RE relocation of `{}` is ambiguous: target candidates disagree",
-                    String::from_utf8_lossy(root_t.name().unwrap_or_default())
-                ),
-            )),
+                format!("CO-RE relocation kind {k}"),
+            ))
         }
+    }
+    Ok(Some(out))
+}
+
+/// The result of one relocation against one candidate (or none): libbpf's
+/// `bpf_core_relo_res`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Res {
+    orig: u64,
+    new: u64,
+    poison: bool,
+    validate: bool,
+    /// A load/store of the field would have to change size in a way that
+    /// changes its value (signed integers, non-pointers): poisoned.
+    fail_memsz: bool,
+    orig_sz: u32,
+    new_sz: u32,
+}
+
+fn is_unsigned_int(v: &TypeView<'_>) -> bool {
+    v.int_encoding().is_some_and(|(e, _, _)| e != 1)
+}
+
+/// libbpf's `bpf_core_calc_relo`.
+fn calc_relo(ls: &Spec<'_>, ts: Option<&Spec<'_>>, loc: &str) -> Result<Res> {
+    let mut res = Res {
+        orig: 0,
+        new: 0,
+        poison: false,
+        validate: true,
+        fail_memsz: false,
+        orig_sz: 0,
+        new_sz: 0,
     };
-    match rec.kind {
-        kind::FIELD_BYTE_OFFSET..=kind::FIELD_RSHIFT_U64 => {
-            let (lf, steps) = local_field(local, root, &access, loc)?;
-            let first = access.first().copied().unwrap_or(0);
-            let orig = field_value(local, &lf, rec.kind)?;
-            let orig_size = Some(u64::from(local.size_of(lf.ty)?));
-            let mut found = Vec::new();
-            for c in candidates.iter() {
-                if let Some(tf) = target_field(local, &lf, &target.btf, *c, first, &steps, loc)? {
-                    let size = u64::from(target.btf.size_of(tf.ty)?);
-                    found.push((field_value(&target.btf, &tf, rec.kind)?, Some(size)));
+    let k = ls.kind;
+    if is_field_based(k) {
+        let l = calc_field(Some(ls), k, loc)?
+            .ok_or_else(|| Error::malformed(loc, "CO-RE local access does not resolve"))?;
+        res.orig = l.val;
+        res.orig_sz = l.size;
+        res.validate = l.validate;
+        let Some(t) = calc_field(ts, k, loc)? else {
+            res.poison = true;
+            return Ok(res);
+        };
+        res.new = t.val;
+        res.new_sz = t.size;
+        if res.orig_sz != res.new_sz {
+            if let Some(ts) = ts {
+                let (ov, nv) = (ls.btf.view(l.type_id)?, ts.btf.view(t.type_id)?);
+                let ptrs = ov.tag() == KindTag::Ptr && nv.tag() == KindTag::Ptr;
+                let uints = is_unsigned_int(&ov) && is_unsigned_int(&nv);
+                res.fail_memsz = !(ptrs || uints);
+            }
+        }
+    } else if is_type_based(k) {
+        let value = |s: Option<&Spec<'_>>| -> Result<u64> {
+            let Some(s) = s else { return Ok(0) };
+            Ok(match k {
+                kind::TYPE_ID_TARGET => u64::from(s.root),
+                kind::TYPE_EXISTS | kind::TYPE_MATCHES => 1,
+                kind::TYPE_SIZE => u64::from(s.btf.size_of(s.root)?),
+                _ => {
+                    return Err(Error::unsupported(
+                        loc,
+                        format!("CO-RE relocation kind {k}"),
+                    ))
                 }
+            })
+        };
+        res.orig = value(Some(ls))?;
+        // A type id may change when objects are linked: not checked.
+        res.validate = k != kind::TYPE_ID_TARGET;
+        res.new = value(ts)?;
+    } else if is_enumval_based(k) {
+        let value = |s: Option<&Spec<'_>>| -> Result<Option<u64>> {
+            if k == kind::ENUMVAL_EXISTS {
+                return Ok(Some(u64::from(s.is_some())));
             }
-            Ok(outcome(
-                agree(found)?,
-                orig,
-                orig_size,
-                rec.kind == kind::FIELD_EXISTS,
-            ))
-        }
-        kind::TYPE_ID_LOCAL => Ok(Outcome::Patch {
-            orig: u64::from(rec.type_id),
-            new: u64::from(rec.type_id),
-            new_size: None,
-            orig_size: None,
-        }),
-        kind::TYPE_ID_TARGET | kind::TYPE_EXISTS | kind::TYPE_SIZE => {
-            let orig = match rec.kind {
-                kind::TYPE_ID_TARGET => u64::from(rec.type_id),
-                kind::TYPE_EXISTS => 1,
-                _ => u64::from(local.size_of(root)?),
-            };
-            let mut found = Vec::new();
-            for c in candidates.iter() {
-                let v = match rec.kind {
-                    kind::TYPE_ID_TARGET => u64::from(*c),
-                    kind::TYPE_EXISTS => 1,
-                    _ => u64::from(target.btf.size_of(*c)?),
-                };
-                found.push((v, None));
-            }
-            // Several candidates with different ids are fine for "exists".
-            if rec.kind == kind::TYPE_EXISTS {
-                found.truncate(1);
-            }
-            Ok(outcome(
-                agree(found)?,
-                orig,
-                None,
-                rec.kind == kind::TYPE_EXISTS,
-            ))
-        }
-        kind::ENUMVAL_EXISTS | kind::ENUMVAL_VALUE => {
-            if root_t.tag() != KindTag::Enum {
-                return Err(Error::malformed(loc, "enum value relocation on a non-enum"));
-            }
-            let idx = access.first().copied().unwrap_or(0);
-            let ev = root_t
-                .enumerator(idx)
+            let Some(s) = s else { return Ok(None) };
+            let a = s
+                .acc
+                .first()
+                .ok_or_else(|| Error::malformed(loc, "empty CO-RE access"))?;
+            let t = s.btf.view(a.type_id)?;
+            let e = t
+                .enumerator(a.idx)
                 .ok_or_else(|| Error::malformed(loc, "enumerator index out of range"))?;
-            let ev_name = root_t.string(ev.name_off)?;
-            let orig = if rec.kind == kind::ENUMVAL_EXISTS {
-                1
+            // libbpf reads a 32-bit enumerator as signed whatever the enum's
+            // signedness.
+            Ok(Some(if t.is_enum64() {
+                e.value as u64
             } else {
-                ev.value as u64
-            };
-            let mut found = Vec::new();
-            for c in candidates.iter() {
-                let cv = target.btf.view(*c)?;
-                let mut matched = None;
-                for tv in cv.enumerators() {
-                    if cv.string(tv.name_off)? == ev_name {
-                        matched = Some(tv);
-                        break;
-                    }
-                }
-                if let Some(tv) = matched {
-                    let v = if rec.kind == kind::ENUMVAL_EXISTS {
-                        1
-                    } else {
-                        tv.value as u64
-                    };
-                    found.push((v, None));
-                }
-            }
-            Ok(outcome(
-                agree(found)?,
-                orig,
-                None,
-                rec.kind == kind::ENUMVAL_EXISTS,
-            ))
+                e.value as u32 as i32 as i64 as u64
+            }))
+        };
+        res.orig = value(Some(ls))?.unwrap_or(0);
+        match value(ts)? {
+            Some(v) => res.new = v,
+            None => res.poison = true,
         }
-        kind::TYPE_MATCHES => Err(Error::unsupported(
+    } else {
+        return Err(Error::unsupported(
             loc,
-            "CO-RE TYPE_MATCHES (bpf_core_type_matches)",
-        )),
-        other => Err(Error::unsupported(
-            loc,
-            format!("CO-RE relocation kind {other}"),
-        )),
+            format!("CO-RE relocation kind {k}"),
+        ));
+    }
+    Ok(res)
+}
+
+/// Why a relocation found no usable target, for the explanation of a
+/// poisoned instruction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Miss {
+    /// The kernel has no type of that kind and name.
+    NoCandidate,
+    /// Candidates exist, none matches the access.
+    NoMatch,
+    /// Matched, but a load/store cannot safely change size.
+    Resize,
+}
+
+/// Which relocation failed and why, in libbpf's terms plus the reason.
+fn explain(local: &Btf, rec: &CoreReloRec, miss: Miss, loc: &str) -> String {
+    let Ok(ls) = parse_spec(local, rec, loc) else {
+        return loc.to_string();
+    };
+    let desc = ls.describe();
+    let Ok(root) = local.view(rec.type_id) else {
+        return desc;
+    };
+    let name = String::from_utf8_lossy(root.name().unwrap_or_default()).into_owned();
+    let kind_word = kind_str(&root);
+    match miss {
+        Miss::Resize => format!(
+            "{desc}: the kernel's `{name}{}` cannot be accessed with this instruction's size \
+             (only pointers and unsigned integers may change size)",
+            ls.path()
+        ),
+        Miss::NoCandidate => format!("{desc}: {kind_word} `{name}` not found in the kernel"),
+        Miss::NoMatch if is_field_based(rec.kind) => format!(
+            "{desc}: field `{name}{}` not found in the kernel (or of an incompatible type)",
+            ls.path()
+        ),
+        Miss::NoMatch if is_enumval_based(rec.kind) => {
+            let n = ls.acc.first().and_then(|a| a.name).unwrap_or_default();
+            format!(
+                "{desc}: enumerator `{}` of {kind_word} `{name}` not found in the kernel",
+                String::from_utf8_lossy(n)
+            )
+        }
+        Miss::NoMatch => format!("{desc}: the kernel's {kind_word} `{name}` is not compatible"),
     }
 }
 
-fn size_bits(bytes: u64) -> Option<u8> {
-    Some(match bytes {
-        1 => 0x10,
-        2 => 0x08,
-        4 => 0x00,
-        8 => 0x18,
-        _ => return None,
-    })
+/// Resolves one relocation (libbpf's `bpf_core_calc_relo_insn`):
+/// `cands` is the local root's candidate list, narrowed to the matching
+/// candidates as libbpf narrows its per-object cache. Returns the result
+/// and, should the instruction end up poisoned, why.
+fn resolve_one(
+    local: &Btf,
+    target: &Btf,
+    cands: &mut Vec<TypeId>,
+    rec: &CoreReloRec,
+    loc: &str,
+) -> Result<(Res, Miss)> {
+    let ls = parse_spec(local, rec, loc)?;
+    if rec.kind == kind::TYPE_ID_LOCAL {
+        let id = u64::from(rec.type_id);
+        let res = Res {
+            orig: id,
+            new: id,
+            poison: false,
+            validate: false,
+            fail_memsz: false,
+            orig_sz: 0,
+            new_sz: 0,
+        };
+        return Ok((res, Miss::NoMatch));
+    }
+    if local.view(rec.type_id)?.name()?.is_empty() {
+        return Err(Error::unsupported(
+            loc,
+            format!(
+                "CO-RE {} relocation of an anonymous type",
+                kind_name(rec.kind)
+            ),
+        ));
+    }
+    let had_candidates = !cands.is_empty();
+    let mut chosen: Option<(Res, u64)> = None;
+    let mut kept = Vec::new();
+    for &c in cands.iter() {
+        let Some(ts) = spec_match(&ls, target, c, loc)? else {
+            continue;
+        };
+        let r = calc_relo(&ls, Some(&ts), loc)?;
+        match chosen {
+            None => chosen = Some((r, ts.bit_offset)),
+            Some((_, bit)) if bit != ts.bit_offset => {
+                return Err(Error::unsupported(
+                    loc,
+                    format!(
+                        "CO-RE relocation {} is ambiguous: kernel candidates give field offsets {bit} and {} bits",
+                        ls.describe(),
+                        ts.bit_offset
+                    ),
+                ))
+            }
+            Some((first, _)) if first.poison != r.poison || first.new != r.new => {
+                return Err(Error::unsupported(
+                    loc,
+                    format!(
+                        "CO-RE relocation {} is ambiguous: kernel candidates give {} and {}",
+                        ls.describe(),
+                        first.new,
+                        r.new
+                    ),
+                ))
+            }
+            Some(_) => {}
+        }
+        kept.push(c);
+    }
+    match chosen {
+        Some((res, _)) => {
+            *cands = kept;
+            Ok((res, Miss::Resize))
+        }
+        None => {
+            let miss = if had_candidates {
+                Miss::NoMatch
+            } else {
+                Miss::NoCandidate
+            };
+            Ok((calc_relo(&ls, None, loc)?, miss))
+        }
+    }
 }
 
 fn poison(insns: &mut [Insn], at: usize) {
@@ -580,59 +1170,117 @@ fn poison(insns: &mut [Insn], at: usize) {
     }
 }
 
-fn patch(insns: &mut [Insn], at: usize, out: Outcome, loc: &str) -> Result<()> {
-    let Outcome::Patch {
-        orig,
-        new,
-        new_size,
-        orig_size,
-    } = out
-    else {
-        poison(insns, at);
-        return Ok(());
-    };
+fn size_bytes(code: u8) -> u32 {
+    match code & 0x18 {
+        0x18 => 8,
+        0x00 => 4,
+        0x08 => 2,
+        _ => 1,
+    }
+}
+
+fn size_code(bytes: u32) -> Option<u8> {
+    Some(match bytes {
+        1 => 0x10,
+        2 => 0x08,
+        4 => 0x00,
+        8 => 0x18,
+        _ => return None,
+    })
+}
+
+/// Patches the instruction at `at` (libbpf's `bpf_core_patch_insn`);
+/// returns whether it was poisoned.
+fn patch(insns: &mut [Insn], at: usize, res: &Res, loc: &str) -> Result<bool> {
     let bad = |m: String| Error::malformed(loc, m);
-    let ins = insns
-        .get_mut(at)
+    if res.poison {
+        poison(insns, at);
+        return Ok(true);
+    }
+    let ins = *insns
+        .get(at)
         .ok_or_else(|| bad("instruction out of range".into()))?;
-    let class = ins.code & 0x07;
-    match class {
-        // ALU and ALU64 with an immediate operand.
-        0x04 | 0x07 if ins.code & 0x08 == 0 => {
-            if ins.imm as i64 as u64 != orig && ins.imm as u32 as u64 != orig {
+    let (orig, new) = (res.orig, res.new);
+    match ins.code & 0x07 {
+        // ALU, ALU64
+        0x04 | 0x07 => {
+            if ins.code & 0x08 != 0 {
+                return Err(bad(format!(
+                    "CO-RE relocation on a register-operand instruction (code {:#04x})",
+                    ins.code
+                )));
+            }
+            if res.validate && ins.imm as i64 as u64 != orig {
                 return Err(bad(format!(
                     "instruction immediate {} is not the CO-RE value {orig}",
                     ins.imm
                 )));
             }
-            ins.imm = i32::try_from(new as i64)
-                .or_else(|_| i32::try_from(new).map_err(|_| ()))
-                .map_err(|_| bad(format!("CO-RE value {new} does not fit an immediate")))?;
+            if let Some(i) = insns.get_mut(at) {
+                i.imm = new as i32;
+            }
         }
-        // Loads and stores: the offset; a load also takes the field's size.
+        // LDX, ST, STX
         0x01..=0x03 => {
-            if ins.off as i64 as u64 != orig {
+            if res.validate && ins.off as i64 as u64 != orig {
                 return Err(bad(format!(
                     "instruction offset {} is not the CO-RE value {orig}",
                     ins.off
                 )));
             }
-            ins.off = i16::try_from(new)
-                .map_err(|_| bad(format!("CO-RE offset {new} does not fit 16 bits")))?;
-            if let (0x01, Some(ns), Some(os)) = (class, new_size, orig_size) {
-                if ns != os && ins.code & 0xe0 == 0x60 {
-                    let bits = size_bits(ns)
-                        .ok_or_else(|| bad(format!("field of {ns} bytes cannot be loaded")))?;
-                    ins.code = (ins.code & !0x18) | bits;
+            if new > i16::MAX as u64 {
+                return Err(bad(format!("CO-RE offset {new} does not fit 16 bits")));
+            }
+            if res.fail_memsz {
+                poison(insns, at);
+                return Ok(true);
+            }
+            let mut code = ins.code;
+            if res.new_sz != res.orig_sz {
+                let have = size_bytes(code);
+                if have != res.orig_sz {
+                    return Err(bad(format!(
+                        "instruction accesses {have} bytes, not the field's {}",
+                        res.orig_sz
+                    )));
                 }
+                let sz = size_code(res.new_sz).ok_or_else(|| {
+                    bad(format!(
+                        "field of {} bytes cannot be loaded or stored",
+                        res.new_sz
+                    ))
+                })?;
+                code = (code & 0xe0) | sz | (code & 0x07);
+            }
+            if let Some(i) = insns.get_mut(at) {
+                i.off = new as i16;
+                i.code = code;
             }
         }
-        _ if ins.code == LD_IMM64 => {
-            ins.imm = new as u32 as i32;
-            let hi = insns
-                .get_mut(at + 1)
-                .ok_or_else(|| bad("ld_imm64 is truncated".into()))?;
-            hi.imm = (new >> 32) as u32 as i32;
+        // LD: only ld_imm64 without a pseudo source.
+        0x00 => {
+            let hi = insns.get(at + 1).copied();
+            let plain = ins.code == LD_IMM64
+                && ins.src_reg() == 0
+                && ins.off == 0
+                && hi.is_some_and(|h| h.code == 0 && h.regs == 0 && h.off == 0);
+            let Some(hi) = hi.filter(|_| plain) else {
+                return Err(bad(
+                    "CO-RE relocation on an ld_imm64 of unexpected form".into()
+                ));
+            };
+            let imm = u64::from(ins.imm as u32) | (u64::from(hi.imm as u32) << 32);
+            if res.validate && imm != orig {
+                return Err(bad(format!(
+                    "instruction immediate {imm} is not the CO-RE value {orig}"
+                )));
+            }
+            if let Some(i) = insns.get_mut(at) {
+                i.imm = new as u32 as i32;
+            }
+            if let Some(i) = insns.get_mut(at + 1) {
+                i.imm = (new >> 32) as u32 as i32;
+            }
         }
         _ => {
             return Err(bad(format!(
@@ -641,11 +1289,21 @@ fn patch(insns: &mut [Insn], at: usize, out: Outcome, loc: &str) -> Result<()> {
             )))
         }
     }
-    Ok(())
+    Ok(false)
+}
+
+/// The (kind, essential name) a relocation's candidates are found by: the
+/// relocation's own type, typedefs included (`atomic_t` is looked up as a
+/// typedef, as libbpf does).
+fn root_key<'a>(local: &'a Btf, rec: &CoreReloRec) -> Result<(KindTag, &'a [u8])> {
+    let root = local.view(rec.type_id)?;
+    Ok((root.tag(), essential(root.name()?)))
 }
 
 /// Applies every CO-RE relocation of `obj` against `target`, once: the
-/// relocations are consumed.
+/// relocations are consumed. Each poisoned instruction is recorded in its
+/// function's [`core_failures`](crate::Function::core_failures) with the
+/// reason, so that a verifier rejection can be explained.
 pub fn apply(obj: &mut ObjectFile, target: &Target) -> Result<()> {
     let Some(local) = obj.btf.as_ref() else {
         return Ok(());
@@ -656,8 +1314,10 @@ pub fn apply(obj: &mut ObjectFile, target: &Target) -> Result<()> {
     for f in &obj.functions {
         for (_, rec) in &f.core_relos {
             if rec.kind != kind::TYPE_ID_LOCAL {
-                if let Ok((root, name)) = root_key(local, rec) {
-                    wanted.push((root.tag(), name));
+                if let Ok((tag, name)) = root_key(local, rec) {
+                    if !name.is_empty() {
+                        wanted.push((tag, name));
+                    }
                 }
             }
         }
@@ -665,18 +1325,35 @@ pub fn apply(obj: &mut ObjectFile, target: &Target) -> Result<()> {
     wanted.sort_unstable();
     wanted.dedup();
     target.prepare(&wanted)?;
+    // Per local root type, the candidates still in play: narrowed by each
+    // relocation that matched some of them, as libbpf's cache is.
+    let mut cache: HashMap<TypeId, Vec<TypeId>> = HashMap::new();
     for f in &mut obj.functions {
         let relos = std::mem::take(&mut f.core_relos);
         for (at, rec) in &relos {
             let loc = format!(
                 "CO-RE relocation `{}` (kind {}) in function `{}`, instruction {}",
                 rec.access,
-                rec.kind,
+                kind_name(rec.kind),
                 f.name,
                 f.start + at
             );
-            let out = resolve_one(local, target, rec, &loc)?;
-            patch(&mut f.insns, *at, out, &loc)?;
+            let cands = match cache.entry(rec.type_id) {
+                std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+                std::collections::hash_map::Entry::Vacant(e) => {
+                    let list = match root_key(local, rec) {
+                        Ok((tag, name)) if !name.is_empty() && rec.kind != kind::TYPE_ID_LOCAL => {
+                            target.candidates(tag, name)?.to_vec()
+                        }
+                        _ => Vec::new(),
+                    };
+                    e.insert(list)
+                }
+            };
+            let (res, miss) = resolve_one(local, target.btf(), cands, rec, &loc)?;
+            if patch(&mut f.insns, *at, &res, &loc)? {
+                f.core_failures.push((*at, explain(local, rec, miss, &loc)));
+            }
         }
     }
     Ok(())
@@ -698,29 +1375,21 @@ mod tests {
         Btf::parse(&b).unwrap()
     }
 
+    fn rec(type_id: u32, access: &str, kind: u32) -> CoreReloRec {
+        CoreReloRec {
+            insn_off: 0,
+            type_id,
+            access: access.into(),
+            kind,
+        }
+    }
+
     #[test]
-    fn hostile_offsets_and_widths_are_errors_not_panics() {
+    fn hostile_offsets_and_indices_are_errors_not_panics() {
         assert!(bits(u32::MAX, u32::MAX, "t").is_err());
         assert_eq!(bits(3, 4, "t").unwrap(), 96);
         assert!(add(u64::MAX, 1, "t").is_err());
-        // [1] a 16-byte int: a shift relocation on it cannot be expressed.
-        let btf = blob(&[1, 1 << 24, 16, 128]);
-        let f = Field {
-            bit_offset: 0,
-            ty: 1,
-            bitfield: 0,
-        };
-        assert!(field_value(&btf, &f, kind::FIELD_LSHIFT_U64).is_err());
-        assert!(field_value(&btf, &f, kind::FIELD_RSHIFT_U64).is_err());
-        assert_eq!(field_value(&btf, &f, kind::FIELD_BYTE_SIZE).unwrap(), 16);
-        // A bitfield near the top of the offset range.
-        let f = Field {
-            bit_offset: u64::MAX - 1,
-            ty: 1,
-            bitfield: 3,
-        };
-        assert!(field_value(&btf, &f, kind::FIELD_BYTE_OFFSET).is_err());
-        // [1] int, [2] int[4], [3] struct { int[4] a; } named "a"
+        // [1] int, [2] int[4], [3] struct a { int[4] a; }
         let btf = blob(&[
             1,
             1 << 24,
@@ -739,10 +1408,89 @@ mod tests {
             2,
             0,
         ]);
-        // Large indices give large (unwrapped) offsets, which patching
-        // then refuses because they do not fit an instruction.
-        let (f, _) = local_field(&btf, 3, &[u32::MAX, 0, u32::MAX], "t").unwrap();
-        let max = u64::from(u32::MAX);
-        assert_eq!(f.bit_offset, max * 16 * 8 + max * 4 * 8);
+        let ok = parse_spec(&btf, &rec(3, "0:0:3", kind::FIELD_BYTE_OFFSET), "t").unwrap();
+        assert_eq!(ok.bit_offset, 96);
+        assert_eq!(
+            ok.describe(),
+            "<byte_off> [3] struct a.a[3] (0:0:3 @ offset 12)"
+        );
+        // An index past a sized array, a member index past the struct, an
+        // access through an int, an absurd root index: refused.
+        for access in ["0:0:4", "0:1", "0:0:3:0"] {
+            assert!(
+                parse_spec(&btf, &rec(3, access, kind::FIELD_BYTE_OFFSET), "t").is_err(),
+                "{access}"
+            );
+        }
+        // A huge root index gives a huge (unwrapped) offset, which patching
+        // refuses: it does not fit an instruction.
+        let far = parse_spec(&btf, &rec(3, "4294967295:0", kind::FIELD_BYTE_OFFSET), "t").unwrap();
+        assert_eq!(far.bit_offset, u64::from(u32::MAX) * 128);
+        // A type relocation's access must be "0".
+        assert!(parse_spec(&btf, &rec(3, "1", kind::TYPE_SIZE), "t").is_err());
+    }
+
+    #[test]
+    fn patching_checks_values_and_sizes_as_libbpf() {
+        let res = Res {
+            orig: 4,
+            new: 8,
+            poison: false,
+            validate: true,
+            fail_memsz: false,
+            orig_sz: 4,
+            new_sz: 8,
+        };
+        // A 4-byte store at offset 4 becomes an 8-byte store at 8.
+        let mut st = [Insn {
+            code: 0x63,
+            regs: 0x21,
+            off: 4,
+            imm: 0,
+        }];
+        assert!(!patch(&mut st, 0, &res, "t").unwrap());
+        assert_eq!((st[0].code, st[0].off), (0x7b, 8));
+        // The instruction's size must be the field's original size.
+        let mut wrong = [Insn {
+            code: 0x71,
+            regs: 0x21,
+            off: 4,
+            imm: 0,
+        }];
+        assert!(patch(&mut wrong, 0, &res, "t").is_err());
+        // A value the compiler did not emit is refused, unless unchecked.
+        let mut alu = [Insn {
+            code: 0xb7,
+            regs: 1,
+            off: 0,
+            imm: 16,
+        }];
+        let alu_res = Res {
+            orig: 19,
+            new: 3,
+            orig_sz: 0,
+            new_sz: 0,
+            ..res
+        };
+        assert!(patch(&mut alu, 0, &alu_res, "t").is_err());
+        let unchecked = Res {
+            validate: false,
+            ..alu_res
+        };
+        assert!(!patch(&mut alu, 0, &unchecked, "t").unwrap());
+        assert_eq!(alu[0].imm, 3);
+        // An unsafe resize poisons the load or store.
+        let bad = Res {
+            fail_memsz: true,
+            ..res
+        };
+        let mut ld = [Insn {
+            code: 0x61,
+            regs: 0x21,
+            off: 4,
+            imm: 0,
+        }];
+        assert!(patch(&mut ld, 0, &bad, "t").unwrap());
+        assert_eq!((ld[0].code, ld[0].imm), (0x85, POISON_HELPER));
     }
 }

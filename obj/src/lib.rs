@@ -87,6 +87,9 @@ pub struct Function {
     /// CO-RE relocations: (instruction index within the function, record).
     /// Applied by [`core::apply`] against the target kernel's BTF.
     pub core_relos: Vec<(usize, btf_ext::CoreReloRec)>,
+    /// Instructions CO-RE poisoned: (index within the function, which
+    /// relocation failed and why), to explain a verifier rejection.
+    pub core_failures: Vec<(usize, String)>,
     /// Global (non-static) linkage.
     pub global: bool,
 }
@@ -572,6 +575,7 @@ fn section_functions(
             .unwrap_or_default();
         out.push(Function {
             core_relos,
+            core_failures: Vec::new(),
             name: s.name.clone(),
             section: index,
             section_name: sec.name.clone(),

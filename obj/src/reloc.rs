@@ -37,6 +37,9 @@ pub struct LinkedProgram {
     pub line_info: Vec<LineInfo>,
     /// The functions appended after the entry point, in order.
     pub subprograms: Vec<String>,
+    /// Instructions CO-RE poisoned: (instruction index in `insns`, which
+    /// relocation failed and why).
+    pub core_failures: Vec<(usize, String)>,
 }
 
 /// Finds the function of `section` containing instruction `insn`.
@@ -183,6 +186,15 @@ pub fn link(obj: &ObjectFile, prog: usize) -> Result<LinkedProgram> {
             }));
         }
     }
+    let core_failures = placed
+        .iter()
+        .filter_map(|&(f, base)| Some((obj.functions.get(f)?, base)))
+        .flat_map(|(f, base)| {
+            f.core_failures
+                .iter()
+                .map(move |(at, why)| (base + at, why.clone()))
+        })
+        .collect();
     let subprograms = placed
         .iter()
         .skip(1)
@@ -195,5 +207,6 @@ pub fn link(obj: &ObjectFile, prog: usize) -> Result<LinkedProgram> {
         func_info,
         line_info,
         subprograms,
+        core_failures,
     })
 }

@@ -29,6 +29,7 @@
 
 pub mod attach;
 mod caps;
+mod core_failure;
 pub mod error;
 pub mod global;
 pub mod kernel_btf;

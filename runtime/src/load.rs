@@ -703,6 +703,7 @@ fn load_program(
         attach_btf_id,
     };
     prog_load_logged(&p.def, &opts)
+        .map_err(|e| crate::core_failure::explain(e, &p.linked.core_failures))
 }
 
 /// `BPF_PROG_LOAD` of `def`: first without a log (the fast path), then, on

@@ -25,6 +25,7 @@ pub const LOADABLE: &[&str] = &[
     "tailcall.bpf.o",
     "edge.bpf.o",
     "core.bpf.o",
+    "core_exact.bpf.o",
     "perf.bpf.o",
     "mom.bpf.o",
     "int128.bpf.o",
