@@ -11,9 +11,9 @@
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 use std::path::{Path, PathBuf};
 
-use crate::attach::sys as bpf;
 use crate::error::{Error, Result, Subject};
 use crate::prog::Program;
+use crate::sys as bpf;
 use crate::sys;
 
 /// `enum bpf_link_type` values, for [`LinkInfo::link_type`].

@@ -3,11 +3,11 @@
 
 use std::os::fd::{AsRawFd, BorrowedFd};
 
-use super::sys::{self as bpf, LinkExtra};
 use crate::error::{Error, Result};
 use crate::link::Link;
 use crate::obj::section::prog_type;
 use crate::prog::Program;
+use crate::sys::{self as bpf, LinkExtra};
 
 /// The program types that attach to cgroups.
 const CGROUP_TYPES: &[u32] = &[

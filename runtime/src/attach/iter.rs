@@ -4,11 +4,11 @@
 use std::io;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 
-use super::sys::{self as bpf, LinkExtra};
 use crate::error::{Error, Result};
 use crate::link::Link;
 use crate::obj::section::{attach_type, prog_type};
 use crate::prog::Program;
+use crate::sys::{self as bpf, LinkExtra};
 
 /// Iterator link parameters (`union bpf_iter_link_info`).
 #[derive(Debug, Clone, Copy, Default)]

@@ -23,7 +23,6 @@ pub mod iter;
 pub mod net;
 pub mod probe;
 mod section;
-pub(crate) mod sys;
 pub mod trace;
 
 use std::os::fd::BorrowedFd;

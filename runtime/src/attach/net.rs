@@ -3,11 +3,11 @@
 
 use std::os::fd::{AsRawFd, BorrowedFd};
 
-use super::sys::{self as bpf, LinkExtra};
 use crate::error::{Error, Result};
 use crate::link::Link;
 use crate::obj::section::{attach_type, prog_type};
 use crate::prog::Program;
+use crate::sys::{self as bpf, LinkExtra};
 
 /// `XDP_FLAGS_*` for [`Program::attach_xdp`].
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

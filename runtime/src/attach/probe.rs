@@ -9,12 +9,12 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
 use super::elf;
-use super::sys as bpf;
 use crate::error::{Error, Result, Subject};
 use crate::link::Link;
 use crate::obj::section::prog_type;
 use crate::perf_event;
 use crate::prog::Program;
+use crate::sys as bpf;
 
 /// `BPF_PERF_EVENT` attach type.
 const ATTACH_PERF_EVENT: u32 = 41;

@@ -4,12 +4,12 @@
 use std::ffi::CString;
 
 use super::probe::attach_perf_fd;
-use super::sys as bpf;
 use crate::error::{Error, Result, Subject};
 use crate::link::Link;
 use crate::obj::section::prog_type;
 use crate::perf_event::{self, TracepointIdError};
 use crate::prog::Program;
+use crate::sys as bpf;
 
 /// Options for [`Program::attach_tracepoint_with`].
 #[derive(Debug, Clone, Default)]

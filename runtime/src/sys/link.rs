@@ -1,10 +1,12 @@
-//! The `bpf()` commands behind links: `BPF_LINK_CREATE` and its relatives.
-//! Each wrapper fills a zeroed `union bpf_attr` at the kernel's documented
-//! offsets; no wrapper takes a raw pointer from its caller, so each is safe.
+//! The `bpf()` commands behind links: `BPF_LINK_CREATE` and its relatives,
+//! on the same `union bpf_attr` as the rest of the syscall layer. No
+//! wrapper takes a raw pointer from its caller, so each is safe.
 
 use std::ffi::CStr;
 use std::io;
-use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
+use std::os::fd::{BorrowedFd, OwnedFd};
+
+use super::{bpf, fd_from as owned, raw, Attr};
 
 /// `enum bpf_cmd` values used here.
 mod cmd {
@@ -14,64 +16,6 @@ mod cmd {
     pub const LINK_GET_FD_BY_ID: u32 = 30;
     pub const ITER_CREATE: u32 = 33;
     pub const LINK_DETACH: u32 = 34;
-}
-
-/// Bytes of `union bpf_attr` used by the largest command here.
-const ATTR_BYTES: usize = 64;
-
-#[repr(C, align(8))]
-struct Attr([u8; ATTR_BYTES]);
-
-impl Attr {
-    fn new() -> Self {
-        Attr([0; ATTR_BYTES])
-    }
-    fn put(&mut self, off: usize, bytes: &[u8]) {
-        if let Some(dst) = self.0.get_mut(off..off + bytes.len()) {
-            dst.copy_from_slice(bytes);
-        }
-    }
-    fn u32(&mut self, off: usize, v: u32) {
-        self.put(off, &v.to_ne_bytes());
-    }
-    fn u64(&mut self, off: usize, v: u64) {
-        self.put(off, &v.to_ne_bytes());
-    }
-}
-
-/// Issues `bpf(command, attr, size)`.
-///
-/// # Safety
-/// Every pointer stored in `attr` must point to memory valid for the
-/// access the command makes (read or write, of the length stored next to
-/// it) for the duration of the call.
-unsafe fn bpf(command: u32, attr: &mut Attr, size: usize) -> io::Result<i64> {
-    // SAFETY: `attr` is a writable buffer of ATTR_BYTES >= size bytes that
-    // outlives the call; the caller guarantees the pointers inside it.
-    let ret = unsafe {
-        libc::syscall(
-            libc::SYS_bpf,
-            command as libc::c_long,
-            attr.0.as_mut_ptr(),
-            size.min(ATTR_BYTES) as libc::c_long,
-        )
-    };
-    if ret < 0 {
-        Err(io::Error::last_os_error())
-    } else {
-        Ok(ret as i64)
-    }
-}
-
-fn owned(ret: i64) -> io::Result<OwnedFd> {
-    let raw = i32::try_from(ret).map_err(|_| io::Error::other("bpf() returned a bad fd"))?;
-    // SAFETY: the kernel just returned `raw` as a new file descriptor that
-    // nothing else owns.
-    Ok(unsafe { OwnedFd::from_raw_fd(raw) })
-}
-
-fn raw(fd: BorrowedFd<'_>) -> u32 {
-    fd.as_raw_fd() as u32
 }
 
 /// The target-specific tail of `link_create` (offset 16 onwards).

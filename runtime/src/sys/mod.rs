@@ -12,6 +12,12 @@
 use std::io;
 use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
 
+mod link;
+pub(crate) use link::{
+    iter_create, link_create, link_detach, link_get_fd_by_id, link_update, raw_tracepoint_open,
+    LinkExtra,
+};
+
 /// `enum bpf_cmd` values used here.
 mod cmd {
     pub const MAP_CREATE: u32 = 0;
