@@ -461,6 +461,16 @@ impl<'a> TypeView<'a> {
         }
     }
 
+    /// Parameter `i` of a FUNC_PROTO, read in place: (name offset, type).
+    /// A type of 0 with an empty name, last, marks varargs.
+    pub fn param(&self, i: u32) -> Option<(u32, TypeId)> {
+        if self.tag() != KindTag::FuncProto || i >= self.vlen() {
+            return None;
+        }
+        let at = i as usize * 8;
+        Some((self.word(at)?, self.word(at + 4)?))
+    }
+
     /// Member `i` of a STRUCT or UNION.
     pub fn member(&self, i: u32) -> Option<RawMember> {
         if !matches!(self.tag(), KindTag::Struct | KindTag::Union) || i >= self.vlen() {
