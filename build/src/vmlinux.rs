@@ -261,7 +261,16 @@ impl<'a> Writer<'a> {
                 None => 1,
             };
             if let Some(s) = self.names.get_mut(id as usize) {
-                *s = suffixed(name, n);
+                *s = if v.tag() == KindTag::Typedef && name == b"__builtin_va_list" {
+                    // The compiler defines this name (for BPF, as `void *`)
+                    // and refuses a redefinition; the kernel's (x86-64: 24
+                    // bytes) keeps its layout under a flavor name. bpftool
+                    // drops it instead, which shrinks every struct holding
+                    // a `va_list`.
+                    "__builtin_va_list___btf".to_owned()
+                } else {
+                    suffixed(name, n)
+                };
             }
         }
         Ok(())
@@ -446,11 +455,6 @@ impl<'a> Writer<'a> {
         }
         self.state[id as usize] = BUSY;
         let v = self.view(id)?;
-        // The compiler defines this one (and refuses a redefinition).
-        if v.name()? == b"__builtin_va_list" {
-            self.state[id as usize] = DONE;
-            return Ok(());
-        }
         self.need(v.size())?;
         let name = self.name(id).to_owned();
         let decl = self.decl(v.size(), name, false, "")?;
@@ -816,4 +820,75 @@ fn pad(s: &mut String, indent: &str, mut cur: u64, to: u64) {
         let _ = writeln!(s, "{indent}{ty}: {bits};");
         cur += bits;
     }
+}
+
+/// A C file of `_Static_assert`s that `vmlinux.h` (as [`write_header`]
+/// writes it for the same BTF) has the layouts the BTF records: the size of
+/// every named struct, union and enum and of every typedef of a sized
+/// type, and the offset and size of every named member that is not a
+/// bitfield (members of anonymous inner records included). The numbers
+/// come from the BTF, not from the writer; compile it after
+/// `#include "vmlinux.h"`.
+pub fn layout_asserts(btf: &Btf) -> Result<String> {
+    let w = Writer::new(btf)?;
+    let mut s = String::new();
+    for id in 1..btf.len() as TypeId {
+        let v = btf.view(id)?;
+        let c_type = match v.tag() {
+            KindTag::Struct if v.name_off() != 0 => format!("struct {}", w.name(id)),
+            KindTag::Union if v.name_off() != 0 => format!("union {}", w.name(id)),
+            KindTag::Enum if v.name_off() != 0 && v.vlen() > 0 => {
+                format!("enum {}", w.name(id))
+            }
+            KindTag::Typedef => w.name(id).to_owned(),
+            _ => continue,
+        };
+        // Typedefs of functions and of incomplete types have no size.
+        let Ok(size) = btf.size_of(id) else { continue };
+        let _ = writeln!(
+            s,
+            "_Static_assert(sizeof({c_type}) == {size}, \"[{id}] {c_type}: size\");"
+        );
+        if matches!(v.tag(), KindTag::Struct | KindTag::Union) {
+            member_asserts(btf, &mut s, &c_type, id, &v, 0)?;
+        }
+    }
+    Ok(s)
+}
+
+fn member_asserts(
+    btf: &Btf,
+    s: &mut String,
+    c_type: &str,
+    id: TypeId,
+    v: &TypeView<'_>,
+    base: u32,
+) -> Result<()> {
+    for m in v.members() {
+        let name = v.string(m.name_off)?;
+        let off = base.saturating_add(m.bit_offset);
+        if name.is_empty() {
+            let inner = btf.view(btf.resolve(m.ty)?)?;
+            if matches!(inner.tag(), KindTag::Struct | KindTag::Union) && inner.name_off() == 0 {
+                member_asserts(btf, s, c_type, id, &inner, off)?;
+            }
+            continue;
+        }
+        if m.bitfield_size != 0 || !is_ident(name) {
+            continue;
+        }
+        let name = String::from_utf8_lossy(name);
+        let _ = writeln!(
+            s,
+            "_Static_assert(__builtin_offsetof({c_type}, {name}) == {}, \"[{id}] {c_type}.{name}: offset\");",
+            off / 8
+        );
+        if let Ok(size) = btf.size_of(m.ty) {
+            let _ = writeln!(
+                s,
+                "_Static_assert(sizeof((({c_type} *)0)->{name}) == {size}, \"[{id}] {c_type}.{name}: size\");"
+            );
+        }
+    }
+    Ok(())
 }
