@@ -57,6 +57,7 @@ pub struct Builder {
     out_dir: Option<PathBuf>,
     vmlinux: Vmlinux,
     kfuncs: bool,
+    base_dir: Option<PathBuf>,
 }
 
 impl Default for Builder {
@@ -76,6 +77,7 @@ impl Builder {
             out_dir: None,
             vmlinux: Vmlinux::None,
             kfuncs: true,
+            base_dir: None,
         }
     }
 
@@ -124,6 +126,14 @@ impl Builder {
         self.vmlinux_from(KERNEL_BTF)
     }
 
+    /// The directory relative paths are resolved against, mapped to `.`
+    /// in the objects' debug info (default: `CARGO_MANIFEST_DIR`, else the
+    /// current directory).
+    pub fn base_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.base_dir = Some(dir.into());
+        self
+    }
+
     /// Whether `vmlinux.h` declares the kernel's kfuncs (default: yes).
     pub fn kfunc_prototypes(mut self, yes: bool) -> Self {
         self.kfuncs = yes;
@@ -133,6 +143,7 @@ impl Builder {
     /// Writes `vmlinux.h` if asked, then compiles every source. Returns
     /// the objects' paths, in the order the sources were added.
     pub fn build(&self) -> Result<Vec<PathBuf>> {
+        // Cargo describes the target (not the host) to build scripts.
         let endian = std::env::var("CARGO_CFG_TARGET_ENDIAN").unwrap_or_else(|_| {
             if cfg!(target_endian = "big") {
                 "big".into()
@@ -142,23 +153,44 @@ impl Builder {
         });
         let arch = std::env::var("CARGO_CFG_TARGET_ARCH")
             .unwrap_or_else(|_| std::env::consts::ARCH.to_owned());
+        self.build_for(&arch, &endian)
+    }
+
+    /// [`Builder::build`] for a target arch (`CARGO_CFG_TARGET_ARCH`
+    /// spelling) and endianness (`"little"` or `"big"`).
+    pub fn build_for(&self, arch: &str, endian: &str) -> Result<Vec<PathBuf>> {
         if endian == "big" {
             return Err(Error::BigEndian {
                 target: format!("{arch} ({endian}-endian)"),
             });
         }
-        let out = match &self.out_dir {
+        let base = match &self.base_dir {
             Some(d) => d.clone(),
-            None => PathBuf::from(std::env::var_os("OUT_DIR").ok_or(Error::Env { var: "OUT_DIR" })?),
+            None => std::env::var_os("CARGO_MANIFEST_DIR")
+                .map(PathBuf::from)
+                .or_else(|| std::env::current_dir().ok())
+                .unwrap_or_default(),
+        };
+        let out = match &self.out_dir {
+            Some(d) => base.join(d),
+            None => {
+                PathBuf::from(std::env::var_os("OUT_DIR").ok_or(Error::Env { var: "OUT_DIR" })?)
+            }
         };
         std::fs::create_dir_all(&out).map_err(|source| Error::Io {
             path: out.clone(),
             source,
         })?;
-        let mut includes = self.includes.clone();
+        let mut includes: Vec<PathBuf> = self.includes.iter().map(|i| base.join(i)).collect();
         if let Vmlinux::File(btf) = &self.vmlinux {
+            let btf = &base.join(btf);
             println!("cargo:rerun-if-changed={}", btf.display());
-            let header = header_from_file(btf, &HeaderOptions { kfuncs: self.kfuncs })?;
+            let header = header_from_file(
+                btf,
+                &HeaderOptions {
+                    kfuncs: self.kfuncs,
+                },
+            )?;
             let path = out.join("vmlinux.h");
             write_if_changed(&path, header.as_bytes())?;
             includes.push(out.clone());
@@ -174,13 +206,17 @@ impl Builder {
         if multiarch.is_dir() {
             includes.push(multiarch);
         }
-        let crate_dir = std::env::var_os("CARGO_MANIFEST_DIR")
-            .map(PathBuf::from)
-            .or_else(|| std::env::current_dir().ok())
-            .unwrap_or_default();
         let mut objects = Vec::new();
         for src in &self.sources {
-            objects.push(self.compile(&clang, strip.as_deref(), src, &out, &arch, &includes, &crate_dir)?);
+            objects.push(self.compile(
+                &clang,
+                strip.as_deref(),
+                src,
+                &out,
+                arch,
+                &includes,
+                &base,
+            )?);
         }
         Ok(objects)
     }
@@ -208,7 +244,8 @@ impl Builder {
         }));
         let dep = obj.with_extension("d");
         let mut cmd = Command::new(clang);
-        cmd.arg("-g")
+        cmd.current_dir(crate_dir)
+            .arg("-g")
             .arg("-O2")
             .arg("-target")
             .arg("bpfel")
@@ -229,12 +266,19 @@ impl Builder {
             .arg("-o")
             .arg(&obj);
         run(&mut cmd, src)?;
-        println!("cargo:rerun-if-changed={}", src.display());
         let deps = std::fs::read_to_string(&dep).map_err(|source| Error::Io {
             path: dep.clone(),
             source,
         })?;
-        for d in parse_deps(&deps) {
+        // The source and every header clang read (the source is the first
+        // prerequisite; relative paths are relative to the crate, as
+        // cargo reads them).
+        let mut deps = parse_deps(&deps);
+        let src_str = src.display().to_string();
+        if !deps.contains(&src_str) {
+            deps.insert(0, src_str);
+        }
+        for d in deps {
             println!("cargo:rerun-if-changed={d}");
         }
         if let Some(strip) = strip {

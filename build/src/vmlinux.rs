@@ -234,7 +234,11 @@ impl<'a> Writer<'a> {
                 // types; their names need not be identifiers.
                 if matches!(
                     v.tag(),
-                    KindTag::Func | KindTag::Var | KindTag::Datasec | KindTag::DeclTag | KindTag::TypeTag
+                    KindTag::Func
+                        | KindTag::Var
+                        | KindTag::Datasec
+                        | KindTag::DeclTag
+                        | KindTag::TypeTag
                 ) {
                     continue;
                 }
@@ -534,7 +538,12 @@ impl<'a> Writer<'a> {
                 if vlen == 0 {
                     params.push_str("void");
                 }
-                self.decl(v.size(), format!("{}({params})", wrap(inner)), false, indent)?
+                self.decl(
+                    v.size(),
+                    format!("{}({params})", wrap(inner)),
+                    false,
+                    indent,
+                )?
             }
             KindTag::Struct | KindTag::Union if v.name_off() == 0 => {
                 join(&self.record_body(&v, indent)?, &inner)
@@ -791,7 +800,12 @@ impl<'a> Writer<'a> {
                 continue;
             }
             self.need(v.size())?;
-            let d = self.decl(v.size(), String::from_utf8_lossy(name).into_owned(), false, "")?;
+            let d = self.decl(
+                v.size(),
+                String::from_utf8_lossy(name).into_owned(),
+                false,
+                "",
+            )?;
             let _ = writeln!(self.out, "extern {d} __weak __ksym;");
         }
         self.out.push_str("\n#endif\n\n");

@@ -11,12 +11,14 @@ use bpf_skeleton_build::{layout_asserts, write_header, HeaderOptions, KERNEL_BTF
 use bpf_skeleton_obj::btf::Btf;
 
 fn kernel_btf() -> Btf {
-    let data = std::fs::read(KERNEL_BTF).expect("this test needs the kernel's BTF at /sys/kernel/btf/vmlinux");
+    let data = std::fs::read(KERNEL_BTF)
+        .expect("this test needs the kernel's BTF at /sys/kernel/btf/vmlinux");
     Btf::from_shared(Arc::new(data)).unwrap()
 }
 
 fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("bpf-skeleton-build-{name}-{}", std::process::id()));
+    let dir =
+        std::env::temp_dir().join(format!("bpf-skeleton-build-{name}-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
@@ -59,7 +61,10 @@ fn kernel_header_is_written_deterministically() {
         assert!(h.contains(needle), "header lacks {needle:?}");
     }
     // Definition before use: task_struct embeds sched_entity by value.
-    let def = |s: &str| h.find(&format!("\n{s} {{\n")).unwrap_or_else(|| panic!("{s} not defined"));
+    let def = |s: &str| {
+        h.find(&format!("\n{s} {{\n"))
+            .unwrap_or_else(|| panic!("{s} not defined"))
+    };
     assert!(def("struct sched_entity") < def("struct task_struct"));
     assert_eq!(h, write_header(&btf, &HeaderOptions::default()).unwrap());
     let no_kfuncs = write_header(&btf, &HeaderOptions { kfuncs: false }).unwrap();
@@ -94,7 +99,11 @@ fn a_wrong_layout_fails_the_asserts() {
     let btf = kernel_btf();
     let dir = scratch("wrong");
     let h = write_header(&btf, &HeaderOptions::default()).unwrap();
-    let wrong = h.replacen("struct task_struct {\n", "struct task_struct {\n\tint extra;\n", 1);
+    let wrong = h.replacen(
+        "struct task_struct {\n",
+        "struct task_struct {\n\tint extra;\n",
+        1,
+    );
     assert_ne!(wrong, h);
     std::fs::write(dir.join("vmlinux.h"), wrong).unwrap();
     std::fs::write(
