@@ -3,14 +3,13 @@
 //! other step, and writes `vmlinux.h` from BTF itself (no bpftool).
 //!
 //! ```no_run
-//! // build.rs
-//! fn main() {
-//!     bpf_skeleton_build::Builder::new()
-//!         .source("src/bpf/x.bpf.c")
-//!         .vmlinux_from_kernel()
-//!         .build()
-//!         .unwrap_or_else(|e| panic!("{e}"));
-//! }
+//! // In build.rs's `main`: writes ${OUT_DIR}/vmlinux.h and
+//! // ${OUT_DIR}/x.bpf.o.
+//! bpf_skeleton_build::Builder::new()
+//!     .source("src/bpf/x.bpf.c")
+//!     .vmlinux_from_kernel()
+//!     .build()
+//!     .unwrap_or_else(|e| panic!("{e}"));
 //! ```
 //!
 //! What it does, per source:
@@ -410,7 +409,7 @@ pub fn find_clang(preferred: Option<&Path>) -> Result<PathBuf> {
             }
         }
     }
-    versions.sort_by(|a, b| b.0.cmp(&a.0));
+    versions.sort_by_key(|v| std::cmp::Reverse(v.0));
     candidates.extend(versions.into_iter().map(|(_, p)| p));
     for c in candidates {
         match targets_bpf(&c) {
