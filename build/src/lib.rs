@@ -37,7 +37,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 pub use error::{Error, Result};
-pub use vmlinux::{header_from_file, layout_asserts, write_header, HeaderOptions, KERNEL_BTF};
+pub use vmlinux::{c_names, header_from_file, layout_asserts, write_header, HeaderOptions, KERNEL_BTF};
 
 /// Where `vmlinux.h` comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]

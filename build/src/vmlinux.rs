@@ -836,6 +836,12 @@ fn pad(s: &mut String, indent: &str, mut cur: u64, to: u64) {
     }
 }
 
+/// The C name [`write_header`] gives each type id (with any `___N`
+/// suffix), empty for anonymous types and for kinds it does not name.
+pub fn c_names(btf: &Btf) -> Result<Vec<String>> {
+    Ok(Writer::new(btf)?.names)
+}
+
 /// A C file of `_Static_assert`s that `vmlinux.h` (as [`write_header`]
 /// writes it for the same BTF) has the layouts the BTF records: the size of
 /// every named struct, union and enum and of every typedef of a sized

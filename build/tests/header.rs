@@ -121,3 +121,107 @@ fn a_wrong_layout_fails_the_asserts() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("struct task_struct"));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Bitfields have no `offsetof`: a host program (the kernel's BTF is
+/// x86-64's, whose layouts the host shares) sets each bitfield of each
+/// named struct to all ones in a zeroed copy and reports which bits
+/// changed; they must be the BTF's.
+#[test]
+#[ignore = "needs clang-19"]
+fn kernel_bitfields_sit_where_the_btf_says() {
+    use bpf_skeleton_obj::btf::KindTag;
+    if std::env::consts::ARCH != "x86_64" {
+        return;
+    }
+    let btf = kernel_btf();
+    let names = bpf_skeleton_build::c_names(&btf).unwrap();
+    let dir = scratch("bitfields");
+    std::fs::write(
+        dir.join("vmlinux.h"),
+        write_header(&btf, &HeaderOptions::default()).unwrap(),
+    )
+    .unwrap();
+    let mut c = String::from(
+        "#include \"vmlinux.h\"\nint printf(const char *, ...);\n\
+         static void probe(unsigned id, const char *m, const unsigned char *b, unsigned long n) {\n\
+         \tlong first = -1; unsigned count = 0;\n\
+         \tfor (unsigned long i = 0; i < n * 8; i++)\n\
+         \t\tif ((b[i / 8] >> (i % 8)) & 1) { if (first < 0) first = i; count++; }\n\
+         \tprintf(\"%u %s %ld %u\\n\", id, m, first, count);\n}\n\
+         int main(void) {\n",
+    );
+    let mut want = Vec::new();
+    // Bitfields of a named struct, also through anonymous inner records.
+    fn walk(
+        btf: &Btf,
+        id: u32,
+        v: bpf_skeleton_obj::btf::TypeView<'_>,
+        base: u32,
+        c_type: &str,
+        c: &mut String,
+        want: &mut Vec<String>,
+    ) {
+        for m in v.members() {
+            let name = String::from_utf8_lossy(v.string(m.name_off).unwrap()).into_owned();
+            let off = base + m.bit_offset;
+            if name.is_empty() {
+                let inner = btf.view(btf.resolve(m.ty).unwrap()).unwrap();
+                if matches!(inner.tag(), KindTag::Struct | KindTag::Union) {
+                    walk(btf, id, inner, off, c_type, c, want);
+                }
+                continue;
+            }
+            // A const bitfield cannot be assigned.
+            let mut t = m.ty;
+            let mut constant = false;
+            while let Ok(tv) = btf.view(t) {
+                match tv.tag() {
+                    KindTag::Const => constant = true,
+                    KindTag::Typedef | KindTag::Volatile | KindTag::TypeTag => {}
+                    _ => break,
+                }
+                t = tv.referenced().unwrap();
+            }
+            if m.bitfield_size == 0 || constant {
+                continue;
+            }
+            c.push_str(&format!(
+                "\t{{ static union {{ {c_type} s; unsigned char b[sizeof({c_type})]; }} u; \
+                 u.s.{name} = ~0; probe({id}, \"{name}\", u.b, sizeof u); }}\n"
+            ));
+            want.push(format!("{id} {name} {off} {}", m.bitfield_size));
+        }
+    }
+    for id in 1..btf.len() as u32 {
+        let v = btf.view(id).unwrap();
+        let kw = match v.tag() {
+            KindTag::Struct if v.name_off() != 0 => "struct",
+            KindTag::Union if v.name_off() != 0 => "union",
+            _ => continue,
+        };
+        let c_type = format!("{kw} {}", names[id as usize]);
+        walk(&btf, id, v, 0, &c_type, &mut c, &mut want);
+    }
+    c.push_str("\treturn 0;\n}\n");
+    assert!(want.len() > 1000, "only {} bitfields", want.len());
+    std::fs::write(dir.join("bitfields.c"), c).unwrap();
+    let exe = dir.join("bitfields");
+    let out = Command::new(clang())
+        .args(["-O1", "-w", "-DBPF_NO_PRESERVE_ACCESS_INDEX", "-DBPF_NO_KFUNC_PROTOTYPES", "-I"])
+        .arg(&dir)
+        .arg(dir.join("bitfields.c"))
+        .arg("-o")
+        .arg(&exe)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let run = Command::new(&exe).output().unwrap();
+    assert!(run.status.success());
+    let got = String::from_utf8(run.stdout).unwrap();
+    let got: Vec<&str> = got.lines().collect();
+    assert_eq!(got.len(), want.len());
+    for (g, w) in got.iter().zip(&want) {
+        assert_eq!(g, w, "bitfield (type id, member, bit offset, width)");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
