@@ -126,19 +126,13 @@ fn a_wrong_layout_fails_the_asserts() {
 /// x86-64's, whose layouts the host shares) sets each bitfield of each
 /// named struct to all ones in a zeroed copy and reports which bits
 /// changed; they must be the BTF's.
-#[test]
-#[ignore = "needs clang-19"]
-fn kernel_bitfields_sit_where_the_btf_says() {
+/// Returns how many bitfields were checked.
+fn check_bitfields(btf: &Btf, dir: &Path) -> usize {
     use bpf_skeleton_obj::btf::KindTag;
-    if std::env::consts::ARCH != "x86_64" {
-        return;
-    }
-    let btf = kernel_btf();
-    let names = bpf_skeleton_build::c_names(&btf).unwrap();
-    let dir = scratch("bitfields");
+    let names = bpf_skeleton_build::c_names(btf).unwrap();
     std::fs::write(
         dir.join("vmlinux.h"),
-        write_header(&btf, &HeaderOptions::default()).unwrap(),
+        write_header(btf, &HeaderOptions::default()).unwrap(),
     )
     .unwrap();
     let mut c = String::from(
@@ -200,15 +194,14 @@ fn kernel_bitfields_sit_where_the_btf_says() {
             _ => continue,
         };
         let c_type = format!("{kw} {}", names[id as usize]);
-        walk(&btf, id, v, 0, &c_type, &mut c, &mut want);
+        walk(btf, id, v, 0, &c_type, &mut c, &mut want);
     }
     c.push_str("\treturn 0;\n}\n");
-    assert!(want.len() > 1000, "only {} bitfields", want.len());
     std::fs::write(dir.join("bitfields.c"), c).unwrap();
     let exe = dir.join("bitfields");
     let out = Command::new(clang())
         .args(["-O1", "-w", "-DBPF_NO_PRESERVE_ACCESS_INDEX", "-DBPF_NO_KFUNC_PROTOTYPES", "-I"])
-        .arg(&dir)
+        .arg(dir)
         .arg(dir.join("bitfields.c"))
         .arg("-o")
         .arg(&exe)
@@ -223,5 +216,100 @@ fn kernel_bitfields_sit_where_the_btf_says() {
     for (g, w) in got.iter().zip(&want) {
         assert_eq!(g, w, "bitfield (type id, member, bit offset, width)");
     }
+    want.len()
+}
+
+#[test]
+#[ignore = "needs clang-19"]
+fn kernel_bitfields_sit_where_the_btf_says() {
+    // The kernel's BTF is x86-64's: only an x86-64 host shares its layouts.
+    if std::env::consts::ARCH != "x86_64" {
+        return;
+    }
+    let dir = scratch("bitfields");
+    let n = check_bitfields(&kernel_btf(), &dir);
+    assert!(n > 1000, "only {n} bitfields");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Each layout case the kernel may or may not have, from a C file of our
+/// own: packed, aligned and packed+aligned structs, an aligned union,
+/// bitfields (also in a packed struct), packed, 64-bit, negative and
+/// unsigned enums, a cycle through a typedef, pointers to arrays and to
+/// functions returning pointers, anonymous records and enums, a flexible
+/// array. clang compiles it to BTF; our header for that BTF must compile
+/// and match it.
+#[test]
+#[ignore = "needs clang-19"]
+fn layout_corner_cases_round_trip_through_btf() {
+    let dir = scratch("corners");
+    std::fs::write(dir.join("corners.c"), CORNERS).unwrap();
+    let obj = dir.join("corners.o");
+    let out = Command::new(clang())
+        .args(["-target", "bpf", "-g", "-O2", "-c"])
+        .arg(dir.join("corners.c"))
+        .arg("-o")
+        .arg(&obj)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let file = bpf_skeleton_obj::ObjectFile::parse(&std::fs::read(&obj).unwrap()).unwrap();
+    let btf = file.btf.expect("corners.o has BTF");
+    let h = write_header(&btf, &HeaderOptions::default()).unwrap();
+    for needle in [
+        "struct packed_s {\n\tchar c;\n\tint i;\n\tlong l;\n} __attribute__((packed));",
+        "\tB_A = 1099511627775ULL,",
+        "\tN_A = -5000000000LL,",
+        "\tU_A = 4294967295U,",
+        "} __attribute__((packed));\n\nenum big",
+        "char __pad_to_size[16];",
+        "typedef int (*arr_ptr)[4];",
+        "typedef char *(*fn_ret_ptr)(int, ...);",
+        "\tenum {\n\t\tANON_A = 0,\n\t\tANON_B = 1,\n\t} kind;",
+        "\tint data[0];",
+        "\tchar *const cp;",
+    ] {
+        assert!(h.contains(needle), "header lacks {needle:?}:\n{h}");
+    }
+    std::fs::write(dir.join("vmlinux.h"), &h).unwrap();
+    std::fs::write(
+        dir.join("layout.c"),
+        format!("#include \"vmlinux.h\"\n{}", layout_asserts(&btf).unwrap()),
+    )
+    .unwrap();
+    compile(&dir, "layout.c", &[]);
+    if std::env::consts::ARCH == "x86_64" {
+        assert_eq!(check_bitfields(&btf, &dir), 6);
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+const CORNERS: &str = r#"
+struct packed_s { char c; int i; long l; } __attribute__((packed));
+struct aligned_s { int a; } __attribute__((aligned(32)));
+struct pa { char c; int i; } __attribute__((packed, aligned(4)));
+struct holds { char c; struct aligned_s al; struct packed_s p; short s; struct pa pa; };
+struct bits { unsigned a: 3; unsigned b: 30; unsigned long long c: 40; int d: 7; char e; };
+struct packed_bits { char c; unsigned x: 20; unsigned long long y: 60; } __attribute__((packed));
+union aligned_u { int i; char c; } __attribute__((aligned(16)));
+enum small { S_A = 1, S_B = 2 } __attribute__((packed));
+enum big { B_A = 0xffffffffffULL, B_B = 1 };
+enum neg64 { N_A = -5000000000LL, N_B = 3 };
+enum uns { U_A = 0xffffffffU };
+typedef struct list list_t;
+struct list { list_t *next; struct list *prev; int (*cmp)(const list_t *, const list_t *); };
+typedef int (*arr_ptr)[4];
+typedef char *(*fn_ret_ptr)(int, ...);
+struct anon {
+	union { int x; struct { short lo, hi; }; };
+	enum { ANON_A, ANON_B } kind;
+	struct { int y; } named;
+};
+struct fam { int n; int data[]; };
+typedef struct { int q; } anon_td;
+struct arr2 { int m[3][4]; const char *names[2]; volatile int v; char *const cp; };
+/* Globals: clang writes full BTF for their types (pointees may stay FWD). */
+struct holds g_a; struct bits g_c; struct packed_bits g_d; union aligned_u g_e;
+enum small g_f; enum big g_g; enum neg64 g_h; enum uns g_i; struct list g_j; arr_ptr g_k;
+fn_ret_ptr g_l; struct anon g_m; struct fam g_n; anon_td g_o; struct arr2 g_p;
+"#;
