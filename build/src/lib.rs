@@ -37,7 +37,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 pub use error::{Error, Result};
-pub use vmlinux::{c_names, header_from_file, layout_asserts, write_header, HeaderOptions, KERNEL_BTF};
+pub use vmlinux::{
+    c_names, header_from_file, layout_asserts, write_header, HeaderOptions, KERNEL_BTF,
+};
 
 /// Where `vmlinux.h` comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -337,11 +339,11 @@ pub fn parse_deps(text: &str) -> Vec<String> {
     let mut out = Vec::new();
     for line in joined.lines() {
         // Everything after the first unescaped `: ` is the prerequisites.
-        let Some(colon) = line.find(": ") else {
+        let Some((_, prereqs)) = line.split_once(": ") else {
             continue;
         };
         let mut cur = String::new();
-        let mut chars = line[colon + 2..].chars().peekable();
+        let mut chars = prereqs.chars().peekable();
         while let Some(c) = chars.next() {
             match c {
                 '\\' if chars.peek() == Some(&' ') => {

@@ -280,6 +280,12 @@ impl<'a> Writer<'a> {
         Ok(())
     }
 
+    fn set_state(&mut self, id: TypeId, state: u8) {
+        if let Some(s) = self.state.get_mut(id as usize) {
+            *s = state;
+        }
+    }
+
     fn enter(&mut self, id: TypeId) -> Result<()> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
@@ -385,14 +391,14 @@ impl<'a> Writer<'a> {
                 if self.state.get(id as usize) != Some(&TODO) {
                     return Ok(());
                 }
-                self.state[id as usize] = BUSY;
+                self.set_state(id, BUSY);
                 for m in v.members() {
                     self.define(m.ty)?;
                 }
                 let body = self.record_body(&v, "")?;
                 self.out.push_str(&body);
                 self.out.push_str(";\n\n");
-                self.state[id as usize] = DONE;
+                self.set_state(id, DONE);
                 Ok(())
             }
             KindTag::Typedef => {
@@ -457,7 +463,7 @@ impl<'a> Writer<'a> {
         if self.state.get(id as usize) != Some(&TODO) {
             return Ok(());
         }
-        self.state[id as usize] = BUSY;
+        self.set_state(id, BUSY);
         let v = self.view(id)?;
         self.need(v.size())?;
         let name = self.name(id).to_owned();
@@ -465,7 +471,7 @@ impl<'a> Writer<'a> {
         self.out.push_str("typedef ");
         self.out.push_str(&decl);
         self.out.push_str(";\n\n");
-        self.state[id as usize] = DONE;
+        self.set_state(id, DONE);
         Ok(())
     }
 
@@ -558,7 +564,9 @@ impl<'a> Writer<'a> {
             KindTag::Enum => {
                 let first = !self.inlined.get(id as usize).copied().unwrap_or(true);
                 if first && v.vlen() > 0 {
-                    self.inlined[id as usize] = true;
+                    if let Some(done) = self.inlined.get_mut(id as usize) {
+                        *done = true;
+                    }
                     join(&self.enum_body(&v, indent)?, &inner)
                 } else {
                     join(int_of(v.size(), v.signed()), &inner)
@@ -668,7 +676,7 @@ impl<'a> Writer<'a> {
                     cur.next_multiple_of(a * 8)
                 };
                 if natural < off {
-                    pad(&mut s, &inner_indent, cur, off);
+                    pad(&mut s, &inner_indent, cur, off, id)?;
                 }
             }
             let name = v.string(m.name_off)?;
@@ -687,6 +695,9 @@ impl<'a> Writer<'a> {
                 off + u64::from(self.size_of(m.ty)?) * 8
             };
             s.push_str(";\n");
+            if s.len() > MAX_BODY {
+                return Err(bad(id, "the definition grows past 64 MiB of C"));
+            }
             cur = if is_union { cur.max(end) } else { end };
         }
         let (align, _) = self.record_layout(id)?;
@@ -698,7 +709,7 @@ impl<'a> Writer<'a> {
                 // named byte array is the only way to its size.
                 let _ = writeln!(s, "{inner_indent}char __pad_to_size[{}];", size / 8);
             } else {
-                pad(&mut s, &inner_indent, cur, size);
+                pad(&mut s, &inner_indent, cur, size, id)?;
             }
         }
         s.push_str(indent);
@@ -818,9 +829,24 @@ fn is_ident_words(name: &[u8]) -> bool {
     !name.is_empty() && name.split(|&c| c == b' ').all(is_ident)
 }
 
+/// Gaps wider than this (in bits: 1 MiB) are refused rather than written
+/// as unnamed bitfields (one line per 8 bytes); the kernel's widest is a
+/// page.
+const MAX_PAD_BITS: u64 = 8 << 20;
+
+/// A record body larger than this is refused (malformed BTF can nest
+/// anonymous records so that inlining them grows without bound).
+const MAX_BODY: usize = 64 << 20;
+
 /// Unnamed bitfields from bit `cur` to bit `to`: they take no name and do
 /// not change the record's alignment.
-fn pad(s: &mut String, indent: &str, mut cur: u64, to: u64) {
+fn pad(s: &mut String, indent: &str, mut cur: u64, to: u64, id: TypeId) -> Result<()> {
+    if to.saturating_sub(cur) > MAX_PAD_BITS {
+        return Err(bad(
+            id,
+            format!("a gap of {} bytes between members", (to - cur) / 8),
+        ));
+    }
     while cur < to {
         let (ty, bits) = [(64, "long"), (32, "int"), (16, "short"), (8, "char")]
             .into_iter()
@@ -834,6 +860,7 @@ fn pad(s: &mut String, indent: &str, mut cur: u64, to: u64) {
         let _ = writeln!(s, "{indent}{ty}: {bits};");
         cur += bits;
     }
+    Ok(())
 }
 
 /// The C name [`write_header`] gives each type id (with any `___N`

@@ -200,14 +200,24 @@ fn check_bitfields(btf: &Btf, dir: &Path) -> usize {
     std::fs::write(dir.join("bitfields.c"), c).unwrap();
     let exe = dir.join("bitfields");
     let out = Command::new(clang())
-        .args(["-O1", "-w", "-DBPF_NO_PRESERVE_ACCESS_INDEX", "-DBPF_NO_KFUNC_PROTOTYPES", "-I"])
+        .args([
+            "-O1",
+            "-w",
+            "-DBPF_NO_PRESERVE_ACCESS_INDEX",
+            "-DBPF_NO_KFUNC_PROTOTYPES",
+            "-I",
+        ])
         .arg(dir)
         .arg(dir.join("bitfields.c"))
         .arg("-o")
         .arg(&exe)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let run = Command::new(&exe).output().unwrap();
     assert!(run.status.success());
     let got = String::from_utf8(run.stdout).unwrap();
@@ -252,7 +262,11 @@ fn layout_corner_cases_round_trip_through_btf() {
         .arg(&obj)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let file = bpf_skeleton_obj::ObjectFile::parse(&std::fs::read(&obj).unwrap()).unwrap();
     let btf = file.btf.expect("corners.o has BTF");
     let h = write_header(&btf, &HeaderOptions::default()).unwrap();
@@ -313,3 +327,48 @@ struct holds g_a; struct bits g_c; struct packed_bits g_d; union aligned_u g_e;
 enum small g_f; enum big g_g; enum neg64 g_h; enum uns g_i; struct list g_j; arr_ptr g_k;
 fn_ret_ptr g_l; struct anon g_m; struct fam g_n; anon_td g_o; struct arr2 g_p;
 "#;
+
+/// `tests/data/corners.btf`: the `.BTF` section of [`CORNERS`] compiled by
+/// `clang-19 -target bpf -g -O2 -c` (dumped with `llvm-objcopy-19
+/// --dump-section .BTF=...`), committed so that this runs without clang.
+const CORNERS_BTF: &[u8] = include_bytes!("data/corners.btf");
+
+#[test]
+fn corners_header_from_committed_btf() {
+    let btf = Btf::from_shared(Arc::new(CORNERS_BTF.to_vec())).unwrap();
+    let h = write_header(&btf, &HeaderOptions::default()).unwrap();
+    for needle in [
+        "typedef struct list list_t;\n\nstruct list {\n\tlist_t *next;",
+        "struct pa {\n\tchar c;\n\tint i;\n\tchar: 8;\n\tshort: 16;\n} __attribute__((packed));",
+        "struct bits {\n\tunsigned int a: 3;\n\tunsigned int b: 30;\n\tunsigned long long c: 40;",
+        "\tstruct {\n\t\t\tshort lo;\n\t\t\tshort hi;\n\t\t};",
+        "typedef char *(*fn_ret_ptr)(int, ...);",
+        "enum small {\n\tS_A = 1,\n\tS_B = 2,\n} __attribute__((packed));",
+    ] {
+        assert!(h.contains(needle), "header lacks {needle:?}:\n{h}");
+    }
+}
+
+/// Malformed BTF gives errors, never a panic or a hang: every byte of the
+/// type section flipped in turn.
+#[test]
+fn mutated_btf_is_refused_without_panicking() {
+    let mut errors = 0;
+    for at in 24..CORNERS_BTF.len() {
+        for flip in [0x01u8, 0x80, 0xff] {
+            let mut data = CORNERS_BTF.to_vec();
+            data[at] ^= flip;
+            let Ok(btf) = Btf::from_shared(Arc::new(data)) else {
+                continue;
+            };
+            if let Err(e) = write_header(&btf, &HeaderOptions::default()) {
+                assert!(
+                    !e.to_string().contains("panicked"),
+                    "byte {at} ^ {flip:#x}: {e}"
+                );
+                errors += 1;
+            }
+        }
+    }
+    assert!(errors > 100, "only {errors} mutations refused");
+}
