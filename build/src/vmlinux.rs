@@ -712,7 +712,12 @@ impl<'a> Writer<'a> {
                 pad(&mut s, &inner_indent, cur, size, id)?;
             }
         }
-        s.push_str(indent);
+        if s.ends_with(" {\n") {
+            // An empty record, on one line as bpftool writes it.
+            s.pop();
+        } else {
+            s.push_str(indent);
+        }
         s.push('}');
         if packed {
             s.push_str(" __attribute__((packed))");

@@ -372,3 +372,78 @@ fn mutated_btf_is_refused_without_panicking() {
     }
     assert!(errors > 100, "only {errors} mutations refused");
 }
+
+/// libbpf is the reference: bpftool's header for the same BTF defines the
+/// same named structs, unions and enums, under the same names (`___N`
+/// suffixes included), and the same typedefs except the one we keep on
+/// purpose (`__builtin_va_list___btf`).
+#[test]
+#[ignore = "needs bpftool"]
+fn same_definitions_as_bpftool() {
+    let out = Command::new("bpftool")
+        .args(["btf", "dump", "file", KERNEL_BTF, "format", "c"])
+        .output()
+        .expect("bpftool runs");
+    assert!(out.status.success());
+    let theirs = String::from_utf8(out.stdout).unwrap();
+    let ours = write_header(&kernel_btf(), &HeaderOptions::default()).unwrap();
+    // "struct name {" for records and enums, "typedef name" for typedefs
+    // (their name is the last identifier of the statement, which may
+    // span lines).
+    let defs = |h: &str| {
+        let lines: Vec<&str> = h.lines().collect();
+        let mut d = Vec::new();
+        let mut i = 0;
+        while i < lines.len() {
+            let l = lines[i];
+            if (l.starts_with("struct ") || l.starts_with("union ") || l.starts_with("enum "))
+                && (l.ends_with(" {") || l.ends_with(" {};"))
+            {
+                d.push(
+                    l.trim_end_matches("};")
+                        .trim_end_matches('{')
+                        .trim()
+                        .to_owned(),
+                );
+            } else if l.starts_with("typedef ") {
+                let mut stmt = l.to_owned();
+                // A multi-line one ends at its closing `} name;`.
+                let multi = l.ends_with('{');
+                while (!stmt.ends_with(';') || (multi && !stmt.starts_with('}')))
+                    && i + 1 < lines.len()
+                {
+                    i += 1;
+                    stmt = lines[i].to_owned();
+                }
+                let name = stmt
+                    .trim_end_matches(';')
+                    .rsplit(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                    .find(|w| !w.is_empty() && !w.chars().all(|c| c.is_ascii_digit()))
+                    .unwrap_or_default()
+                    .to_owned();
+                if !name.starts_with("__builtin_va_list") {
+                    d.push(format!("typedef {name}"));
+                }
+            }
+            i += 1;
+        }
+        d.sort();
+        d
+    };
+    let (o, t) = (defs(&ours), defs(&theirs));
+    assert!(o.len() > 10_000, "{} definitions", o.len());
+    let only_ours: Vec<_> = o
+        .iter()
+        .filter(|d| t.binary_search(d).is_err())
+        .take(10)
+        .collect();
+    let only_theirs: Vec<_> = t
+        .iter()
+        .filter(|d| o.binary_search(d).is_err())
+        .take(10)
+        .collect();
+    assert!(
+        only_ours.is_empty() && only_theirs.is_empty(),
+        "only ours: {only_ours:?}\nonly bpftool's: {only_theirs:?}"
+    );
+}
