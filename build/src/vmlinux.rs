@@ -18,6 +18,15 @@
 //!   would not place there gets `__attribute__((packed))`, and gaps
 //!   (alignment attributes, which BTF does not record) are filled with
 //!   unnamed bitfields, which take no name and do not change alignment;
+//!   (So a type the kernel declares `__aligned(N)` keeps its size and its
+//!   offsets everywhere, but its own alignment in this header is its
+//!   members'; that only matters for BPF-side variables of that type.
+//!   bpftool does the same.) A union larger than its members gets a named
+//!   `char __pad_to_size[N]` member: unnamed bitfields cannot widen it;
+//! - the kernel's `__builtin_va_list` typedef is written as
+//!   `__builtin_va_list___btf` (the compiler owns the builtin name, and
+//!   BPF's is 8 bytes where x86-64's is 24): bpftool drops it, which
+//!   shrinks every struct holding a `va_list`;
 //! - a name defined twice (two different `struct foo` in one BTF, or an
 //!   enumerator defined by two enums) gets a `___N` suffix on its second
 //!   and later definitions: CO-RE ignores `___` suffixes when matching;
