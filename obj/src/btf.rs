@@ -482,10 +482,17 @@ impl<'a> TypeView<'a> {
 
     /// The type of parameter `i` of a FUNC_PROTO.
     pub fn proto_param(&self, i: u32) -> Option<TypeId> {
+        self.param(i).map(|(_, ty)| ty)
+    }
+
+    /// Parameter `i` of a FUNC_PROTO, read in place: (name offset, type).
+    /// A type of 0 with an empty name, last, marks varargs.
+    pub fn param(&self, i: u32) -> Option<(u32, TypeId)> {
         if self.tag() != KindTag::FuncProto || i >= self.vlen() {
             return None;
         }
-        self.word(i as usize * 8 + 4)
+        let at = i as usize * 8;
+        Some((self.word(at)?, self.word(at + 4)?))
     }
 
     /// Member `i` of a STRUCT or UNION.
