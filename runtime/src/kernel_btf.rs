@@ -99,3 +99,53 @@ pub fn target() -> Result<Arc<Target>> {
     let target = Arc::new(Target::new(Arc::new(Btf::from_shared(kernel_bytes()?)?)));
     Ok(Arc::clone(KERNEL.get_or_init(|| target)))
 }
+
+/// Whether the kernel exposes BTF for any module (`/sys/kernel/btf/<module>`
+/// besides `vmlinux`).
+pub fn module_btfs_present() -> bool {
+    std::fs::read_dir("/sys/kernel/btf").is_ok_and(|d| {
+        d.filter_map(std::result::Result::ok)
+            .any(|e| e.file_name() != "vmlinux")
+    })
+}
+
+/// The addresses of `names` in `/proc/kallsyms`, read once per call and only
+/// when an object has typeless ksyms. As libbpf: a data symbol (`d`) whose
+/// name has a `.llvm.<hash>` suffix also matches its name without it, and a
+/// name listed at two different addresses is ambiguous (an error).
+pub fn kallsyms(
+    names: &[&str],
+) -> std::result::Result<std::collections::HashMap<String, u64>, String> {
+    use std::io::BufRead;
+    let path = "/proc/kallsyms";
+    let f = std::fs::File::open(path).map_err(|e| format!("{path}: {e}"))?;
+    let mut found = std::collections::HashMap::new();
+    for line in std::io::BufReader::new(f).lines() {
+        let line = line.map_err(|e| format!("{path}: {e}"))?;
+        let mut it = line.split_whitespace();
+        let (Some(addr), Some(ty), Some(name)) = (it.next(), it.next(), it.next()) else {
+            continue;
+        };
+        let name = match name.find(".llvm.") {
+            Some(i) if ty == "d" => name.get(..i).unwrap_or(name),
+            _ => name,
+        };
+        if !names.contains(&name) {
+            continue;
+        }
+        let addr = u64::from_str_radix(addr, 16)
+            .map_err(|_| format!("{path}: bad address in `{line}`"))?;
+        match found.get(name) {
+            Some(&old) if old != addr => {
+                return Err(format!(
+                    "resolution is ambiguous in {path}: {old:#x} or {addr:#x}"
+                ))
+            }
+            Some(_) => {}
+            None => {
+                found.insert(name.to_string(), addr);
+            }
+        }
+    }
+    Ok(found)
+}

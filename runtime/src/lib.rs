@@ -28,6 +28,7 @@
 
 mod caps;
 pub mod error;
+pub mod externs;
 pub mod global;
 pub mod kernel_btf;
 pub mod load;

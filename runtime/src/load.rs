@@ -94,7 +94,12 @@ impl OpenObject {
     /// otherwise the load fails with [`Error::ExclusiveReuse`].
     pub fn load(self) -> Result<Object> {
         self.validate()?;
-        let OpenObject { core, maps, progs } = self;
+        let OpenObject {
+            core,
+            mut maps,
+            progs,
+        } = self;
+        let kconfig_set = crate::externs::fill_kconfig(&core, &mut maps)?;
         let file = core.file;
 
         let btf = match file.btf.as_ref() {
@@ -132,6 +137,7 @@ impl OpenObject {
         let mut loaded = Vec::with_capacity(progs.len());
         for p in progs {
             let fd = if p.autoload {
+                crate::externs::check_program(&p, &file, &kconfig_set)?;
                 let r = load_program(&p, &created, btf_fd, &license, file.kernel_version);
                 Some(r.map_err(|e| explain_exclusive_refusal(e, &p, &created, &proofs))?)
             } else {
