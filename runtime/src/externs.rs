@@ -71,19 +71,21 @@ pub(crate) fn resolve_ksyms(file: &ObjectFile) -> Vec<std::result::Result<Resolu
                             btf_fd: 0,
                             fd_index: 0,
                         }),
-                        None => match crate::kernel_btf::module_btfs_present() {
-                            // libbpf searches module BTF next; we do not yet,
-                            // so fail closed rather than guess.
-                            true => Err(format!(
-                                "not in vmlinux BTF, and module BTF (/sys/kernel/btf/<module>) \
-                                 is not searched by this loader yet ({})",
-                                if func { "kfunc" } else { "variable" }
+                        None => match crate::kernel_btf::module_defining(name, func) {
+                            // libbpf resolves it in the module's BTF (with
+                            // the module BTF's fd in the instruction or in
+                            // fd_array); we do not yet, so fail closed.
+                            Ok(Some(module)) => Err(format!(
+                                "defined in the BTF of kernel module `{module}`; module \
+                                 {} are not supported by this loader yet",
+                                if func { "kfuncs" } else { "ksyms" }
                             )),
-                            false if e.weak => Ok(Resolution::Missing),
-                            false => Err(format!(
-                                "not found in the kernel's BTF (as a {})",
+                            Ok(None) if e.weak => Ok(Resolution::Missing),
+                            Ok(None) => Err(format!(
+                                "not found in the kernel's BTF (vmlinux and modules, as a {})",
                                 if func { "FUNC" } else { "VAR" }
                             )),
+                            Err(err) => Err(format!("reading module BTF: {err}")),
                         },
                     }
                 }
@@ -548,6 +550,20 @@ pub(crate) fn fill_kconfig(
     };
     let (data, set) = kconfig_value(file, &core.kconfig)?;
     if let Some(m) = maps.get_mut(k) {
+        // The value is computed here: a write to the open map's initial
+        // value (e.g. through a skeleton) would be lost, so refuse it.
+        let touched = m
+            .def
+            .initial_value
+            .as_ref()
+            .is_some_and(|v| v.iter().any(|&b| b != 0));
+        if touched {
+            return Err(Error::InvalidArgument {
+                subject: Subject::map(crate::obj::externs::KCONFIG_SEC),
+                message: "the .kconfig map's value is computed at load from the kernel's                           Kconfig; set CONFIG_* values with OpenObject::set_kconfig instead"
+                    .to_string(),
+            });
+        }
         m.def.initial_value = Some(data);
     }
     Ok(set)
