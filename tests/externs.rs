@@ -283,6 +283,7 @@ fn strong_missing_externs_fail_only_the_programs_that_use_them() {
         ("uses_kconfig", "CONFIG_BPF_SKEL_STRONG_MISSING"),
         ("uses_ksym", "bpf_skel_strong_missing_ksym"),
         ("uses_kfunc", "bpf_skel_strong_missing_kfunc"),
+        ("uses_bad_prototype", "bpf_task_release"),
     ] {
         let err = open_only("externs_missing.bpf.o", &[prog])
             .load()
@@ -292,4 +293,8 @@ fn strong_missing_externs_fail_only_the_programs_that_use_them() {
             "{prog}: {err}"
         );
     }
+    let err = open_only("externs_missing.bpf.o", &["uses_bad_prototype"])
+        .load()
+        .unwrap_err();
+    assert!(err.to_string().contains("incompatible"), "{err}");
 }

@@ -444,6 +444,24 @@ impl<'a> TypeView<'a> {
         rd_u32(self.data, self.pos.checked_add(12)?.checked_add(at)?)
     }
 
+    /// A FUNC_PROTO's return type.
+    pub(crate) fn proto_ret(&self) -> Option<TypeId> {
+        (self.tag() == KindTag::FuncProto).then_some(self.size_or_type)
+    }
+
+    /// A FUNC_PROTO's parameter `i`'s type.
+    pub(crate) fn proto_param(&self, i: u32) -> Option<TypeId> {
+        if self.tag() != KindTag::FuncProto || i >= self.vlen() {
+            return None;
+        }
+        self.word(i as usize * 8 + 4)
+    }
+
+    /// An INT's (deprecated) bit offset from its encoding.
+    pub(crate) fn int_offset(&self) -> Option<u32> {
+        (self.tag() == KindTag::Int).then(|| self.word(0).map_or(0, |enc| (enc >> 16) & 0xff))
+    }
+
     /// An ARRAY's (element type, index type, length).
     pub fn array(&self) -> Option<(TypeId, TypeId, u32)> {
         if self.tag() != KindTag::Array {

@@ -11,7 +11,7 @@
 //! Nothing here reads the running kernel: the loader resolves ksyms (BTF
 //! ids, kallsyms addresses) and hands them to [`apply`].
 
-use crate::btf::{Btf, Kind, TypeId};
+use crate::btf::{Btf, Kind, KindTag, TypeId};
 use crate::elf::{Elf, SymbolType};
 use crate::error::{Error, Result};
 use crate::insn::{CALL, PSEUDO_KFUNC_CALL};
@@ -191,6 +191,73 @@ pub fn apply(
         second.imm = hi;
     }
     Ok(())
+}
+
+/// libbpf's `bpf_core_types_are_compat`, which decides whether a typed
+/// ksym's local type (or a kfunc's local prototype) matches the kernel's:
+/// same kinds after modifiers and typedefs (enums of either width match),
+/// structs and unions by kind only, integers unless bitfield-like,
+/// pointers and arrays by their targets, prototypes by arity, each
+/// parameter and the return type; other kinds (floats, functions) do not
+/// match. `Err` where libbpf gives an error (types nested too deeply),
+/// which callers treat as incompatible, as libbpf does.
+pub fn types_are_compat(local: &Btf, l: TypeId, target: &Btf, t: TypeId) -> Result<bool> {
+    compat(local, l, target, t, 32)
+}
+
+fn kinds_compat(a: KindTag, b: KindTag) -> bool {
+    a == b
+}
+
+fn compat(local: &Btf, mut l: TypeId, target: &Btf, mut t: TypeId, level: u32) -> Result<bool> {
+    let too_deep = || Error::malformed(".BTF", "types nest too deeply to compare");
+    if !kinds_compat(local.view(l)?.tag(), target.view(t)?.tag()) {
+        return Ok(false);
+    }
+    for _ in 0..32 {
+        l = local.resolve(l)?;
+        t = target.resolve(t)?;
+        let (lv, tv) = (local.view(l)?, target.view(t)?);
+        if !kinds_compat(lv.tag(), tv.tag()) {
+            return Ok(false);
+        }
+        match lv.tag() {
+            KindTag::Void | KindTag::Struct | KindTag::Union | KindTag::Enum | KindTag::Fwd => {
+                return Ok(true)
+            }
+            KindTag::Int => return Ok(lv.int_offset() == Some(0) && tv.int_offset() == Some(0)),
+            KindTag::Ptr => {
+                l = lv.referenced().unwrap_or(0);
+                t = tv.referenced().unwrap_or(0);
+            }
+            KindTag::Array => {
+                l = lv.array().map_or(0, |a| a.0);
+                t = tv.array().map_or(0, |a| a.0);
+            }
+            KindTag::FuncProto => {
+                if lv.vlen() != tv.vlen() {
+                    return Ok(false);
+                }
+                for i in 0..lv.vlen() {
+                    if level == 0 {
+                        return Err(too_deep());
+                    }
+                    let (Some(lp), Some(tp)) = (lv.proto_param(i), tv.proto_param(i)) else {
+                        return Err(Error::malformed(".BTF", "truncated FUNC_PROTO"));
+                    };
+                    let (lp, tp) = (local.resolve(lp)?, target.resolve(tp)?);
+                    if !compat(local, lp, target, tp, level - 1)? {
+                        return Ok(false);
+                    }
+                }
+                l = lv.proto_ret().unwrap_or(0);
+                t = tv.proto_ret().unwrap_or(0);
+            }
+            // libbpf warns and answers "incompatible".
+            _ => return Ok(false),
+        }
+    }
+    Err(too_deep())
 }
 
 /// libbpf's `btf__align_of`.

@@ -66,11 +66,7 @@ pub(crate) fn resolve_ksyms(file: &ObjectFile) -> Vec<std::result::Result<Resolu
                         }
                     });
                     match id {
-                        Some(id) => Ok(Resolution::BtfId {
-                            id,
-                            btf_fd: 0,
-                            fd_index: 0,
-                        }),
+                        Some(id) => typed_match(file, e, type_id, k.btf(), id),
                         None => match crate::kernel_btf::module_defining(name, func) {
                             // libbpf resolves it in the module's BTF (with
                             // the module BTF's fd in the instruction or in
@@ -96,6 +92,44 @@ pub(crate) fn resolve_ksyms(file: &ObjectFile) -> Vec<std::result::Result<Resolu
         }
     }
     out
+}
+
+/// A typed ksym found in vmlinux as `id`: resolved if its local type is
+/// compatible with the kernel's (libbpf's check); otherwise a weak kfunc
+/// is missing and anything else an error.
+fn typed_match(
+    file: &ObjectFile,
+    e: &Extern,
+    local: crate::obj::btf::TypeId,
+    kernel: &crate::obj::btf::Btf,
+    id: u32,
+) -> std::result::Result<Resolution, String> {
+    let func = matches!(e.kind, ExternKind::Ksym { func: true, .. });
+    let resolved = Resolution::BtfId {
+        id,
+        btf_fd: 0,
+        fd_index: 0,
+    };
+    let Some(btf) = file.btf.as_ref() else {
+        return Err("the object has no BTF".to_string());
+    };
+    let target = kernel
+        .view(id)
+        .ok()
+        .and_then(|v| v.referenced())
+        .and_then(|t| kernel.resolve(t).ok())
+        .unwrap_or(0);
+    let ok = crate::obj::externs::types_are_compat(btf, local, kernel, target).unwrap_or(false);
+    match (ok, func) {
+        (true, _) => Ok(resolved),
+        (false, true) if e.weak => Ok(Resolution::Missing),
+        (false, true) => Err(format!(
+            "its prototype [{local}] is incompatible with the kernel's [{target}]"
+        )),
+        (false, false) => Err(format!(
+            "its type [{local}] is incompatible with the kernel's [{target}]"
+        )),
+    }
 }
 
 /// The error for program `prog` needing extern `ext`, which cannot be had.

@@ -7,6 +7,8 @@
 extern int CONFIG_BPF_SKEL_STRONG_MISSING __kconfig;
 extern const int bpf_skel_strong_missing_ksym __ksym;
 extern void bpf_skel_strong_missing_kfunc(void) __ksym;
+/* The kernel's bpf_task_release takes one argument: incompatible. */
+extern void bpf_task_release(void *p, int extra) __ksym;
 
 __u64 out = 0;
 
@@ -28,6 +30,13 @@ SEC("syscall")
 int uses_kfunc(void *ctx)
 {
 	bpf_skel_strong_missing_kfunc();
+	return 0;
+}
+
+SEC("syscall")
+int uses_bad_prototype(void *ctx)
+{
+	bpf_task_release((void *)0, 1);
 	return 0;
 }
 
