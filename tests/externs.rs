@@ -298,3 +298,21 @@ fn strong_missing_externs_fail_only_the_programs_that_use_them() {
         .unwrap_err();
     assert!(err.to_string().contains("incompatible"), "{err}");
 }
+
+#[test]
+fn a_bad_kconfig_value_fails_only_the_programs_reading_kconfig() {
+    // A string for a tristate: refused, as libbpf refuses it.
+    let mut open = open_only("externs.bpf.o", &["read_ksyms"]);
+    open.set_kconfig("CONFIG_BPF_SKEL_OVERRIDDEN", "\"text\"")
+        .unwrap();
+    assert!(open.load().is_ok(), "read_ksyms reads no kconfig value");
+
+    let mut open = open_only("externs.bpf.o", &["read_kconfig"]);
+    open.set_kconfig("CONFIG_BPF_SKEL_OVERRIDDEN", "\"text\"")
+        .unwrap();
+    let err = open.load().unwrap_err();
+    assert!(
+        err.to_string().contains("CONFIG_BPF_SKEL_OVERRIDDEN"),
+        "{err}"
+    );
+}

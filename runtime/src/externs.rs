@@ -572,35 +572,55 @@ fn process_line(file: &ObjectFile, line: &str, data: &mut [u8], set: &mut [bool]
     Ok(())
 }
 
+/// What [`fill_kconfig`] found: per extern, whether it was set, and the
+/// error that kept the values from being read, which only the autoloaded
+/// programs that use a `__kconfig` extern get.
+pub(crate) struct KconfigState {
+    set: Vec<bool>,
+    error: Option<Error>,
+}
+
 /// Writes the `.kconfig` map's value into its open map (if the object has
-/// one) and returns, per extern, whether it was set.
+/// one). If the values cannot be read, the map holds zeroes and the error
+/// is kept for the programs that use them.
 pub(crate) fn fill_kconfig(
     core: &crate::open::OpenCore,
     maps: &mut [crate::open::OpenMap],
-) -> Result<Vec<bool>> {
+) -> Result<KconfigState> {
     let file = &core.file;
-    let Some(k) = file.kconfig_map else {
-        return Ok(vec![false; file.externs.len()]);
+    let mut state = KconfigState {
+        set: vec![false; file.externs.len()],
+        error: None,
     };
-    let (data, set) = kconfig_value(file, &core.kconfig)?;
-    if let Some(m) = maps.get_mut(k) {
-        // The value is computed here: a write to the open map's initial
-        // value (e.g. through a skeleton) would be lost, so refuse it.
-        let touched = m
-            .def
-            .initial_value
-            .as_ref()
-            .is_some_and(|v| v.iter().any(|&b| b != 0));
-        if touched {
-            return Err(Error::InvalidArgument {
-                subject: Subject::map(crate::obj::externs::KCONFIG_SEC),
-                message: "the .kconfig map's value is computed at load from the kernel's                           Kconfig; set CONFIG_* values with OpenObject::set_kconfig instead"
-                    .to_string(),
-            });
-        }
-        m.def.initial_value = Some(data);
+    let Some(k) = file.kconfig_map else {
+        return Ok(state);
+    };
+    let Some(m) = maps.get_mut(k) else {
+        return Ok(state);
+    };
+    // The value is computed here: a write to the open map's initial value
+    // (e.g. through a skeleton) would be lost, so refuse it.
+    let touched = m
+        .def
+        .initial_value
+        .as_ref()
+        .is_some_and(|v| v.iter().any(|&b| b != 0));
+    if touched {
+        return Err(Error::InvalidArgument {
+            subject: Subject::map(crate::obj::externs::KCONFIG_SEC),
+            message: "the .kconfig map's value is computed at load from the kernel's \
+                      Kconfig; set CONFIG_* values with OpenObject::set_kconfig instead"
+                .to_string(),
+        });
     }
-    Ok(set)
+    match kconfig_value(file, &core.kconfig) {
+        Ok((data, set)) => {
+            m.def.initial_value = Some(data);
+            state.set = set;
+        }
+        Err(e) => state.error = Some(e),
+    }
+    Ok(state)
 }
 
 /// Refuses program `p` if it uses a strong extern that is not resolved: a
@@ -608,11 +628,22 @@ pub(crate) fn fill_kconfig(
 pub(crate) fn check_program(
     p: &crate::open::OpenProgram,
     file: &ObjectFile,
-    kconfig_set: &[bool],
+    kconfig: &mut KconfigState,
 ) -> Result<()> {
     if let Some((name, why)) = p.unresolved.first() {
         return Err(unresolved(p.name(), name, why));
     }
+    let uses_kconfig = p
+        .linked()
+        .externs_used
+        .iter()
+        .any(|&e| file.externs.get(e).is_some_and(Extern::is_kconfig));
+    if uses_kconfig {
+        if let Some(e) = kconfig.error.take() {
+            return Err(e);
+        }
+    }
+    let kconfig_set = &kconfig.set;
     for &e in &p.linked().externs_used {
         let Some(ext) = file.externs.get(e) else {
             continue;

@@ -99,7 +99,7 @@ impl OpenObject {
             mut maps,
             progs,
         } = self;
-        let kconfig_set = crate::externs::fill_kconfig(&core, &mut maps)?;
+        let mut kconfig = crate::externs::fill_kconfig(&core, &mut maps)?;
         let file = core.file;
 
         let btf = match file.btf.as_ref() {
@@ -137,7 +137,7 @@ impl OpenObject {
         let mut loaded = Vec::with_capacity(progs.len());
         for p in progs {
             let fd = if p.autoload {
-                crate::externs::check_program(&p, &file, &kconfig_set)?;
+                crate::externs::check_program(&p, &file, &mut kconfig)?;
                 let r = load_program(&p, &created, btf_fd, &license, file.kernel_version);
                 Some(r.map_err(|e| explain_exclusive_refusal(e, &p, &created, &proofs))?)
             } else {
