@@ -468,8 +468,20 @@ pub(crate) fn collect(elf: &Elf, btf: &mut Option<Btf>) -> Result<Vec<Extern>> {
             ..
         } = &mut e.kind
         {
-            *offset = off.div_ceil(*align) * *align;
-            off = *offset + *size;
+            *offset = off
+                .div_ceil(*align)
+                .checked_mul(*align)
+                .and_then(|o| Some((o, o.checked_add(*size)?)))
+                .map(|(o, end)| {
+                    off = end;
+                    o
+                })
+                .ok_or_else(|| {
+                    Error::malformed(
+                        format!("extern `{}`", e.name),
+                        "the .kconfig map would exceed 4 GiB",
+                    )
+                })?;
         }
     }
     let by_name = |name: &str| externs.iter().find(|e| e.name == name);
@@ -541,7 +553,7 @@ pub(crate) fn collect(elf: &Elf, btf: &mut Option<Btf>) -> Result<Vec<Extern>> {
 /// The `.kconfig` map's value size: the end of its last extern.
 pub(crate) fn kconfig_size(externs: &[Extern]) -> Option<u32> {
     externs.iter().rev().find_map(|e| match e.kind {
-        ExternKind::Kconfig { offset, size, .. } => Some(offset + size),
+        ExternKind::Kconfig { offset, size, .. } => Some(offset.saturating_add(size)),
         _ => None,
     })
 }
