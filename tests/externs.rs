@@ -10,11 +10,15 @@ mod common;
 
 use std::io::Read;
 
+use bpf_skeleton::bpf_skeleton;
 use bpf_skeleton::runtime::obj::btf::Kind;
 use bpf_skeleton::runtime::obj::externs::PSEUDO_BTF_ID;
 use bpf_skeleton::runtime::obj::insn::PSEUDO_KFUNC_CALL;
 use bpf_skeleton::runtime::{Error, Object, ObjectFile, OpenObject};
 use common::*;
+
+#[bpf_skeleton("tests/bpf/externs.bpf.o")]
+struct Externs;
 
 /// The kernel's Kconfig, from /boot/config-$(uname -r) or /proc/config.gz.
 fn kconfig() -> String {
@@ -315,4 +319,35 @@ fn a_bad_kconfig_value_fails_only_the_programs_reading_kconfig() {
         err.to_string().contains("CONFIG_BPF_SKEL_OVERRIDDEN"),
         "{err}"
     );
+}
+
+#[test]
+fn skeletons_set_kconfig_values_and_refuse_writes_to_the_computed_section() {
+    let mut open = Externs::open().unwrap();
+    open.set_kconfig("CONFIG_BPF_SKEL_OVERRIDDEN", "y").unwrap();
+    let skel = open.load().unwrap_or_else(|e| panic!("{e}"));
+    skel.progs
+        .read_kconfig
+        .raw()
+        .test_run_with_ctx(&[], &mut [0u8; 16])
+        .unwrap();
+    assert_eq!(
+        skel.data.overridden(),
+        1,
+        "set_kconfig through the skeleton"
+    );
+    assert_eq!(skel.data.hz() as i64, {
+        let config = kconfig();
+        config_value(&config, "CONFIG_HZ")
+            .unwrap()
+            .parse::<i64>()
+            .unwrap()
+    });
+
+    // The `.kconfig` section's values are computed at load: writing them
+    // in the open skeleton would be lost, so the load refuses it.
+    let mut open = Externs::open().unwrap();
+    open.kconfig.config_hz = 1;
+    let err = open.load().unwrap_err();
+    assert!(err.to_string().contains("set_kconfig"), "{err}");
 }

@@ -231,6 +231,28 @@ pub struct OpenCore {
     pub(crate) kconfig: Vec<String>,
 }
 
+impl OpenCore {
+    /// [`OpenObject::set_kconfig`], for skeletons (which hold the core).
+    pub fn set_kconfig(&mut self, name: &str, value: &str) -> Result<()> {
+        let declared = self
+            .file
+            .externs
+            .iter()
+            .any(|e| e.is_kconfig() && e.name == name);
+        if !declared || !name.starts_with("CONFIG_") || value.contains('\n') {
+            return Err(Error::invalid(
+                Subject::map(crate::obj::externs::KCONFIG_SEC),
+                format!(
+                    "`{name}` is not a CONFIG_* __kconfig extern of this object (or the value \
+                     spans lines)"
+                ),
+            ));
+        }
+        self.kconfig.push(format!("{name}={value}"));
+        Ok(())
+    }
+}
+
 /// A parsed, relocated object: nothing is in the kernel yet.
 #[derive(Debug, Clone)]
 pub struct OpenObject {
@@ -430,23 +452,7 @@ impl OpenObject {
     /// `LINUX_*` ones are computed), and only ones the object declares; the
     /// value is checked against the extern's type at load.
     pub fn set_kconfig(&mut self, name: &str, value: &str) -> Result<()> {
-        let declared = self
-            .core
-            .file
-            .externs
-            .iter()
-            .any(|e| e.is_kconfig() && e.name == name);
-        if !declared || !name.starts_with("CONFIG_") || value.contains('\n') {
-            return Err(Error::invalid(
-                Subject::map(crate::obj::externs::KCONFIG_SEC),
-                format!(
-                    "`{name}` is not a CONFIG_* __kconfig extern of this object (or the value \
-                     spans lines)"
-                ),
-            ));
-        }
-        self.core.kconfig.push(format!("{name}={value}"));
-        Ok(())
+        self.core.set_kconfig(name, value)
     }
 
     /// Splits the object into its shared core, maps and programs (for
