@@ -297,6 +297,15 @@ fn strong_missing_externs_fail_only_the_programs_that_use_them() {
             "{prog}: {err}"
         );
     }
+    let err = open_only("externs_missing.bpf.o", &["uses_weak_unguarded"])
+        .load()
+        .unwrap_err();
+    let log = err.verifier_log().unwrap_or_else(|| panic!("{err}"));
+    assert!(
+        log.contains("<invalid kfunc call>\nkfunc 'bpf_skel_weak_unguarded_kfunc' is referenced but wasn't resolved"),
+        "libbpf's rewrite of the poisoned call: {log}"
+    );
+    assert!(!log.contains("unknown#2002"), "{log}");
     let err = open_only("externs_missing.bpf.o", &["uses_bad_prototype"])
         .load()
         .unwrap_err();

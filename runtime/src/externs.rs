@@ -660,6 +660,56 @@ pub(crate) fn check_program(
     Ok(())
 }
 
+/// Rewrites a verifier log that rejects a poisoned call to a missing weak
+/// kfunc as libbpf does: the two lines `N: (85) call unknown#2002000XXX`
+/// and `invalid func unknown#2002000XXX` become `N: <invalid kfunc call>`
+/// and `kfunc 'name' is referenced but wasn't resolved`.
+pub(crate) fn explain_missing_kfunc(e: Error, file: &ObjectFile) -> Error {
+    let Error::Verifier {
+        subject,
+        source,
+        log,
+    } = e
+    else {
+        return e;
+    };
+    let lines: Vec<&str> = log.split_inclusive('\n').collect();
+    let mut out = String::with_capacity(log.len());
+    let mut i = 0;
+    while let Some(line) = lines.get(i) {
+        let next = lines.get(i + 1).copied().unwrap_or_default();
+        let patched = (|| {
+            let (insn, rest) = line.split_once(": (")?;
+            let idx: i64 = rest
+                .split_once(") call unknown#")?
+                .1
+                .trim_end()
+                .parse()
+                .ok()?;
+            let ext = usize::try_from(idx - i64::from(crate::obj::externs::POISON_CALL_KFUNC_BASE))
+                .ok()?;
+            let name = &file.externs.get(ext)?.name;
+            next.starts_with(&format!("invalid func unknown#{idx}"))
+                .then(|| format!("{insn}: <invalid kfunc call>\nkfunc '{name}' is referenced but wasn't resolved\n"))
+        })();
+        match patched {
+            Some(p) => {
+                out.push_str(&p);
+                i += 2;
+            }
+            None => {
+                out.push_str(line);
+                i += 1;
+            }
+        }
+    }
+    Error::Verifier {
+        subject,
+        source,
+        log: out,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

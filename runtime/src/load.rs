@@ -139,6 +139,7 @@ impl OpenObject {
             let fd = if p.autoload {
                 crate::externs::check_program(&p, &file, &mut kconfig)?;
                 let r = load_program(&p, &created, btf_fd, &license, file.kernel_version);
+                let r = r.map_err(|e| crate::externs::explain_missing_kfunc(e, &file));
                 Some(r.map_err(|e| explain_exclusive_refusal(e, &p, &created, &proofs))?)
             } else {
                 None

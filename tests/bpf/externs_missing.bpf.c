@@ -40,6 +40,17 @@ int uses_bad_prototype(void *ctx)
 	return 0;
 }
 
+/* Weak and missing, called without a bpf_ksym_exists guard: the poisoned
+ * call is reachable and the verifier refuses it. */
+extern void bpf_skel_weak_unguarded_kfunc(void) __ksym __weak;
+
+SEC("syscall")
+int uses_weak_unguarded(void *ctx)
+{
+	bpf_skel_weak_unguarded_kfunc();
+	return 0;
+}
+
 SEC("raw_tp/sys_enter")
 int plain(void *ctx)
 {
