@@ -360,3 +360,13 @@ fn skeletons_set_kconfig_values_and_refuse_writes_to_the_computed_section() {
     let err = open.load().unwrap_err();
     assert!(err.to_string().contains("set_kconfig"), "{err}");
 }
+
+#[test]
+fn a_kconfig_extern_of_an_unsupported_type_is_refused_at_open_naming_it() {
+    let err = OpenObject::from_file(corpus("externs_bad_kconfig.bpf.o")).unwrap_err();
+    let text = err.to_string();
+    assert!(
+        text.contains("extern `CONFIG_BPF_SKEL_PAIR`") && text.contains("__kconfig"),
+        "{text}"
+    );
+}
