@@ -86,10 +86,18 @@ pub struct Extern {
 }
 
 impl Extern {
-    /// The name without a `___suffix` flavour (kfuncs are looked up by it).
+    /// The name without a `___flavour` suffix (kfuncs are looked up by
+    /// it): as libbpf, up to the last `X___Y` where neither `X` nor `Y` is
+    /// an underscore.
     pub fn essential_name(&self) -> &str {
-        match self.name.find("___") {
-            Some(i) => self.name.get(..i).unwrap_or(&self.name),
+        let b = self.name.as_bytes();
+        let cut = (0..b.len().saturating_sub(4)).rev().find(|&i| {
+            b.get(i..i + 5).is_some_and(|w| {
+                w[0] != b'_' && w[1] == b'_' && w[2] == b'_' && w[3] == b'_' && w[4] != b'_'
+            })
+        });
+        match cut {
+            Some(i) => self.name.get(..=i).unwrap_or(&self.name),
             None => &self.name,
         }
     }
@@ -556,4 +564,32 @@ pub(crate) fn kconfig_size(externs: &[Extern]) -> Option<u32> {
         ExternKind::Kconfig { offset, size, .. } => Some(offset.saturating_add(size)),
         _ => None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ext(name: &str) -> Extern {
+        Extern {
+            name: name.to_string(),
+            weak: false,
+            btf_id: 0,
+            kind: ExternKind::Ksym {
+                type_id: 0,
+                func: true,
+            },
+            symbol: 0,
+        }
+    }
+
+    #[test]
+    fn essential_names_cut_at_the_last_flavour_separator_as_libbpf() {
+        assert_eq!(ext("bpf_foo___v2").essential_name(), "bpf_foo");
+        assert_eq!(ext("a___b___c").essential_name(), "a___b");
+        assert_eq!(ext("bpf_foo").essential_name(), "bpf_foo");
+        assert_eq!(ext("a____b").essential_name(), "a____b");
+        assert_eq!(ext("___x").essential_name(), "___x");
+        assert_eq!(ext("x___").essential_name(), "x___");
+    }
 }
