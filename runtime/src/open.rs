@@ -210,7 +210,9 @@ impl OpenProgram {
     }
 
     /// The SHA-256 digest the kernel will compute for this program. Known
-    /// before load: it depends only on the relocated instructions.
+    /// before load: it depends only on the relocated instructions (ksym
+    /// BTF ids and kallsyms addresses are resolved at open; map fds are
+    /// not hashed).
     pub fn hash(&self) -> [u8; 32] {
         self.hash
     }
