@@ -316,8 +316,14 @@ pub(crate) fn kconfig_value(
                 }
                 u64::from(v)
             }
-            "LINUX_HAS_BPF_COOKIE" => u64::from(has_bpf_cookie()),
-            "LINUX_HAS_SYSCALL_WRAPPER" => u64::from(has_syscall_wrapper()),
+            "LINUX_HAS_BPF_COOKIE" => {
+                static COOKIE: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+                u64::from(*COOKIE.get_or_init(has_bpf_cookie))
+            }
+            "LINUX_HAS_SYSCALL_WRAPPER" => {
+                static WRAPPER: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+                u64::from(*WRAPPER.get_or_init(has_syscall_wrapper))
+            }
             _ if e.name.starts_with("LINUX_") && e.weak => continue,
             _ => return Err(kconfig_err(e, "unrecognized virtual extern")),
         };
