@@ -107,26 +107,34 @@ pub fn target() -> Result<Arc<Target>> {
 pub fn kallsyms(
     names: &[&str],
 ) -> std::result::Result<std::collections::HashMap<String, u64>, String> {
-    use std::io::BufRead;
+    use std::io::Read;
     let path = "/proc/kallsyms";
-    let f = std::fs::File::open(path).map_err(|e| format!("{path}: {e}"))?;
+    // One read of the whole file, then a scan of its bytes: the kernel
+    // generates ~100k lines, so per-line allocation would dominate.
+    let mut data = Vec::with_capacity(8 << 20);
+    std::fs::File::open(path)
+        .and_then(|mut f| f.read_to_end(&mut data))
+        .map_err(|e| format!("{path}: {e}"))?;
     let mut found = std::collections::HashMap::new();
-    for line in std::io::BufReader::new(f).lines() {
-        let line = line.map_err(|e| format!("{path}: {e}"))?;
-        let mut it = line.split_whitespace();
+    for line in data.split(|&b| b == b'\n') {
+        let mut it = line
+            .split(|&b| b == b' ' || b == b'\t')
+            .filter(|f| !f.is_empty());
         let (Some(addr), Some(ty), Some(name)) = (it.next(), it.next(), it.next()) else {
             continue;
         };
-        let name = match name.find(".llvm.") {
-            Some(i) if ty == "d" => name.get(..i).unwrap_or(name),
+        let name = match name.windows(6).position(|w| w == b".llvm.") {
+            Some(i) if ty == b"d" => name.get(..i).unwrap_or(name),
             _ => name,
         };
-        if !names.contains(&name) {
+        let Some(&wanted) = names.iter().find(|n| n.as_bytes() == name) else {
             continue;
-        }
-        let addr = u64::from_str_radix(addr, 16)
-            .map_err(|_| format!("{path}: bad address in `{line}`"))?;
-        match found.get(name) {
+        };
+        let addr = std::str::from_utf8(addr)
+            .ok()
+            .and_then(|a| u64::from_str_radix(a, 16).ok())
+            .ok_or_else(|| format!("{path}: bad address for `{wanted}`"))?;
+        match found.get(wanted) {
             Some(&old) if old != addr => {
                 return Err(format!(
                     "resolution is ambiguous in {path}: {old:#x} or {addr:#x}"
@@ -134,7 +142,7 @@ pub fn kallsyms(
             }
             Some(_) => {}
             None => {
-                found.insert(name.to_string(), addr);
+                found.insert(wanted.to_string(), addr);
             }
         }
     }
