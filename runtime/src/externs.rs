@@ -258,14 +258,15 @@ fn has_syscall_wrapper() -> bool {
     let Ok(name) = std::ffi::CString::new(format!("__{prefix}_sys_bpf")) else {
         return false;
     };
-    // struct perf_event_attr, PERF_ATTR_SIZE_VER5 (112 bytes) is enough.
+    // struct perf_event_attr (PERF_ATTR_SIZE_VER7, 128 bytes): `type` at
+    // 0, `size` at 4, `config1` (the kprobe's function name) at 56.
     let mut attr = [0u8; 128];
-    attr[0..4].copy_from_slice(&ty.to_ne_bytes()); // type
-    attr[4..8].copy_from_slice(&128u32.to_ne_bytes()); // size
-    attr[56..64].copy_from_slice(&(name.as_ptr() as u64).to_ne_bytes()); // config1: kprobe_func
-                                                                         // SAFETY: `attr` is a zero-initialised perf_event_attr of the size it
-                                                                         // declares, `name` outlives the call; the returned fd (if any) is
-                                                                         // closed at once.
+    attr[0..4].copy_from_slice(&ty.to_ne_bytes());
+    attr[4..8].copy_from_slice(&128u32.to_ne_bytes());
+    attr[56..64].copy_from_slice(&(name.as_ptr() as u64).to_ne_bytes());
+    // SAFETY: `attr` is a zero-initialised perf_event_attr of the size it
+    // declares, `name` outlives the call; the returned fd (if any) is
+    // closed at once.
     let fd = unsafe {
         libc::syscall(
             libc::SYS_perf_event_open,
