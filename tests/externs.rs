@@ -236,6 +236,11 @@ fn kfunc_calls_find_this_process_and_missing_weak_kfuncs_are_poisoned() {
         .test_run_with_ctx(&[], &mut [0u8; 16])
         .unwrap();
     assert_eq!(u32_of(&data_bytes(&file, &obj, "no_such_kfunc_exists")), 0);
+    assert_eq!(
+        u32_of(&data_bytes(&file, &obj, "rcu_read_lock_exists")),
+        1,
+        "bpf_ksym_exists on a kfunc this kernel has"
+    );
 }
 
 #[test]

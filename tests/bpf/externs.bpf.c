@@ -80,10 +80,13 @@ struct task_struct {
 extern struct task_struct *bpf_task_from_pid(int pid) __ksym;
 extern void bpf_task_release(struct task_struct *p) __ksym;
 extern void bpf_skel_no_such_kfunc(void) __ksym __weak;
+/* Weak but present: its address is an ld_imm64 of its BTF id. */
+extern void bpf_rcu_read_lock(void) __ksym __weak;
 
 __s32 find_pid = 0;
 __s32 found_tgid = -1;
 __u32 no_such_kfunc_exists = 7;
+__u32 rcu_read_lock_exists = 7;
 
 SEC("syscall")
 int call_kfuncs(void *ctx)
@@ -94,6 +97,7 @@ int call_kfuncs(void *ctx)
 		found_tgid = t->tgid;
 		bpf_task_release(t);
 	}
+	rcu_read_lock_exists = ksym_exists(bpf_rcu_read_lock);
 	return 0;
 }
 
