@@ -74,7 +74,10 @@ fn relocated_reads_see_this_task() {
     }
     drop(link);
     let seen = skel.bss.switch_seen();
-    assert!(seen >= 3, "switched to this thread {seen} times in 50 sleeps");
+    assert!(
+        seen >= 3,
+        "switched to this thread {seen} times in 50 sleeps"
+    );
     std::thread::sleep(std::time::Duration::from_millis(5));
     assert_eq!(skel.bss.switch_seen(), seen, "detached on drop");
 }

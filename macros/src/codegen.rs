@@ -424,6 +424,23 @@ pub fn expand(item: &ItemStruct, skel: &Skeleton) -> TokenStream {
         handles.extend(handles_impl(quote!(Progs), quote!(#rt::Program), "Program"));
     }
 
+    // `__kconfig` overrides, only for objects with `__kconfig` externs.
+    let kconfig_impl = if skel.maps.iter().any(|m| m.def.name == ".kconfig") {
+        quote! {
+            impl #open_name {
+                /// Sets a `CONFIG_*` `__kconfig` extern's value before load, in
+                /// Kconfig syntax (`"y"`, `"m"`, `"n"`, a number, a quoted
+                /// string), taking precedence over the kernel's Kconfig (the
+                /// `kconfig` field's values are computed at load and cannot be
+                /// written).
+                pub fn set_kconfig(&mut self, name: &str, value: &str) -> #rt::Result<()> {
+                    self.core.set_kconfig(name, value)
+                }
+            }
+        }
+    } else {
+        quote!()
+    };
     let name_str = name.to_string();
     let open_doc = format!(
         "[`{name_str}`] before load: parsed and relocated, nothing in the kernel yet. \
@@ -560,5 +577,7 @@ pub fn expand(item: &ItemStruct, skel: &Skeleton) -> TokenStream {
                 })
             }
         }
+
+        #kconfig_impl
     }
 }

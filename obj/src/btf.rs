@@ -444,6 +444,17 @@ impl<'a> TypeView<'a> {
         rd_u32(self.data, self.pos.checked_add(12)?.checked_add(at)?)
     }
 
+    /// A FUNC_PROTO's return type.
+    pub(crate) fn proto_ret(&self) -> Option<TypeId> {
+        (self.tag() == KindTag::FuncProto).then_some(self.size_or_type)
+    }
+
+    /// An INT's (deprecated) bit offset from its encoding.
+    pub(crate) fn int_offset(&self) -> Option<u32> {
+        (self.tag() == KindTag::Int)
+            .then(|| self.int_encoding().map_or(0, |(_, off, _)| off.into()))
+    }
+
     /// An ARRAY's (element type, index type, length).
     pub fn array(&self) -> Option<(TypeId, TypeId, u32)> {
         if self.tag() != KindTag::Array {
@@ -1084,5 +1095,99 @@ impl Btf {
         self.raw()
             .get(self.str_start..self.str_start + self.str_len)
             .unwrap_or_default()
+    }
+}
+
+/// Fix-ups of an object's BTF for extern variables and functions
+/// (`.kconfig` / `.ksyms`), done on the raw blob handed to the kernel; the
+/// caller re-parses the result ([`Btf::reparsed`]).
+impl Btf {
+    /// Overwrites the 32-bit word at byte `at` of type `id`'s record (0
+    /// `name_off`, 4 `info`, 8 size or type, 12 onwards the kind's data).
+    pub(crate) fn patch_record(&mut self, id: TypeId, at: usize, value: u32) -> Result<()> {
+        let pos = self.view(id)?.pos;
+        let raw = self.bytes.make_mut();
+        wr_u32(raw, pos + at, value).ok_or_else(|| {
+            Error::malformed(
+                ".BTF",
+                format!("type {id}: record offset {at} out of range"),
+            )
+        })
+    }
+
+    /// The 32-bit word at byte `at` of type `id`'s record.
+    pub(crate) fn record_word(&self, id: TypeId, at: usize) -> Result<u32> {
+        let pos = self.view(id)?.pos;
+        rd_u32(self.raw(), pos + at).ok_or_else(|| {
+            Error::malformed(
+                ".BTF",
+                format!("type {id}: record offset {at} out of range"),
+            )
+        })
+    }
+
+    /// Sorts a DATASEC's variable records by offset, as the kernel
+    /// requires (libbpf sorts every DATASEC the same way).
+    pub(crate) fn sort_datasec(&mut self, id: TypeId) -> Result<()> {
+        let v = self.view(id)?;
+        let (base, vlen) = (v.pos + 12, v.vlen() as usize);
+        let raw = self.bytes.make_mut();
+        let bad = || Error::malformed(".BTF", format!("DATASEC {id} record out of range"));
+        let recs = raw.get_mut(base..base + vlen * 12).ok_or_else(bad)?;
+        let mut items: Vec<[u8; 12]> = recs
+            .chunks_exact(12)
+            .map(|c| {
+                let mut a = [0u8; 12];
+                a.copy_from_slice(c);
+                a
+            })
+            .collect();
+        items.sort_by_key(|r| u32::from_le_bytes([r[4], r[5], r[6], r[7]]));
+        for (dst, src) in recs.chunks_exact_mut(12).zip(&items) {
+            dst.copy_from_slice(src);
+        }
+        Ok(())
+    }
+
+    /// The blob parsed again, so that the decoded model matches patches.
+    pub(crate) fn reparsed(&self) -> Result<Btf> {
+        Btf::parse(self.raw())
+    }
+
+    /// A copy with a `VAR` named `name` of type `ty` appended (its name
+    /// appended to the string table): the new type's id and the name's
+    /// string offset.
+    pub(crate) fn with_var(
+        &self,
+        name: &str,
+        ty: TypeId,
+        linkage: u32,
+    ) -> Result<(Btf, TypeId, u32)> {
+        let data = self.raw();
+        let bad = || Error::malformed(".BTF", "header out of range");
+        let hdr_len = rd_u32(data, 4).ok_or_else(bad)? as usize;
+        let header = data.get(..hdr_len).ok_or_else(bad)?;
+        let type_len = rd_u32(data, 12).ok_or_else(bad)? as usize;
+        let types = data
+            .get(self.type_start..self.type_start.saturating_add(type_len))
+            .ok_or_else(bad)?;
+        let strings = self.strings();
+        let name_off = u32::try_from(strings.len()).map_err(|_| bad())?;
+        let mut out = Vec::with_capacity(data.len() + 16 + name.len() + 1);
+        out.extend_from_slice(header);
+        out.extend_from_slice(types);
+        for w in [name_off, 14 << 24, ty, linkage] {
+            out.extend_from_slice(&w.to_le_bytes());
+        }
+        let type_len = u32::try_from(types.len() + 16).map_err(|_| bad())?;
+        out.extend_from_slice(strings);
+        out.extend_from_slice(name.as_bytes());
+        out.push(0);
+        let str_len = u32::try_from(strings.len() + name.len() + 1).map_err(|_| bad())?;
+        for (at, v) in [(8, 0), (12, type_len), (16, type_len), (20, str_len)] {
+            wr_u32(&mut out, at, v).ok_or_else(bad)?;
+        }
+        let id = u32::try_from(self.len()).map_err(|_| bad())?;
+        Ok((Btf::parse(&out)?, id, name_off))
     }
 }

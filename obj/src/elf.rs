@@ -47,6 +47,10 @@ pub struct Symbol {
     pub kind: SymbolType,
     /// `STB_GLOBAL` or `STB_WEAK`.
     pub global: bool,
+    /// `STB_WEAK`.
+    pub weak: bool,
+    /// `SHN_UNDEF`: declared here, defined elsewhere (an extern).
+    pub undefined: bool,
 }
 
 /// One relocation of a section, from its `.rel` section.
@@ -186,6 +190,8 @@ impl<'a> Elf<'a> {
                     size: sym.size(),
                     kind,
                     global: sym.is_global(),
+                    weak: sym.is_weak(),
+                    undefined: sym.is_undefined(),
                 });
             }
         }

@@ -15,6 +15,7 @@ pub mod btf_ext;
 pub mod core;
 pub mod elf;
 pub mod error;
+pub mod externs;
 pub mod hash;
 pub mod insn;
 pub mod maps;
@@ -55,6 +56,12 @@ pub enum RelocTarget {
         /// Instruction index within that section.
         insn: usize,
     },
+    /// An `ld_imm64` of an extern (index into [`ObjectFile::externs`]):
+    /// a `__kconfig` value or a `__ksym` variable's address or BTF id.
+    ExternLd(usize),
+    /// A call to an extern function (a kfunc; index into
+    /// [`ObjectFile::externs`]).
+    ExternCall(usize),
     /// An `ld_imm64` loading the address of a function (callbacks such as
     /// `bpf_loop`'s): becomes `BPF_PSEUDO_FUNC`.
     FuncPtr {
@@ -153,6 +160,11 @@ pub struct ObjectFile {
     pub programs: Vec<ProgramDef>,
     /// Every function (programs' entry points and subprograms).
     pub functions: Vec<Function>,
+    /// Extern variables and functions, in libbpf's order.
+    pub externs: Vec<externs::Extern>,
+    /// Index of the `.kconfig` map in [`maps`](Self::maps), if any
+    /// `__kconfig` extern exists.
+    pub kconfig_map: Option<usize>,
 }
 
 impl ObjectFile {
@@ -186,6 +198,7 @@ impl ObjectFile {
         if let Some(b) = btf.as_mut() {
             maps::fix_datasecs(&elf, b)?;
         }
+        let extern_list = externs::collect(&elf, &mut btf)?;
         let ext = match (elf.section_by_name(".BTF.ext"), btf.as_ref()) {
             (Some((_, s)), Some(b)) => BtfExt::parse(s.data, b.strings())?,
             _ => BtfExt::default(),
@@ -216,6 +229,10 @@ impl ObjectFile {
         maps::btf_maps(&elf, btf.as_ref(), &mut map_defs)?;
         maps::legacy_maps(&elf, &mut map_defs)?;
         maps::data_maps(&elf, btf.as_ref(), &mut map_defs)?;
+        let kconfig_map = externs::kconfig_size(&extern_list).map(|size| {
+            map_defs.push(maps::kconfig_map(size, btf.as_ref()));
+            map_defs.len() - 1
+        });
 
         let mut functions = Vec::new();
         let mut programs = Vec::new();
@@ -225,7 +242,7 @@ impl ObjectFile {
                 continue;
             }
             let first = functions.len();
-            section_functions(&elf, index, &map_defs, &ext, &mut functions)?;
+            section_functions(&elf, index, &map_defs, &extern_list, &ext, &mut functions)?;
             if sec.name == ".text" {
                 continue;
             }
@@ -250,6 +267,8 @@ impl ObjectFile {
             maps: map_defs,
             programs,
             functions,
+            externs: extern_list,
+            kconfig_map,
         })
     }
 
@@ -322,6 +341,7 @@ fn section_functions(
     elf: &Elf,
     index: usize,
     map_defs: &[MapDef],
+    externs: &[externs::Extern],
     ext: &BtfExt,
     out: &mut Vec<Function>,
 ) -> Result<()> {
@@ -372,13 +392,36 @@ fn section_functions(
                 format!("`{}`", sym.name)
             }
         };
+        if sym.undefined {
+            let e = externs
+                .iter()
+                .position(|e| e.symbol == r.symbol)
+                .ok_or_else(|| {
+                    Error::malformed(
+                        rloc(),
+                        format!("reference to undefined {}, which is no extern", sym_name()),
+                    )
+                })?;
+            let target = if ins.code == insn::CALL {
+                RelocTarget::ExternCall(e)
+            } else if ins.is_ld_imm64() && insns.get(at + 1).is_some() {
+                RelocTarget::ExternLd(e)
+            } else {
+                return Err(Error::malformed(
+                    rloc(),
+                    format!(
+                        "{} is used by an instruction that is neither ld_imm64 nor call",
+                        sym_name()
+                    ),
+                ));
+            };
+            targets.insert(at, target);
+            continue;
+        }
         let Some(tsec_index) = sym.section else {
-            return Err(Error::unsupported(
+            return Err(Error::malformed(
                 rloc(),
-                format!(
-                    "reference to extern {} (kfuncs, __ksym and __kconfig externs are not yet supported)",
-                    sym_name()
-                ),
+                format!("{} is defined in no section", sym_name()),
             ));
         };
         let tsec = elf.section(tsec_index).ok_or_else(|| {

@@ -581,6 +581,30 @@ pub(crate) fn data_maps(elf: &Elf, btf: Option<&Btf>, out: &mut Vec<MapDef>) -> 
     Ok(())
 }
 
+/// The `.kconfig` map: one read-only, mmapable array element of `size`
+/// bytes holding every `__kconfig` extern, as libbpf makes it. Its value
+/// is filled at load.
+pub(crate) fn kconfig_map(size: u32, btf: Option<&Btf>) -> MapDef {
+    let name = crate::externs::KCONFIG_SEC;
+    let mut def = MapDef::new(
+        name.to_string(),
+        name,
+        usize::MAX,
+        0,
+        MapOrigin::Data { read_only: true },
+    );
+    def.map_type = map_type::ARRAY;
+    def.key_size = 4;
+    def.value_size = size;
+    def.max_entries = 1;
+    def.map_flags = F_MMAPABLE | F_RDONLY_PROG;
+    def.btf_value_type_id = btf
+        .and_then(|b| b.find(name, |k| matches!(k, Kind::Datasec { .. })))
+        .unwrap_or(0);
+    def.initial_value = Some(vec![0; size as usize]);
+    def
+}
+
 /// Sets every DATASEC's size and its variables' offsets from the ELF
 /// sections and symbols, as the kernel requires and clang leaves undone.
 pub(crate) fn fix_datasecs(elf: &Elf, btf: &mut Btf) -> Result<()> {
@@ -603,12 +627,8 @@ pub(crate) fn fix_datasecs(elf: &Elf, btf: &mut Btf) -> Result<()> {
         .collect::<Result<_>>()?;
     for (id, name, vars) in datasecs {
         let Some((index, sec)) = elf.section_by_name(&name) else {
-            if name == ".kconfig" || name == ".ksyms" {
-                return Err(Error::unsupported(
-                    format!("DATASEC `{name}`"),
-                    "extern variables (__kconfig / __ksym)",
-                ));
-            }
+            // `.kconfig` and `.ksyms` hold externs: laid out by
+            // `externs::collect`.
             // A DATASEC for a section the ELF does not have (e.g. one that
             // was optimised away): leave it as clang wrote it.
             continue;

@@ -9,6 +9,7 @@ use std::collections::BTreeSet;
 
 use crate::btf_ext::LineInfo;
 use crate::error::{Error, Result};
+use crate::externs::{ExternKind, ExternSlot};
 use crate::insn::{Insn, PSEUDO_FUNC, PSEUDO_MAP_FD, PSEUDO_MAP_VALUE};
 use crate::{is_func, Function, ObjectFile, RelocTarget};
 
@@ -40,6 +41,12 @@ pub struct LinkedProgram {
     /// Instructions CO-RE poisoned: (instruction index in `insns`, which
     /// relocation failed and why).
     pub core_failures: Vec<(usize, String)>,
+    /// `__ksym` references (variables and kfunc calls), written by
+    /// [`externs::apply`](crate::externs::apply) once resolved.
+    pub extern_slots: Vec<ExternSlot>,
+    /// Every extern the program references (indices into
+    /// [`ObjectFile::externs`]), `__kconfig` ones included.
+    pub externs_used: BTreeSet<usize>,
 }
 
 /// Finds the function of `section` containing instruction `insn`.
@@ -65,6 +72,8 @@ pub fn link(obj: &ObjectFile, prog: usize) -> Result<LinkedProgram> {
     let mut placed: Vec<(usize, usize)> = vec![(root, 0)];
     let mut map_slots = Vec::new();
     let mut maps_used = BTreeSet::new();
+    let mut extern_slots = Vec::new();
+    let mut externs_used = BTreeSet::new();
 
     // Depth-first, as libbpf does: a newly appended callee's own calls are
     // relocated (and its callees appended) before the caller's next
@@ -96,6 +105,43 @@ pub fn link(obj: &ObjectFile, prog: usize) -> Result<LinkedProgram> {
             )
         };
         match target {
+            RelocTarget::ExternLd(e) | RelocTarget::ExternCall(e) => {
+                let ext = obj
+                    .externs
+                    .get(e)
+                    .ok_or_else(|| Error::malformed(loc(), "extern index out of range"))?;
+                externs_used.insert(e);
+                let call = matches!(target, RelocTarget::ExternCall(_));
+                match (&ext.kind, obj.kconfig_map) {
+                    (ExternKind::Kconfig { offset, .. }, Some(m)) if !call => {
+                        // A `__kconfig` value: its offset in the `.kconfig` map.
+                        let first = out
+                            .get_mut(at)
+                            .ok_or_else(|| Error::malformed(loc(), "out of range"))?;
+                        first.set_src_reg(PSEUDO_MAP_VALUE);
+                        first.imm = 0;
+                        let hi = out
+                            .get_mut(at + 1)
+                            .ok_or_else(|| Error::malformed(loc(), "ld_imm64 is truncated"))?;
+                        hi.imm = *offset as i32;
+                        map_slots.push((at, m));
+                        maps_used.insert(m);
+                    }
+                    (ExternKind::Ksym { func, .. }, _) if !call || *func => {
+                        extern_slots.push(ExternSlot {
+                            insn: at,
+                            ext: e,
+                            call,
+                        });
+                    }
+                    _ => {
+                        return Err(Error::malformed(
+                            loc(),
+                            format!("extern `{}` is called but is not a function", ext.name),
+                        ))
+                    }
+                }
+            }
             RelocTarget::Map(m) | RelocTarget::Data { map: m, .. } => {
                 let (src, second) = match target {
                     RelocTarget::Data { offset, .. } => (PSEUDO_MAP_VALUE, offset as i32),
@@ -208,5 +254,7 @@ pub fn link(obj: &ObjectFile, prog: usize) -> Result<LinkedProgram> {
         line_info,
         subprograms,
         core_failures,
+        extern_slots,
+        externs_used,
     })
 }

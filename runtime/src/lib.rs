@@ -31,6 +31,7 @@ pub mod attach;
 mod caps;
 mod core_failure;
 pub mod error;
+pub mod externs;
 pub mod global;
 pub mod kernel_btf;
 pub mod link;

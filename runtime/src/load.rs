@@ -94,7 +94,12 @@ impl OpenObject {
     /// otherwise the load fails with [`Error::ExclusiveReuse`].
     pub fn load(self) -> Result<Object> {
         self.validate()?;
-        let OpenObject { core, maps, progs } = self;
+        let OpenObject {
+            core,
+            mut maps,
+            progs,
+        } = self;
+        let mut kconfig = crate::externs::fill_kconfig(&core, &mut maps)?;
         let file = core.file;
 
         let btf = match file.btf.as_ref() {
@@ -132,7 +137,9 @@ impl OpenObject {
         let mut loaded = Vec::with_capacity(progs.len());
         for p in progs {
             let fd = if p.autoload {
+                crate::externs::check_program(&p, &file, &mut kconfig)?;
                 let r = load_program(&p, &created, btf_fd, &license, file.kernel_version);
+                let r = r.map_err(|e| crate::externs::explain_missing_kfunc(e, &file));
                 Some(r.map_err(|e| explain_exclusive_refusal(e, &p, &created, &proofs))?)
             } else {
                 None

@@ -178,6 +178,9 @@ pub struct OpenProgram {
     pub(crate) linked: LinkedProgram,
     pub(crate) hash: [u8; 32],
     pub(crate) autoload: bool,
+    /// Strong externs the program uses that could not be resolved at open
+    /// (name, why): refused when the program loads.
+    pub(crate) unresolved: Vec<(String, String)>,
 }
 
 impl OpenProgram {
@@ -207,7 +210,9 @@ impl OpenProgram {
     }
 
     /// The SHA-256 digest the kernel will compute for this program. Known
-    /// before load: it depends only on the relocated instructions.
+    /// before load: it depends only on the relocated instructions (ksym
+    /// BTF ids and kallsyms addresses are resolved at open; map fds are
+    /// not hashed).
     pub fn hash(&self) -> [u8; 32] {
         self.hash
     }
@@ -224,6 +229,30 @@ impl OpenProgram {
 pub struct OpenCore {
     pub(crate) object_id: u64,
     pub(crate) file: ObjectFile,
+    /// `CONFIG_*=value` lines given to [`OpenObject::set_kconfig`].
+    pub(crate) kconfig: Vec<String>,
+}
+
+impl OpenCore {
+    /// [`OpenObject::set_kconfig`], for skeletons (which hold the core).
+    pub fn set_kconfig(&mut self, name: &str, value: &str) -> Result<()> {
+        let declared = self
+            .file
+            .externs
+            .iter()
+            .any(|e| e.is_kconfig() && e.name == name);
+        if !declared || !name.starts_with("CONFIG_") || value.contains('\n') {
+            return Err(Error::invalid(
+                Subject::map(crate::obj::externs::KCONFIG_SEC),
+                format!(
+                    "`{name}` is not a CONFIG_* __kconfig extern of this object (or the value \
+                     spans lines)"
+                ),
+            ));
+        }
+        self.kconfig.push(format!("{name}={value}"));
+        Ok(())
+    }
 }
 
 /// A parsed, relocated object: nothing is in the kernel yet.
@@ -290,12 +319,41 @@ impl OpenObject {
                     .then(|| std::path::Path::new(DEFAULT_PIN_ROOT).join(&def.name)),
             })
             .collect();
+        // Ksyms are resolved now, lazily reading the kernel's BTF or
+        // kallsyms only if the object has such externs: their ids and
+        // addresses are instructions, so part of the digest.
+        let ksyms = if file.externs.iter().any(|e| !e.is_kconfig()) {
+            crate::externs::resolve_ksyms(&file)
+        } else {
+            Vec::new()
+        };
+        let resolutions: Vec<_> = ksyms
+            .iter()
+            .map(|r| {
+                r.clone()
+                    .unwrap_or(crate::obj::externs::Resolution::Missing)
+            })
+            .collect();
         let progs = file
             .programs
             .iter()
             .enumerate()
             .map(|(index, def)| {
-                let linked = link(&file, index)?;
+                let mut linked = link(&file, index)?;
+                crate::obj::externs::apply(&mut linked, &file.externs, &resolutions)?;
+                let unresolved = linked
+                    .externs_used
+                    .iter()
+                    .filter_map(|&e| match ksyms.get(e) {
+                        Some(Err(why)) => Some((
+                            file.externs
+                                .get(e)
+                                .map_or_else(String::new, |x| x.name.clone()),
+                            why.clone(),
+                        )),
+                        _ => None,
+                    })
+                    .collect();
                 Ok(OpenProgram {
                     object_id,
                     index,
@@ -303,11 +361,16 @@ impl OpenObject {
                     autoload: def.kind.autoload,
                     def: def.clone(),
                     linked,
+                    unresolved,
                 })
             })
             .collect::<Result<_>>()?;
         Ok(OpenObject {
-            core: OpenCore { object_id, file },
+            core: OpenCore {
+                object_id,
+                file,
+                kconfig: Vec::new(),
+            },
             maps,
             progs,
         })
@@ -382,6 +445,16 @@ impl OpenObject {
     pub fn set_autoload(&mut self, prog: &str, autoload: bool) -> Result<()> {
         self.program_mut(prog)?.set_autoload(autoload);
         Ok(())
+    }
+
+    /// Sets a `__kconfig` extern's value before load, in Kconfig syntax
+    /// (`"y"`, `"m"`, `"n"`, a number, or a quoted string such as
+    /// `"\"abc\""`), as libbpf's `kconfig` open option: it takes precedence
+    /// over the system's Kconfig. Only `CONFIG_*` externs can be set (the
+    /// `LINUX_*` ones are computed), and only ones the object declares; the
+    /// value is checked against the extern's type at load.
+    pub fn set_kconfig(&mut self, name: &str, value: &str) -> Result<()> {
+        self.core.set_kconfig(name, value)
     }
 
     /// Splits the object into its shared core, maps and programs (for

@@ -30,6 +30,7 @@ pub const LOADABLE: &[&str] = &[
     "mom.bpf.o",
     "int128.bpf.o",
     "big_bss.bpf.o",
+    "externs.bpf.o",
 ];
 
 /// A 64-byte Ethernet-sized packet for XDP test runs.
