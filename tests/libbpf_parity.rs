@@ -19,6 +19,11 @@ use common::*;
 /// definitions. Every other loadable object is compared.
 const BPFTOOL_CANNOT_LOAD: &[&str] = &["counter.bpf.o", "legacy.bpf.o"];
 
+/// The benchmark's real-tool-shaped CO-RE objects (bench/bpf): CO-RE on
+/// task_struct, cred, mm_struct, request, tracepoint contexts, against
+/// the running kernel's BTF.
+const BENCH_CORE: &[&str] = &["execsnoop.bpf.o", "runqslower.bpf.o", "biolatency.bpf.o"];
+
 fn bpftool(args: &[&str]) -> String {
     let out = Command::new("bpftool")
         .args(args)
@@ -35,7 +40,13 @@ fn bpftool(args: &[&str]) -> String {
 #[test]
 fn our_digest_matches_the_tag_of_the_program_libbpf_loads() {
     let mut compared = 0;
-    for name in LOADABLE.iter().filter(|n| !BPFTOOL_CANNOT_LOAD.contains(n)) {
+    let bench = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("bench/bpf");
+    let objects = LOADABLE
+        .iter()
+        .filter(|n| !BPFTOOL_CANNOT_LOAD.contains(n))
+        .map(|n| (*n, corpus(n)))
+        .chain(BENCH_CORE.iter().map(|n| (*n, bench.join(n))));
+    for (name, path) in objects {
         // bpffs refuses names with dots.
         let stem = name.split('.').next().unwrap_or(name);
         let dir = format!(
@@ -43,7 +54,6 @@ fn our_digest_matches_the_tag_of_the_program_libbpf_loads() {
             std::process::id()
         );
         let _ = std::fs::remove_dir_all(&dir);
-        let path = corpus(name);
         bpftool(&["prog", "loadall", path.to_str().unwrap(), &dir]);
         let ours = OpenObject::from_file(&path).unwrap();
         for p in ours.programs() {
@@ -64,5 +74,5 @@ fn our_digest_matches_the_tag_of_the_program_libbpf_loads() {
         }
         std::fs::remove_dir_all(&dir).unwrap();
     }
-    assert_eq!(compared, 31, "programs compared");
+    assert_eq!(compared, 39, "programs compared");
 }

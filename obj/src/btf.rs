@@ -417,6 +417,16 @@ impl<'a> TypeView<'a> {
         bytes_at(self.strings, off, || self.loc())
     }
 
+    /// Whether the string at `off` is `name`, compared in place (no scan
+    /// for the terminating NUL beyond `name`'s length).
+    pub fn name_is(&self, off: u32, name: &[u8]) -> bool {
+        let Some(tail) = self.strings.get(off as usize..) else {
+            return false;
+        };
+        // The NUL where `name` would end rules out most names cheaply.
+        tail.get(name.len()) == Some(&0) && tail.get(..name.len()) == Some(name)
+    }
+
     /// The record's `size` (INT, STRUCT, UNION, ENUM, FLOAT, DATASEC).
     pub fn size(&self) -> u32 {
         self.size_or_type
@@ -483,7 +493,32 @@ impl<'a> TypeView<'a> {
 
     /// The members of a STRUCT or UNION (none for other kinds).
     pub fn members(self) -> impl Iterator<Item = RawMember> + 'a {
-        (0..self.vlen()).map_while(move |i| self.member(i))
+        let n = if matches!(self.tag(), KindTag::Struct | KindTag::Union) {
+            self.vlen() as usize
+        } else {
+            0
+        };
+        let start = self.pos.saturating_add(12);
+        let records = self
+            .data
+            .get(start..start.saturating_add(n * 12))
+            .unwrap_or_default();
+        let flag = self.kind_flag();
+        records.chunks_exact(12).map(move |r| {
+            let w = |i: usize| u32::from_le_bytes([r[i], r[i + 1], r[i + 2], r[i + 3]]);
+            let off = w(8);
+            let (bit_offset, bitfield_size) = if flag {
+                (off & 0x00ff_ffff, off >> 24)
+            } else {
+                (off, 0)
+            };
+            RawMember {
+                name_off: w(0),
+                ty: w(4),
+                bit_offset,
+                bitfield_size,
+            }
+        })
     }
 
     /// Enumerator `i` of an ENUM or ENUM64.
@@ -918,9 +953,17 @@ impl Btf {
             .map(|(i, t)| (i as TypeId, t))
     }
 
-    /// The first type named `name` for which `pred` holds. Names are
-    /// compared in place; only types of that name are decoded.
+    /// The first type named `name` for which `pred` holds. Unless the blob
+    /// is already decoded, names are compared in place and only types of
+    /// that name are decoded.
     pub fn find(&self, name: &str, pred: impl Fn(&Kind) -> bool) -> Option<TypeId> {
+        // Already decoded (an object's BTF): search the model.
+        if let Some(Ok(types)) = self.decoded.get() {
+            return types
+                .iter()
+                .position(|t| t.name == name && pred(&t.kind))
+                .map(|i| i as TypeId);
+        }
         let want = name.as_bytes();
         let strings = self.strings();
         let named = |off: u32| {

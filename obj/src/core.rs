@@ -45,8 +45,8 @@ pub mod kind {
 /// The helper id libbpf calls in a poisoned instruction (0xbad2310).
 const POISON_HELPER: i32 = 0x0bad_2310;
 
-/// Candidates of one kind and essential name.
-type CandKey = (KindTag, Vec<u8>);
+/// Candidates found so far: by kind, then by essential name.
+type CandCache = HashMap<KindTag, HashMap<Vec<u8>, Arc<[TypeId]>>>;
 
 /// A target BTF (typically the running kernel's) for CO-RE. There is no
 /// index of the whole target: the candidates for the few names an object
@@ -54,7 +54,7 @@ type CandKey = (KindTag, Vec<u8>);
 /// remembered for later objects.
 pub struct Target {
     btf: Arc<Btf>,
-    candidates: Mutex<HashMap<CandKey, Arc<[TypeId]>>>,
+    candidates: Mutex<CandCache>,
 }
 
 impl std::fmt::Debug for Target {
@@ -79,52 +79,38 @@ impl Target {
         &self.btf
     }
 
-    /// Finds, in one pass over the target, the candidates for every
-    /// (kind, essential name) in `wanted` not found before: the target
-    /// types of that kind whose essential name (up to any `___flavor`) is
-    /// that name.
-    pub fn prepare(&self, wanted: &[(KindTag, &[u8])]) -> Result<()> {
+    /// The candidates for every (kind, essential name) in `wanted`, in
+    /// order: the target types of that kind whose essential name (up to
+    /// any `___flavor`) is that name. Those not asked for before are found
+    /// in one pass over the target.
+    pub fn prepare(&self, wanted: &[(KindTag, &[u8])]) -> Result<Vec<Arc<[TypeId]>>> {
         let mut cache = self
             .candidates
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
+        let cached = |cache: &CandCache, tag: KindTag, name: &[u8]| {
+            cache.get(&tag).and_then(|m| m.get(name)).map(Arc::clone)
+        };
         let mut missing: Vec<(KindTag, &[u8])> = wanted
             .iter()
             .copied()
-            .filter(|&(tag, name)| !cache.contains_key(&(tag, name.to_vec())))
+            .filter(|&(tag, name)| cached(&cache, tag, name).is_none())
             .collect();
-        missing.sort_unstable();
-        missing.dedup();
-        if missing.is_empty() {
-            return Ok(());
+        if !missing.is_empty() {
+            missing.sort_unstable();
+            missing.dedup();
+            let found = self.btf.find_by_essential_names(&missing);
+            for ((tag, name), ids) in missing.into_iter().zip(found) {
+                cache
+                    .entry(tag)
+                    .or_default()
+                    .insert(name.to_vec(), ids.into());
+            }
         }
-        let found = self.btf.find_by_essential_names(&missing);
-        for ((tag, name), ids) in missing.into_iter().zip(found) {
-            cache.insert((tag, name.to_vec()), ids.into());
-        }
-        Ok(())
-    }
-
-    /// The candidates for kind `tag` and essential name `name`, found
-    /// now if [`prepare`](Self::prepare) was not asked for them.
-    pub fn candidates(&self, tag: KindTag, name: &[u8]) -> Result<Arc<[TypeId]>> {
-        let key = (tag, name.to_vec());
-        if let Some(c) = self
-            .candidates
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .get(&key)
-        {
-            return Ok(Arc::clone(c));
-        }
-        self.prepare(&[(tag, name)])?;
-        Ok(self
-            .candidates
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .get(&key)
-            .map(Arc::clone)
-            .unwrap_or_else(|| Arc::from(Vec::new())))
+        Ok(wanted
+            .iter()
+            .map(|&(tag, name)| cached(&cache, tag, name).unwrap_or_else(|| Arc::from(Vec::new())))
+            .collect())
     }
 }
 
@@ -196,15 +182,14 @@ fn find_member(btf: &Btf, id: TypeId, name: &[u8], depth: u32) -> Result<Option<
         return Ok(None);
     }
     for m in v.members() {
-        let m_name = v.string(m.name_off)?;
-        if m_name == name {
+        if v.name_is(m.name_off, name) {
             return Ok(Some(Field {
                 bit_offset: u64::from(m.bit_offset),
                 ty: m.ty,
                 bitfield: m.bitfield_size,
             }));
         }
-        if m_name.is_empty() && composite(btf, btf.resolve(m.ty)?).is_some() {
+        if v.name_is(m.name_off, b"") && composite(btf, btf.resolve(m.ty)?).is_some() {
             if let Some(f) = find_member(btf, m.ty, name, depth + 1)? {
                 return Ok(Some(Field {
                     bit_offset: f.bit_offset + u64::from(m.bit_offset),
@@ -431,14 +416,23 @@ fn root_key<'a>(local: &'a Btf, rec: &CoreReloRec) -> Result<(TypeView<'a>, &'a 
     Ok((root, essential(root.name()?)))
 }
 
-fn resolve_one(local: &Btf, target: &Target, rec: &CoreReloRec, loc: &str) -> Result<Outcome> {
+/// The candidates found for each (kind, essential name), sorted by key.
+type Found<'a> = [((KindTag, &'a [u8]), Arc<[TypeId]>)];
+
+fn resolve_one(
+    local: &Btf,
+    target: &Target,
+    found: &Found<'_>,
+    rec: &CoreReloRec,
+    loc: &str,
+) -> Result<Outcome> {
     let access = parse_access(rec, loc)?;
     let (root_t, name) = root_key(local, rec)?;
     let root = root_t.id();
-    let candidates = if rec.kind == kind::TYPE_ID_LOCAL {
-        Arc::from(Vec::new())
-    } else {
-        target.candidates(root_t.tag(), name)?
+    let key = (root_t.tag(), name);
+    let candidates: &[TypeId] = match found.binary_search_by(|(k, _)| k.cmp(&key)) {
+        Ok(i) if rec.kind != kind::TYPE_ID_LOCAL => found.get(i).map_or(&[], |(_, c)| c),
+        _ => &[],
     };
     let agree = |values: Vec<(u64, Option<u64>)>| -> Result<Option<(u64, Option<u64>)>> {
         match values.split_first() {
@@ -644,16 +638,20 @@ fn patch(insns: &mut [Insn], at: usize, out: Outcome, loc: &str) -> Result<()> {
     Ok(())
 }
 
-/// Applies every CO-RE relocation of `obj` against `target`, once: the
-/// relocations are consumed.
-pub fn apply(obj: &mut ObjectFile, target: &Target) -> Result<()> {
-    let Some(local) = obj.btf.as_ref() else {
-        return Ok(());
-    };
-    // One pass over the target for every name the object mentions. A
-    // record whose root does not read is reported by `resolve_one` below.
+/// The (kind, essential name) pairs whose target candidates the CO-RE
+/// relocations of `obj` need, sorted and without duplicates. A record
+/// whose root type does not read is left out here and reported when it
+/// is applied.
+pub fn wanted(obj: &ObjectFile) -> Vec<(KindTag, &[u8])> {
+    match obj.btf.as_ref() {
+        Some(local) => wanted_in(local, &obj.functions),
+        None => Vec::new(),
+    }
+}
+
+fn wanted_in<'a>(local: &'a Btf, functions: &[crate::Function]) -> Vec<(KindTag, &'a [u8])> {
     let mut wanted = Vec::new();
-    for f in &obj.functions {
+    for f in functions {
         for (_, rec) in &f.core_relos {
             if rec.kind != kind::TYPE_ID_LOCAL {
                 if let Ok((root, name)) = root_key(local, rec) {
@@ -664,7 +662,19 @@ pub fn apply(obj: &mut ObjectFile, target: &Target) -> Result<()> {
     }
     wanted.sort_unstable();
     wanted.dedup();
-    target.prepare(&wanted)?;
+    wanted
+}
+
+/// Applies every CO-RE relocation of `obj` against `target`, once: the
+/// relocations are consumed.
+pub fn apply(obj: &mut ObjectFile, target: &Target) -> Result<()> {
+    let Some(local) = obj.btf.as_ref() else {
+        return Ok(());
+    };
+    // One pass over the target for every name the object mentions.
+    let keys = wanted_in(local, &obj.functions);
+    let cands = target.prepare(&keys)?;
+    let found: Vec<_> = keys.into_iter().zip(cands).collect();
     for f in &mut obj.functions {
         let relos = std::mem::take(&mut f.core_relos);
         for (at, rec) in &relos {
@@ -675,7 +685,7 @@ pub fn apply(obj: &mut ObjectFile, target: &Target) -> Result<()> {
                 f.name,
                 f.start + at
             );
-            let out = resolve_one(local, target, rec, &loc)?;
+            let out = resolve_one(local, target, &found, rec, &loc)?;
             patch(&mut f.insns, *at, out, &loc)?;
         }
     }
