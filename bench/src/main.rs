@@ -139,7 +139,7 @@ fn warm() {
     println!("== warm: in-process medians");
     println!(
         "{:<16} {:<14} {:>12} {:>12} {:>12} {:>9} {:>9}",
-        "object", "operation", "ours (us)", "aya (us)", "libbpf (us)", "aya/ours", "libbpf/ours"
+        "object", "operation", "ours (us)", "aya (us)", "libbpf (us)", "ours/aya", "ours/libbpf"
     );
     let core: Vec<&str> = CORE_OBJECTS
         .iter()
@@ -167,7 +167,7 @@ fn warm() {
             let peer = |r: &Result<Duration, String>| match r {
                 Ok(t) => (
                     format!("{:.1}", us(*t)),
-                    format!("{:.2}", us(*t) / us(t_ours)),
+                    format!("{:.2}", us(t_ours) / us(*t)),
                 ),
                 Err(_) => ("fails".to_string(), "-".to_string()),
             };
