@@ -98,6 +98,10 @@ fn aya_load(bytes: &[u8]) -> Res {
             x.load().map_err(|e| format!("{e:?}"))?;
         } else if let Ok(s) = <&mut SocketFilter>::try_from(p) {
             s.load().map_err(|e| format!("{e:?}"))?;
+        } else {
+            return Err(format!(
+                "this benchmark loads only XDP and socket filter programs with aya; `{n}` is neither"
+            ));
         }
     }
     drop(ebpf);
