@@ -28,6 +28,10 @@ const OBJECTS: &[&str] = &[
     "types.bpf.o",
 ];
 
+/// A generated large object without CO-RE (bench/bpf/gen_large.py): 200
+/// programs, 200 maps, subprograms, global data.
+const LARGE: &str = "bench/bpf/large.bpf.o";
+
 /// CO-RE objects: the corpus one and the real-tool-shaped ones of
 /// bench/bpf.
 const CORE_OBJECTS: &[&str] = &[
@@ -145,21 +149,14 @@ fn warm() {
         "{:<16} {:<14} {:>12} {:>12} {:>12} {:>9} {:>9}",
         "object", "operation", "ours (us)", "aya (us)", "libbpf (us)", "ours/aya", "ours/libbpf"
     );
-    let core: Vec<&str> = CORE_OBJECTS
+    let paths: Vec<PathBuf> = OBJECTS
         .iter()
-        .map(|o| o.rsplit('/').next().unwrap_or(o))
+        .map(|o| dir.join(o))
+        .chain(std::iter::once(root().join(LARGE)))
+        .chain(CORE_OBJECTS.iter().map(|o| root().join(o)))
         .collect();
-    for name in OBJECTS.iter().chain(&core) {
-        let path = if OBJECTS.contains(name) {
-            dir.join(name)
-        } else {
-            root().join(
-                CORE_OBJECTS
-                    .iter()
-                    .find(|o| o.ends_with(*name))
-                    .expect("listed"),
-            )
-        };
+    for path in &paths {
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("?");
         let bytes = std::fs::read(path).expect("benchmark object");
         type Op = fn(&[u8]) -> Res;
         let rows: [(&str, usize, Op, Op, Op); 2] = [
@@ -382,6 +379,7 @@ fn cold() {
     let corpus: Vec<PathBuf> = OBJECTS
         .iter()
         .map(|o| root().join("tests/bpf").join(o))
+        .chain(std::iter::once(root().join(LARGE)))
         .collect();
     let core: Vec<PathBuf> = CORE_OBJECTS.iter().map(|o| root().join(o)).collect();
     for (path, is_core) in corpus
