@@ -965,16 +965,26 @@ impl Btf {
                 .map(|i| i as TypeId);
         }
         let want = name.as_bytes();
-        let strings = self.strings();
+        let (data, strings) = (self.raw(), self.strings());
+        // Names compared in place: the NUL where `name` would end first,
+        // then the bytes; only a type of that name is decoded.
         let named = |off: u32| {
-            let at = off as usize;
-            strings.get(at..).is_some_and(|s| s.starts_with(want))
-                && strings.get(at + want.len()) == Some(&0)
+            strings
+                .get(off as usize..)
+                .is_some_and(|s| s.get(want.len()) == Some(&0) && s.get(..want.len()) == Some(want))
         };
-        (1..self.offsets.len() as TypeId).find(|&id| {
-            let Ok(v) = self.view(id) else { return false };
-            named(v.name_off) && v.decode(self.type_start).is_ok_and(|t| pred(&t.kind))
-        })
+        self.offsets
+            .iter()
+            .enumerate()
+            .skip(1)
+            .find(|&(id, &pos)| {
+                rd_u32(data, pos as usize).is_some_and(named)
+                    && self
+                        .view(id as TypeId)
+                        .and_then(|v| v.decode(self.type_start))
+                        .is_ok_and(|t| pred(&t.kind))
+            })
+            .map(|(id, _)| id as TypeId)
     }
 
     /// Follows typedefs and qualifiers (`const`, `volatile`, `restrict`,
