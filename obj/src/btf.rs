@@ -335,6 +335,32 @@ pub fn essential(name: &[u8]) -> &[u8] {
     }
 }
 
+/// Per `BTF_KIND_*` code: the record's (fixed bytes, bytes per vlen entry)
+/// after its 12-byte header; `None` for codes Linux 6.18 does not define.
+const RECORD_SHAPE: [Option<(usize, usize)>; 32] = {
+    let mut t = [None; 32];
+    t[1] = Some((4, 0)); // INT
+    t[2] = Some((0, 0)); // PTR
+    t[3] = Some((12, 0)); // ARRAY
+    t[4] = Some((0, 12)); // STRUCT
+    t[5] = Some((0, 12)); // UNION
+    t[6] = Some((0, 8)); // ENUM
+    t[7] = Some((0, 0)); // FWD
+    t[8] = Some((0, 0)); // TYPEDEF
+    t[9] = Some((0, 0)); // VOLATILE
+    t[10] = Some((0, 0)); // CONST
+    t[11] = Some((0, 0)); // RESTRICT
+    t[12] = Some((0, 0)); // FUNC: vlen is the linkage
+    t[13] = Some((0, 8)); // FUNC_PROTO
+    t[14] = Some((4, 0)); // VAR
+    t[15] = Some((0, 12)); // DATASEC
+    t[16] = Some((0, 0)); // FLOAT
+    t[17] = Some((4, 0)); // DECL_TAG
+    t[18] = Some((0, 0)); // TYPE_TAG
+    t[19] = Some((0, 12)); // ENUM64
+    t
+};
+
 /// The kind codes of `BTF_KIND_*`.
 fn tag_of(kind: u32) -> Option<KindTag> {
     Some(match kind {
@@ -766,30 +792,24 @@ impl Btf {
             let info = rd_u32(data, pos + 4).ok_or_else(trunc)?;
             let vlen = (info & 0xffff) as usize;
             let kind = (info >> 24) & 0x1f;
-            let per_entry = match kind {
-                4 | 5 | 15 | 19 => 12,
-                6 | 13 => 8,
-                _ => 0,
-            };
-            let fixed = match kind {
-                1 | 14 | 17 => 4,
-                3 => 12,
-                2 | 4..=13 | 15 | 16 | 18 | 19 => 0,
-                other => {
-                    return Err(Error::unsupported(
-                        tloc(),
-                        format!("BTF kind {other} (newer than Linux 6.18?)"),
-                    ))
-                }
+            // (fixed bytes, bytes per vlen entry) after the 12-byte header;
+            // a FUNC's vlen is its linkage and counts nothing.
+            let Some(&Some((fixed, per_entry))) = RECORD_SHAPE.get(kind as usize) else {
+                return Err(Error::unsupported(
+                    tloc(),
+                    format!("BTF kind {kind} (newer than Linux 6.18?)"),
+                ));
             };
             let remaining = types.end - pos - 12;
-            if per_entry > 0 && vlen > remaining / per_entry {
+            // vlen <= 0xffff and per_entry <= 12: no overflow.
+            let entries = per_entry * vlen;
+            if entries > remaining {
                 return Err(Error::malformed(
                     tloc(),
                     format!("vlen {vlen} exceeds the remaining {remaining} bytes"),
                 ));
             }
-            let len = fixed + per_entry * vlen;
+            let len = fixed + entries;
             if len > remaining {
                 return Err(trunc());
             }
