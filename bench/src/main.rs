@@ -570,6 +570,78 @@ fn typed_vs_raw() {
     );
 }
 
+// ---------------------------------------------------------- ring buffer --
+
+/// Events per second consumed from one ring buffer map, ours and
+/// libbpf-rs's `RingBuffer` in alternate rounds on the same map: each
+/// round fills the ring (40 runs of a producer writing 4096 16-byte
+/// events) and times one consumer draining it.
+fn ringbuf() -> Res {
+    println!("\n== ring buffer: events/s drained from the same map, same producer (median of 9 rounds each)");
+    let path = root().join("bench/bpf/ringbuf_producer.bpf.o");
+    let obj = OpenObject::from_file(&path)
+        .and_then(|o| o.load())
+        .map_err(|e| e.to_string())?;
+    let prog = obj.program("produce").map_err(|e| e.to_string())?;
+    let map = obj.map("events").map_err(|e| e.to_string())?;
+    let ours = map.ring_buffer().ok_or("no ring buffer mapping")?;
+    let id = map.info().map_err(|e| e.to_string())?.id;
+    let handle = libbpf_rs::MapHandle::from_map_id(id).map_err(|e| e.to_string())?;
+    let seen = std::cell::Cell::new(0usize);
+    let mut builder = libbpf_rs::RingBufferBuilder::new();
+    builder
+        .add(&handle, |d: &[u8]| {
+            std::hint::black_box(d);
+            seen.set(seen.get() + 1);
+            0
+        })
+        .map_err(|e| e.to_string())?;
+    let theirs = builder.build().map_err(|e| e.to_string())?;
+    let packet = [0u8; 64];
+    let fill = || -> Res {
+        for _ in 0..40 {
+            prog.test_run(&packet).map_err(|e| e.to_string())?;
+        }
+        Ok(())
+    };
+    let expected = 40 * 4096;
+    let (mut t_ours, mut t_theirs) = (Vec::new(), Vec::new());
+    for _ in 0..9 {
+        fill()?;
+        let t = Instant::now();
+        let n = ours.consume(|d| {
+            std::hint::black_box(d);
+        });
+        t_ours.push(t.elapsed());
+        if n != expected {
+            return Err(format!("ours drained {n} events, expected {expected}"));
+        }
+        fill()?;
+        seen.set(0);
+        let t = Instant::now();
+        theirs.consume().map_err(|e| e.to_string())?;
+        t_theirs.push(t.elapsed());
+        if seen.get() != expected {
+            return Err(format!(
+                "libbpf-rs drained {} events, expected {expected}",
+                seen.get()
+            ));
+        }
+    }
+    let (o, l) = (
+        median_of(t_ours).ok_or("no rounds")?,
+        median_of(t_theirs).ok_or("no rounds")?,
+    );
+    let rate = |d: Duration| expected as f64 / d.as_secs_f64() / 1e6;
+    println!(
+        "ours {:.1} M events/s, libbpf-rs {:.1} M events/s (ours/libbpf time {:.2})",
+        rate(o),
+        rate(l),
+        o.as_secs_f64() / l.as_secs_f64()
+    );
+    Ok(())
+}
+
 fn main() {
     libbpf_rs::set_print(None);
     let args: Vec<String> = std::env::args().collect();
@@ -594,5 +666,8 @@ fn main() {
     if only.is_none() || only == Some("micro") {
         sha256();
         typed_vs_raw();
+        if let Err(e) = ringbuf() {
+            println!("ring buffer benchmark failed: {e}");
+        }
     }
 }
