@@ -45,6 +45,10 @@ pub mod kind {
 /// The helper id libbpf calls in a poisoned instruction (0xbad2310).
 const POISON_HELPER: i32 = 0x0bad_2310;
 
+/// Member lookups in the target: (composite type id, member name) to the
+/// member found, if any.
+type MemberMemo = HashMap<(TypeId, Vec<u8>), Option<Field>>;
+
 /// Candidates found so far: by kind, then by essential name.
 type CandCache = HashMap<KindTag, HashMap<Vec<u8>, Arc<[TypeId]>>>;
 
@@ -55,6 +59,10 @@ type CandCache = HashMap<KindTag, HashMap<Vec<u8>, Arc<[TypeId]>>>;
 pub struct Target {
     btf: Arc<Btf>,
     candidates: Mutex<CandCache>,
+    /// Member lookups done so far: (composite type id, member name) to
+    /// the member found (looking through anonymous members), so later
+    /// objects in the process do not walk the same kernel structs again.
+    members: Mutex<MemberMemo>,
 }
 
 impl std::fmt::Debug for Target {
@@ -71,6 +79,7 @@ impl Target {
         Target {
             btf,
             candidates: Mutex::new(HashMap::new()),
+            members: Mutex::new(HashMap::new()),
         }
     }
 
@@ -111,6 +120,27 @@ impl Target {
             .iter()
             .map(|&(tag, name)| cached(&cache, tag, name).unwrap_or_else(|| Arc::from(Vec::new())))
             .collect())
+    }
+}
+
+impl Target {
+    /// [`find_member`] in the target, remembered per (type, name).
+    fn member(&self, id: TypeId, name: &[u8]) -> Result<Option<Field>> {
+        let key = (id, name.to_vec());
+        if let Some(f) = self
+            .members
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&key)
+        {
+            return Ok(*f);
+        }
+        let f = find_member(&self.btf, id, name, 0)?;
+        self.members
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(key, f);
+        Ok(f)
     }
 }
 
@@ -279,12 +309,13 @@ fn local_field<'a>(
 fn target_field(
     local: &Btf,
     local_field: &Field,
-    target: &Btf,
+    tgt: &Target,
     root: TypeId,
     first: u32,
     steps: &[Step<'_>],
     loc: &str,
 ) -> Result<Option<Field>> {
+    let target = tgt.btf();
     let mut field = Field {
         bit_offset: bits(first, target.size_of(root)?, loc)?,
         ty: root,
@@ -292,7 +323,7 @@ fn target_field(
     };
     for step in steps {
         match step {
-            Step::Member(name) => match find_member(target, field.ty, name, 0)? {
+            Step::Member(name) => match tgt.member(field.ty, name)? {
                 Some(f) => {
                     field = Field {
                         bit_offset: add(field.bit_offset, f.bit_offset, loc)?,
@@ -455,7 +486,7 @@ fn resolve_one(
             let orig_size = Some(u64::from(local.size_of(lf.ty)?));
             let mut found = Vec::new();
             for c in candidates.iter() {
-                if let Some(tf) = target_field(local, &lf, &target.btf, *c, first, &steps, loc)? {
+                if let Some(tf) = target_field(local, &lf, target, *c, first, &steps, loc)? {
                     let size = u64::from(target.btf.size_of(tf.ty)?);
                     found.push((field_value(&target.btf, &tf, rec.kind)?, Some(size)));
                 }
