@@ -42,6 +42,11 @@ fn bpftool_libbpf() -> (u32, u32) {
     (major, minor)
 }
 
+/// The benchmark's real-tool-shaped CO-RE objects (bench/bpf): CO-RE on
+/// task_struct, cred, mm_struct, request, tracepoint contexts, against
+/// the running kernel's BTF.
+const BENCH_CORE: &[&str] = &["execsnoop.bpf.o", "runqslower.bpf.o", "biolatency.bpf.o"];
+
 fn bpftool(args: &[&str]) -> String {
     let out = Command::new("bpftool")
         .args(args)
@@ -60,7 +65,13 @@ fn our_digest_matches_the_tag_of_the_program_libbpf_loads() {
     let mut compared = 0;
     let mut skipped = 0;
     let libbpf = bpftool_libbpf();
-    for name in LOADABLE.iter().filter(|n| !BPFTOOL_CANNOT_LOAD.contains(n)) {
+    let bench = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("bench/bpf");
+    let objects = LOADABLE
+        .iter()
+        .filter(|n| !BPFTOOL_CANNOT_LOAD.contains(n))
+        .map(|n| (*n, corpus(n)))
+        .chain(BENCH_CORE.iter().map(|n| (*n, bench.join(n))));
+    for (name, path) in objects {
         // bpffs refuses names with dots.
         let stem = name.split('.').next().unwrap_or(name);
         let dir = format!(
@@ -68,13 +79,12 @@ fn our_digest_matches_the_tag_of_the_program_libbpf_loads() {
             std::process::id()
         );
         let _ = std::fs::remove_dir_all(&dir);
-        let path = corpus(name);
         bpftool(&["prog", "loadall", path.to_str().unwrap(), &dir]);
         let ours = OpenObject::from_file(&path).unwrap();
         for p in ours.programs() {
             if let Some((.., since, why)) = NEWER_LIBBPF_RULES
                 .iter()
-                .find(|r| r.0 == *name && r.1 == p.name() && libbpf < r.2)
+                .find(|r| r.0 == name && r.1 == p.name() && libbpf < r.2)
             {
                 eprintln!(
                     "{name}/{}: not compared: bpftool's libbpf {libbpf:?} predates {since:?}: {why}",
@@ -100,6 +110,6 @@ fn our_digest_matches_the_tag_of_the_program_libbpf_loads() {
         }
         std::fs::remove_dir_all(&dir).unwrap();
     }
-    assert_eq!(compared + skipped, 39, "programs compared");
+    assert_eq!(compared + skipped, 47, "programs compared");
     assert!(skipped <= NEWER_LIBBPF_RULES.len());
 }

@@ -1,19 +1,52 @@
-//! Open (parse + relocate) and open+load+drop of the same objects with
-//! bpf-skeleton, aya and libbpf-rs, in one run, as median wall time per
-//! operation; ratios are peer / bpf-skeleton (above 1: we are faster).
-//! Needs root (loads into the kernel).
+//! The peer benchmark: bpf-skeleton against libbpf-rs (and aya where it
+//! can load the object), in one run. Needs root (loads into the kernel).
+//!
+//! - cold: what a command-line tool feels. Each open+load runs in a fresh
+//!   process (this binary re-spawned as `bench cold-child LOADER OBJECT`),
+//!   at least 21 processes per loader and object, loaders interleaved;
+//!   medians. Also the kernel BTF step alone in fresh processes, and the
+//!   count of bpf() syscalls per load (the child traced with ptrace).
+//! - warm: repeated open and open+load+drop in this process (medians).
+//! - SHA-256 of instruction streams vs `sha256sum` on the same bytes, and a
+//!   typed map lookup/update vs the raw bpf() syscall on the same map.
+//!
+//! Ratios are ours / peer (below 1: we are faster).
 
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use aya::programs::{SocketFilter, Xdp};
+use bpf_skeleton::bpf_skeleton;
 use bpf_skeleton::runtime::OpenObject;
 
+/// Corpus objects (tests/bpf) that need no kernel BTF.
 const OBJECTS: &[&str] = &[
     "counter.bpf.o",
     "exclusive.bpf.o",
     "multi.bpf.o",
     "types.bpf.o",
 ];
+
+/// A generated large object without CO-RE (bench/bpf/gen_large.py): 200
+/// programs, 200 maps, subprograms, global data.
+const LARGE: &str = "bench/bpf/large.bpf.o";
+
+/// CO-RE objects: the corpus one and the real-tool-shaped ones of
+/// bench/bpf.
+const CORE_OBJECTS: &[&str] = &[
+    "tests/bpf/core.bpf.o",
+    "bench/bpf/execsnoop.bpf.o",
+    "bench/bpf/runqslower.bpf.o",
+    "bench/bpf/biolatency.bpf.o",
+];
+
+/// Fresh processes per loader and object.
+const COLD_RUNS: usize = 21;
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
 
 fn median(mut f: impl FnMut(), iters: usize) -> Duration {
     for _ in 0..iters / 10 + 1 {
@@ -69,6 +102,10 @@ fn aya_load(bytes: &[u8]) -> Res {
             x.load().map_err(|e| format!("{e:?}"))?;
         } else if let Ok(s) = <&mut SocketFilter>::try_from(p) {
             s.load().map_err(|e| format!("{e:?}"))?;
+        } else {
+            return Err(format!(
+                "this benchmark loads only XDP and socket filter programs with aya; `{n}` is neither"
+            ));
         }
     }
     drop(ebpf);
@@ -105,15 +142,22 @@ fn measure(op: fn(&[u8]) -> Res, bytes: &[u8], iters: usize) -> Result<Duration,
     ))
 }
 
-fn main() {
-    libbpf_rs::set_print(None);
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/bpf");
+fn warm() {
+    let dir = root().join("tests/bpf");
+    println!("== warm: in-process medians");
     println!(
         "{:<16} {:<14} {:>12} {:>12} {:>12} {:>9} {:>9}",
-        "object", "operation", "ours (us)", "aya (us)", "libbpf (us)", "aya/ours", "libbpf/ours"
+        "object", "operation", "ours (us)", "aya (us)", "libbpf (us)", "ours/aya", "ours/libbpf"
     );
-    for name in OBJECTS {
-        let bytes = std::fs::read(dir.join(name)).expect("corpus object");
+    let paths: Vec<PathBuf> = OBJECTS
+        .iter()
+        .map(|o| dir.join(o))
+        .chain(std::iter::once(root().join(LARGE)))
+        .chain(CORE_OBJECTS.iter().map(|o| root().join(o)))
+        .collect();
+    for path in &paths {
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("?");
+        let bytes = std::fs::read(path).expect("benchmark object");
         type Op = fn(&[u8]) -> Res;
         let rows: [(&str, usize, Op, Op, Op); 2] = [
             ("open", 2000, ours_open, aya_open, libbpf_open),
@@ -124,7 +168,7 @@ fn main() {
             let peer = |r: &Result<Duration, String>| match r {
                 Ok(t) => (
                     format!("{:.1}", us(*t)),
-                    format!("{:.2}", us(*t) / us(t_ours)),
+                    format!("{:.2}", us(t_ours) / us(*t)),
                 ),
                 Err(_) => ("fails".to_string(), "-".to_string()),
             };
@@ -143,6 +187,487 @@ fn main() {
                     );
                 }
             }
+        }
+    }
+}
+
+// ---------------------------------------------------------------- cold --
+
+/// One open+load in this (fresh) process; prints the nanoseconds it took.
+fn cold_child(loader: &str, path: &str) -> Res {
+    let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
+    let t = Instant::now();
+    let keep: Box<dyn std::any::Any> = match loader {
+        "ours" => {
+            let mut o = OpenObject::from_bytes(&bytes).map_err(|e| e.to_string())?;
+            let names: Vec<String> = o.programs().iter().map(|p| p.name().to_string()).collect();
+            for n in &names {
+                o.set_autoload(n, true).map_err(|e| e.to_string())?;
+            }
+            Box::new(o.load().map_err(|e| e.to_string())?)
+        }
+        "libbpf" => {
+            let mut o = libbpf_rs::ObjectBuilder::default()
+                .open_memory(&bytes)
+                .map_err(|e| e.to_string())?;
+            for mut p in o.progs_mut() {
+                p.set_autoload(true);
+            }
+            Box::new(o.load().map_err(|e| e.to_string())?)
+        }
+        "ours-btf" => {
+            // The kernel BTF step: from nothing to CO-RE candidates ready
+            // for this object's names (the object is parsed untimed).
+            let file =
+                bpf_skeleton::runtime::ObjectFile::parse(&bytes).map_err(|e| e.to_string())?;
+            let t = Instant::now();
+            let k = bpf_skeleton::runtime::kernel_btf::target().map_err(|e| e.to_string())?;
+            k.prepare(&bpf_skeleton::runtime::obj::core::wanted(&file))
+                .map_err(|e| e.to_string())?;
+            println!("{}", t.elapsed().as_nanos());
+            return Ok(());
+        }
+        "libbpf-btf" => {
+            // libbpf's btf__load_vmlinux_btf.
+            let t = Instant::now();
+            let b = libbpf_rs::btf::Btf::from_vmlinux().map_err(|e| e.to_string())?;
+            println!("{}", t.elapsed().as_nanos());
+            drop(b);
+            return Ok(());
+        }
+        other => return Err(format!("unknown loader {other}")),
+    };
+    println!("{}", t.elapsed().as_nanos());
+    drop(keep);
+    Ok(())
+}
+
+/// Runs one child; its measured time.
+fn spawn_child(loader: &str, path: &Path) -> Result<Duration, String> {
+    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    let out = Command::new(exe)
+        .args(["cold-child", loader])
+        .arg(path)
+        .stderr(Stdio::piped())
+        .output()
+        .map_err(|e| e.to_string())?;
+    if !out.status.success() {
+        return Err(String::from_utf8_lossy(&out.stderr)
+            .chars()
+            .take(200)
+            .collect());
+    }
+    let ns: u64 = String::from_utf8_lossy(&out.stdout)
+        .trim()
+        .parse()
+        .map_err(|e| format!("child output: {e}"))?;
+    Ok(Duration::from_nanos(ns))
+}
+
+fn median_of(mut v: Vec<Duration>) -> Option<Duration> {
+    v.sort();
+    v.get(v.len() / 2).copied()
+}
+
+/// Medians over `COLD_RUNS` fresh processes per loader, interleaved.
+fn cold_pair(
+    a: &str,
+    b: &str,
+    path: &Path,
+) -> (Result<Duration, String>, Result<Duration, String>) {
+    let (mut ta, mut tb) = (Vec::new(), Vec::new());
+    let (mut ea, mut eb) = (None, None);
+    for _ in 0..COLD_RUNS {
+        match spawn_child(a, path) {
+            Ok(t) => ta.push(t),
+            Err(e) => ea = Some(e),
+        }
+        match spawn_child(b, path) {
+            Ok(t) => tb.push(t),
+            Err(e) => eb = Some(e),
+        }
+    }
+    let res = |t: Vec<Duration>, e: Option<String>| match e {
+        Some(e) => Err(e),
+        None => median_of(t).ok_or_else(|| "no runs".to_string()),
+    };
+    (res(ta, ea), res(tb, eb))
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
+
+/// The count of bpf() syscalls one open+load makes in a fresh process.
+#[cfg(target_arch = "x86_64")]
+fn bpf_syscalls(loader: &str, path: &Path) -> Result<u64, String> {
+    use std::os::unix::process::CommandExt;
+    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    let mut cmd = Command::new(exe);
+    cmd.args(["cold-child", loader])
+        .arg(path)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    // SAFETY: between fork and exec the closure only calls ptrace, which is
+    // async-signal-safe, and allocates nothing.
+    unsafe {
+        cmd.pre_exec(|| {
+            if libc::ptrace(libc::PTRACE_TRACEME, 0, 0, 0) == -1 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let child = cmd.spawn().map_err(|e| e.to_string())?;
+    let pid = child.id() as libc::pid_t;
+    let mut status = 0;
+    // SAFETY: waits for our own child; `status` is a valid out pointer.
+    unsafe { libc::waitpid(pid, &mut status, 0) };
+    // SAFETY: the child is stopped at exec under our trace.
+    unsafe {
+        libc::ptrace(
+            libc::PTRACE_SETOPTIONS,
+            pid,
+            0,
+            libc::PTRACE_O_TRACESYSGOOD | libc::PTRACE_O_EXITKILL,
+        )
+    };
+    let (mut count, mut entry, mut sig) = (0u64, true, 0);
+    loop {
+        // SAFETY: resumes our stopped tracee until its next syscall stop.
+        unsafe { libc::ptrace(libc::PTRACE_SYSCALL, pid, 0, sig) };
+        // SAFETY: as above.
+        if unsafe { libc::waitpid(pid, &mut status, 0) } == -1 {
+            return Err(std::io::Error::last_os_error().to_string());
+        }
+        if libc::WIFEXITED(status) || libc::WIFSIGNALED(status) {
+            break;
+        }
+        sig = 0;
+        if libc::WSTOPSIG(status) == libc::SIGTRAP | 0x80 {
+            if entry {
+                // SAFETY: reads the stopped tracee's saved registers;
+                // ORIG_RAX (15) is the syscall number on x86-64.
+                let nr = unsafe { libc::ptrace(libc::PTRACE_PEEKUSER, pid, 15 * 8, 0) };
+                if nr == libc::SYS_bpf {
+                    count += 1;
+                }
+            }
+            entry = !entry;
+        } else {
+            sig = libc::WSTOPSIG(status);
+        }
+    }
+    if !(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0) {
+        return Err("child failed".into());
+    }
+    Ok(count)
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+fn bpf_syscalls(_: &str, _: &Path) -> Result<u64, String> {
+    Err("counted on x86-64 only".into())
+}
+
+fn cold() {
+    println!("\n== cold: fresh process per open+load, {COLD_RUNS} processes per loader and object, interleaved, medians");
+    println!(
+        "{:<20} {:>10} {:>12} {:>12} {:>10} {:>12}",
+        "object", "ours (ms)", "libbpf (ms)", "ours/libbpf", "bpf() ours", "bpf() libbpf"
+    );
+    let mut core_ratios = Vec::new();
+    let corpus: Vec<PathBuf> = OBJECTS
+        .iter()
+        .map(|o| root().join("tests/bpf").join(o))
+        .chain(std::iter::once(root().join(LARGE)))
+        .collect();
+    let core: Vec<PathBuf> = CORE_OBJECTS.iter().map(|o| root().join(o)).collect();
+    for (path, is_core) in corpus
+        .iter()
+        .map(|p| (p, false))
+        .chain(core.iter().map(|p| (p, true)))
+    {
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("?");
+        let (o, l) = cold_pair("ours", "libbpf", path);
+        let calls = |who| {
+            bpf_syscalls(who, path).map_or_else(|e| e.chars().take(12).collect(), |n| n.to_string())
+        };
+        let (co, cl) = (calls("ours"), calls("libbpf"));
+        match (&o, &l) {
+            (Ok(o), Ok(l)) => {
+                let r = ms(*o) / ms(*l);
+                if is_core {
+                    core_ratios.push(r);
+                }
+                println!(
+                    "{:<20} {:>10.2} {:>12.2} {:>12.2} {co:>10} {cl:>12}{}",
+                    name,
+                    ms(*o),
+                    ms(*l),
+                    r,
+                    if is_core { "  (CO-RE)" } else { "" }
+                );
+            }
+            _ => println!("{name:<20} ours: {o:?} libbpf: {l:?}"),
+        }
+    }
+    if !core_ratios.is_empty() {
+        let geo =
+            (core_ratios.iter().map(|r| r.ln()).sum::<f64>() / core_ratios.len() as f64).exp();
+        let max = core_ratios.iter().cloned().fold(0.0, f64::max);
+        println!("CO-RE objects: geomean ours/libbpf {geo:.2}, worst {max:.2} (goal: <= 0.5, none above 0.7)");
+    }
+    let core_obj = root().join("tests/bpf/core.bpf.o");
+    let (o, l) = cold_pair("ours-btf", "libbpf-btf", &core_obj);
+    match (o, l) {
+        (Ok(o), Ok(l)) => println!(
+            "kernel BTF step, fresh process: ours {:.2} ms (map + offset table + CO-RE candidates of core.bpf.o), \
+             libbpf btf__load_vmlinux_btf {:.2} ms",
+            ms(o),
+            ms(l)
+        ),
+        (o, l) => println!("kernel BTF step: ours {o:?} libbpf {l:?}"),
+    }
+}
+
+// ------------------------------------------------------------- sha-256 --
+
+fn sha256() {
+    use bpf_skeleton::runtime::hash::program_digest;
+    use bpf_skeleton::runtime::obj::insn::decode;
+    println!("\n== SHA-256 of instruction streams vs sha256sum on the same bytes");
+    // 64 MiB of real instructions: the corpus's code, repeated.
+    let mut code = Vec::new();
+    for o in OBJECTS {
+        let f = bpf_skeleton::runtime::ObjectFile::parse(
+            &std::fs::read(root().join("tests/bpf").join(o)).unwrap_or_default(),
+        );
+        if let Ok(f) = f {
+            for func in &f.functions {
+                code.extend(func.insns.iter().flat_map(|i| i.to_bytes()));
+            }
+        }
+    }
+    let unit = code.clone();
+    while code.len() < 64 << 20 && !unit.is_empty() {
+        code.extend_from_slice(&unit);
+    }
+    let insns = decode(&code).unwrap_or_default();
+    let mb = code.len() as f64 / (1 << 20) as f64;
+    let t_ours = median(
+        || {
+            std::hint::black_box(program_digest(&insns));
+        },
+        5,
+    );
+    let file = std::env::temp_dir().join(format!("bpf-skeleton-bench-{}.bin", std::process::id()));
+    if std::fs::write(&file, &code).is_err() {
+        println!("cannot write {}", file.display());
+        return;
+    }
+    let t_sum = median(
+        || {
+            let _ = Command::new("sha256sum")
+                .arg(&file)
+                .stdout(Stdio::null())
+                .status();
+        },
+        5,
+    );
+    let _ = std::fs::remove_file(&file);
+    println!(
+        "{mb:.0} MiB: ours {:.0} MiB/s, sha256sum {:.0} MiB/s (ours/sha256sum time {:.2}, goal <= 1.2)",
+        mb / t_ours.as_secs_f64(),
+        mb / t_sum.as_secs_f64(),
+        t_ours.as_secs_f64() / t_sum.as_secs_f64()
+    );
+}
+
+// ------------------------------------------------------- typed vs raw --
+
+#[bpf_skeleton("../tests/bpf/counter.bpf.o")]
+struct Counter;
+
+/// `union bpf_attr` for BPF_MAP_*_ELEM.
+#[repr(C)]
+struct ElemAttr {
+    map_fd: u32,
+    _pad: u32,
+    key: u64,
+    value: u64,
+    flags: u64,
+}
+
+fn raw_elem(cmd: libc::c_long, fd: i32, key: &u32, value: &mut u64) -> i64 {
+    let mut attr = ElemAttr {
+        map_fd: fd as u32,
+        _pad: 0,
+        key: key as *const u32 as u64,
+        value: value as *mut u64 as u64,
+        flags: 0,
+    };
+    // SAFETY: BPF_MAP_LOOKUP_ELEM/UPDATE_ELEM on an array map of u32 keys
+    // and u64 values: the kernel reads 4 bytes at `key` and reads or writes
+    // 8 bytes at `value`, both live for the call.
+    unsafe {
+        libc::syscall(
+            libc::SYS_bpf,
+            cmd,
+            &mut attr as *mut ElemAttr,
+            std::mem::size_of::<ElemAttr>(),
+        )
+    }
+}
+
+fn typed_vs_raw() {
+    use std::os::fd::{AsFd, AsRawFd};
+    println!(
+        "\n== typed map lookup/update vs raw bpf() on the same map (ns per call, median of 200k)"
+    );
+    let skel = match Counter::open_and_load() {
+        Ok(s) => s,
+        Err(e) => {
+            println!("cannot load counter.bpf.o: {e}");
+            return;
+        }
+    };
+    let map = &skel.maps.counts;
+    let fd = map.as_fd().as_raw_fd();
+    let key = 1u32;
+    let per = |d: Duration| d.as_secs_f64() * 1e9 / 1000.0;
+    let batch = |f: &mut dyn FnMut()| {
+        median(
+            || {
+                for _ in 0..1000 {
+                    f();
+                }
+            },
+            200,
+        )
+    };
+    let t_lookup = batch(&mut || {
+        std::hint::black_box(map.lookup(&key).ok());
+    });
+    let t_raw_lookup = batch(&mut || {
+        let mut v = 0u64;
+        std::hint::black_box(raw_elem(1, fd, &key, &mut v));
+    });
+    let t_update = batch(&mut || {
+        std::hint::black_box(map.update(&key, &7, 0).ok());
+    });
+    let t_raw_update = batch(&mut || {
+        let mut v = 7u64;
+        std::hint::black_box(raw_elem(2, fd, &key, &mut v));
+    });
+    println!(
+        "lookup: typed {:.0} ns, raw {:.0} ns ({:.2}x); update: typed {:.0} ns, raw {:.0} ns ({:.2}x) (goal <= 1.1x)",
+        per(t_lookup),
+        per(t_raw_lookup),
+        t_lookup.as_secs_f64() / t_raw_lookup.as_secs_f64(),
+        per(t_update),
+        per(t_raw_update),
+        t_update.as_secs_f64() / t_raw_update.as_secs_f64()
+    );
+}
+
+// ---------------------------------------------------------- ring buffer --
+
+/// Events per second consumed from one ring buffer map, ours and
+/// libbpf-rs's `RingBuffer` in alternate rounds on the same map: each
+/// round fills the ring (40 runs of a producer writing 4096 16-byte
+/// events) and times one consumer draining it.
+fn ringbuf() -> Res {
+    println!("\n== ring buffer: events/s drained from the same map, same producer (median of 9 rounds each)");
+    let path = root().join("bench/bpf/ringbuf_producer.bpf.o");
+    let obj = OpenObject::from_file(&path)
+        .and_then(|o| o.load())
+        .map_err(|e| e.to_string())?;
+    let prog = obj.program("produce").map_err(|e| e.to_string())?;
+    let map = obj.map("events").map_err(|e| e.to_string())?;
+    let ours = map.ring_buffer().ok_or("no ring buffer mapping")?;
+    let id = map.info().map_err(|e| e.to_string())?.id;
+    let handle = libbpf_rs::MapHandle::from_map_id(id).map_err(|e| e.to_string())?;
+    let seen = std::cell::Cell::new(0usize);
+    let mut builder = libbpf_rs::RingBufferBuilder::new();
+    builder
+        .add(&handle, |d: &[u8]| {
+            std::hint::black_box(d);
+            seen.set(seen.get() + 1);
+            0
+        })
+        .map_err(|e| e.to_string())?;
+    let theirs = builder.build().map_err(|e| e.to_string())?;
+    let packet = [0u8; 64];
+    let fill = || -> Res {
+        for _ in 0..40 {
+            prog.test_run(&packet).map_err(|e| e.to_string())?;
+        }
+        Ok(())
+    };
+    let expected = 40 * 4096;
+    let (mut t_ours, mut t_theirs) = (Vec::new(), Vec::new());
+    for _ in 0..9 {
+        fill()?;
+        let t = Instant::now();
+        let n = ours.consume(|d| {
+            std::hint::black_box(d);
+        });
+        t_ours.push(t.elapsed());
+        if n != expected {
+            return Err(format!("ours drained {n} events, expected {expected}"));
+        }
+        fill()?;
+        seen.set(0);
+        let t = Instant::now();
+        theirs.consume().map_err(|e| e.to_string())?;
+        t_theirs.push(t.elapsed());
+        if seen.get() != expected {
+            return Err(format!(
+                "libbpf-rs drained {} events, expected {expected}",
+                seen.get()
+            ));
+        }
+    }
+    let (o, l) = (
+        median_of(t_ours).ok_or("no rounds")?,
+        median_of(t_theirs).ok_or("no rounds")?,
+    );
+    let rate = |d: Duration| expected as f64 / d.as_secs_f64() / 1e6;
+    println!(
+        "ours {:.1} M events/s, libbpf-rs {:.1} M events/s (ours/libbpf time {:.2})",
+        rate(o),
+        rate(l),
+        o.as_secs_f64() / l.as_secs_f64()
+    );
+    Ok(())
+}
+
+fn main() {
+    libbpf_rs::set_print(None);
+    let args: Vec<String> = std::env::args().collect();
+    if args.get(1).map(String::as_str) == Some("cold-child") {
+        let (Some(loader), Some(path)) = (args.get(2), args.get(3)) else {
+            eprintln!("usage: bench cold-child LOADER OBJECT");
+            std::process::exit(2);
+        };
+        if let Err(e) = cold_child(loader, path) {
+            eprintln!("{e}");
+            std::process::exit(1);
+        }
+        return;
+    }
+    let only = args.get(1).map(String::as_str);
+    if only.is_none() || only == Some("cold") {
+        cold();
+    }
+    if only.is_none() || only == Some("warm") {
+        warm();
+    }
+    if only.is_none() || only == Some("micro") {
+        sha256();
+        typed_vs_raw();
+        if let Err(e) = ringbuf() {
+            println!("ring buffer benchmark failed: {e}");
         }
     }
 }

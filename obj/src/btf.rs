@@ -335,6 +335,32 @@ pub fn essential(name: &[u8]) -> &[u8] {
     }
 }
 
+/// Per `BTF_KIND_*` code: the record's (fixed bytes, bytes per vlen entry)
+/// after its 12-byte header; `None` for codes Linux 6.18 does not define.
+const RECORD_SHAPE: [Option<(usize, usize)>; 32] = {
+    let mut t = [None; 32];
+    t[1] = Some((4, 0)); // INT
+    t[2] = Some((0, 0)); // PTR
+    t[3] = Some((12, 0)); // ARRAY
+    t[4] = Some((0, 12)); // STRUCT
+    t[5] = Some((0, 12)); // UNION
+    t[6] = Some((0, 8)); // ENUM
+    t[7] = Some((0, 0)); // FWD
+    t[8] = Some((0, 0)); // TYPEDEF
+    t[9] = Some((0, 0)); // VOLATILE
+    t[10] = Some((0, 0)); // CONST
+    t[11] = Some((0, 0)); // RESTRICT
+    t[12] = Some((0, 0)); // FUNC: vlen is the linkage
+    t[13] = Some((0, 8)); // FUNC_PROTO
+    t[14] = Some((4, 0)); // VAR
+    t[15] = Some((0, 12)); // DATASEC
+    t[16] = Some((0, 0)); // FLOAT
+    t[17] = Some((4, 0)); // DECL_TAG
+    t[18] = Some((0, 0)); // TYPE_TAG
+    t[19] = Some((0, 12)); // ENUM64
+    t
+};
+
 /// The kind codes of `BTF_KIND_*`.
 fn tag_of(kind: u32) -> Option<KindTag> {
     Some(match kind {
@@ -415,6 +441,16 @@ impl<'a> TypeView<'a> {
     /// The bytes of the string at `off` of this BTF's string table.
     pub fn string(&self, off: u32) -> Result<&'a [u8]> {
         bytes_at(self.strings, off, || self.loc())
+    }
+
+    /// Whether the string at `off` is `name`, compared in place (no scan
+    /// for the terminating NUL beyond `name`'s length).
+    pub fn name_is(&self, off: u32, name: &[u8]) -> bool {
+        let Some(tail) = self.strings.get(off as usize..) else {
+            return false;
+        };
+        // The NUL where `name` would end rules out most names cheaply.
+        tail.get(name.len()) == Some(&0) && tail.get(..name.len()) == Some(name)
     }
 
     /// The record's `size` (INT, STRUCT, UNION, ENUM, FLOAT, DATASEC).
@@ -528,7 +564,32 @@ impl<'a> TypeView<'a> {
 
     /// The members of a STRUCT or UNION (none for other kinds).
     pub fn members(self) -> impl Iterator<Item = RawMember> + 'a {
-        (0..self.vlen()).map_while(move |i| self.member(i))
+        let n = if matches!(self.tag(), KindTag::Struct | KindTag::Union) {
+            self.vlen() as usize
+        } else {
+            0
+        };
+        let start = self.pos.saturating_add(12);
+        let records = self
+            .data
+            .get(start..start.saturating_add(n * 12))
+            .unwrap_or_default();
+        let flag = self.kind_flag();
+        records.chunks_exact(12).map(move |r| {
+            let w = |i: usize| u32::from_le_bytes([r[i], r[i + 1], r[i + 2], r[i + 3]]);
+            let off = w(8);
+            let (bit_offset, bitfield_size) = if flag {
+                (off & 0x00ff_ffff, off >> 24)
+            } else {
+                (off, 0)
+            };
+            RawMember {
+                name_off: w(0),
+                ty: w(4),
+                bit_offset,
+                bitfield_size,
+            }
+        })
     }
 
     /// Enumerator `i` of an ENUM or ENUM64.
@@ -776,30 +837,24 @@ impl Btf {
             let info = rd_u32(data, pos + 4).ok_or_else(trunc)?;
             let vlen = (info & 0xffff) as usize;
             let kind = (info >> 24) & 0x1f;
-            let per_entry = match kind {
-                4 | 5 | 15 | 19 => 12,
-                6 | 13 => 8,
-                _ => 0,
-            };
-            let fixed = match kind {
-                1 | 14 | 17 => 4,
-                3 => 12,
-                2 | 4..=13 | 15 | 16 | 18 | 19 => 0,
-                other => {
-                    return Err(Error::unsupported(
-                        tloc(),
-                        format!("BTF kind {other} (newer than Linux 6.18?)"),
-                    ))
-                }
+            // (fixed bytes, bytes per vlen entry) after the 12-byte header;
+            // a FUNC's vlen is its linkage and counts nothing.
+            let Some(&Some((fixed, per_entry))) = RECORD_SHAPE.get(kind as usize) else {
+                return Err(Error::unsupported(
+                    tloc(),
+                    format!("BTF kind {kind} (newer than Linux 6.18?)"),
+                ));
             };
             let remaining = types.end - pos - 12;
-            if per_entry > 0 && vlen > remaining / per_entry {
+            // vlen <= 0xffff and per_entry <= 12: no overflow.
+            let entries = per_entry * vlen;
+            if entries > remaining {
                 return Err(Error::malformed(
                     tloc(),
                     format!("vlen {vlen} exceeds the remaining {remaining} bytes"),
                 ));
             }
-            let len = fixed + per_entry * vlen;
+            let len = fixed + entries;
             if len > remaining {
                 return Err(trunc());
             }
@@ -963,20 +1018,38 @@ impl Btf {
             .map(|(i, t)| (i as TypeId, t))
     }
 
-    /// The first type named `name` for which `pred` holds. Names are
-    /// compared in place; only types of that name are decoded.
+    /// The first type named `name` for which `pred` holds. Unless the blob
+    /// is already decoded, names are compared in place and only types of
+    /// that name are decoded.
     pub fn find(&self, name: &str, pred: impl Fn(&Kind) -> bool) -> Option<TypeId> {
+        // Already decoded (an object's BTF): search the model.
+        if let Some(Ok(types)) = self.decoded.get() {
+            return types
+                .iter()
+                .position(|t| t.name == name && pred(&t.kind))
+                .map(|i| i as TypeId);
+        }
         let want = name.as_bytes();
-        let strings = self.strings();
+        let (data, strings) = (self.raw(), self.strings());
+        // Names compared in place: the NUL where `name` would end first,
+        // then the bytes; only a type of that name is decoded.
         let named = |off: u32| {
-            let at = off as usize;
-            strings.get(at..).is_some_and(|s| s.starts_with(want))
-                && strings.get(at + want.len()) == Some(&0)
+            strings
+                .get(off as usize..)
+                .is_some_and(|s| s.get(want.len()) == Some(&0) && s.get(..want.len()) == Some(want))
         };
-        (1..self.offsets.len() as TypeId).find(|&id| {
-            let Ok(v) = self.view(id) else { return false };
-            named(v.name_off) && v.decode(self.type_start).is_ok_and(|t| pred(&t.kind))
-        })
+        self.offsets
+            .iter()
+            .enumerate()
+            .skip(1)
+            .find(|&(id, &pos)| {
+                rd_u32(data, pos as usize).is_some_and(named)
+                    && self
+                        .view(id as TypeId)
+                        .and_then(|v| v.decode(self.type_start))
+                        .is_ok_and(|t| pred(&t.kind))
+            })
+            .map(|(id, _)| id as TypeId)
     }
 
     /// Follows typedefs and qualifiers (`const`, `volatile`, `restrict`,

@@ -4,7 +4,7 @@
 //! the runtime (at load time) share this one parser.
 //!
 //! Data flows one way: bytes → [`elf`] → [`ObjectFile`] (maps, functions,
-//! programs, classified relocations) → [`core::apply`](crate::core::apply) (CO-RE against a
+//! programs, classified relocations) → [`core::apply`] (CO-RE against a
 //! target BTF the caller supplies) → [`reloc::link`] (final instruction
 //! streams) → [`hash`] (the kernel's program digest) → the loader.
 
