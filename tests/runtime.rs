@@ -32,7 +32,7 @@ fn every_program_loads_and_its_hash_is_the_kernels_digest() {
             let info = p.info().unwrap();
             assert_eq!(
                 hex(&info.tag),
-                hex(&p.hash()[..8]),
+                hex(&expected_tag(&p.hash())),
                 "{name}/{}: kernel prog tag vs our digest",
                 p.name()
             );
