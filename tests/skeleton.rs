@@ -76,6 +76,9 @@ fn skeletons_are_send_sync_and_storable_in_a_static() {
 
 #[test]
 fn counter_contract() {
+    if !exclusive_maps() {
+        return;
+    }
     let mut open: OpenCounter = Counter::open().unwrap();
     open.maps.counts.set_max_entries(4096);
     open.maps.counts.set_exclusive(&open.progs.count_packets);
@@ -196,6 +199,9 @@ fn every_corpus_skeleton_loads_with_the_kernels_digest() {
 
 #[test]
 fn exclusive_at_run_time_is_enforced_by_the_kernel() {
+    if !exclusive_maps() {
+        return;
+    }
     let mut open = Exclusive::open().unwrap();
     open.maps.secret.set_exclusive(&open.progs.reader);
     // The in-object conflict is caught before any syscall.
@@ -246,6 +252,9 @@ fn exclusive_at_run_time_is_enforced_by_the_kernel() {
 
 #[test]
 fn declared_exclusive_is_applied_at_open() {
+    if !exclusive_maps() {
+        return;
+    }
     let mut open = DeclaredExclusive::open().unwrap();
     assert_eq!(open.maps.bss.exclusive_program(), Some("reader"));
     assert_eq!(

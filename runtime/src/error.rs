@@ -75,6 +75,19 @@ pub enum Error {
         /// The OS error.
         source: io::Error,
     },
+    /// The running kernel lacks a feature that the object or a setting
+    /// needs; found by [`crate::probe`] before any map or pin was created.
+    KernelLacks {
+        /// What was asked for, e.g. "map `counts` exclusive to program
+        /// `count_packets`".
+        requested: String,
+        /// The kernel feature, e.g. "exclusive maps".
+        feature: &'static str,
+        /// The first Linux version that has it, e.g. "6.18".
+        minimum: &'static str,
+        /// The running kernel's release (`uname -r`).
+        kernel: String,
+    },
 }
 
 impl Error {
@@ -167,6 +180,16 @@ impl fmt::Display for Error {
                 }
             }
             Error::Io { path, source } => write!(f, "cannot read `{path}`: {source}"),
+            Error::KernelLacks {
+                requested,
+                feature,
+                minimum,
+                kernel,
+            } => write!(
+                f,
+                "{requested}: this kernel (Linux {kernel}) has no {feature}, \
+                 which need Linux {minimum} or later"
+            ),
         }
     }
 }

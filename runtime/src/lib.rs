@@ -31,6 +31,7 @@ pub mod obj;
 pub mod open;
 pub mod perf;
 pub mod plain;
+pub mod probe;
 pub mod prog;
 pub mod ringbuf;
 pub mod skel;

@@ -83,6 +83,7 @@ impl OpenObject {
     /// rejection returns [`Error::Verifier`] with the complete log.
     pub fn load(self) -> Result<Object> {
         self.validate()?;
+        crate::probe::check_load(&self)?;
         let OpenObject { core, maps, progs } = self;
         let file = core.file;
 

@@ -274,3 +274,46 @@ pub fn expected_tag(digest: &[u8; 32]) -> [u8; 8] {
         .get(digest)
         .unwrap_or_else(|| panic!("digest {digest:02x?} is no corpus program's"))
 }
+
+/// Records that the calling test is skipped and why: printed, and appended
+/// as `<test name>: <reason>` to the file named by `BPF_SKELETON_SKIP_LOG`
+/// (scripts/vmtest sets it and fails when a test its kernel must run was
+/// skipped).
+pub fn skip(reason: &str) {
+    let thread = std::thread::current();
+    let name = thread.name().unwrap_or("?");
+    eprintln!("skipped {name}: {reason}");
+    if let Some(path) = std::env::var_os("BPF_SKELETON_SKIP_LOG") {
+        use std::io::Write;
+        if let Ok(mut f) = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+        {
+            let _ = writeln!(f, "{name}: {reason}");
+        }
+    }
+}
+
+/// Whether the kernel has exclusive maps (Linux 6.18); if not, records the
+/// calling test as skipped. Tests of exclusive maps start with
+/// `if !exclusive_maps() { return; }`.
+pub fn exclusive_maps() -> bool {
+    let yes = bpf_skeleton::runtime::probe::exclusive_maps().expect("exclusive-map probe");
+    if !yes {
+        skip(&format!(
+            "needs exclusive maps (Linux 6.18); this is {}",
+            bpf_skeleton::runtime::probe::kernel_release()
+        ));
+    }
+    yes
+}
+
+/// The running kernel's (major, minor) version.
+pub fn kernel_version() -> (u32, u32) {
+    let r = bpf_skeleton::runtime::probe::kernel_release();
+    let mut it = r.split(|c: char| !c.is_ascii_digit());
+    let major = it.next().and_then(|s| s.parse().ok()).expect("major");
+    let minor = it.next().and_then(|s| s.parse().ok()).expect("minor");
+    (major, minor)
+}
