@@ -14,7 +14,8 @@ use common::*;
 #[bpf_skeleton("tests/bpf/counter.bpf.o")]
 struct Counter;
 
-/// Tests here count the process's fds: one at a time.
+/// Tests here count the process's fds, and probes open fds for a moment:
+/// one test at a time.
 fn serial() -> std::sync::MutexGuard<'static, ()> {
     static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
     LOCK.lock().unwrap_or_else(|p| p.into_inner())
@@ -22,6 +23,7 @@ fn serial() -> std::sync::MutexGuard<'static, ()> {
 
 #[test]
 fn exclusive_map_probe_follows_the_kernel_version() {
+    let _serial = serial();
     assert_eq!(
         probe::exclusive_maps().unwrap(),
         kernel_version() >= (6, 18),
@@ -118,7 +120,6 @@ fn probes_answer_as_the_kernel_version_says() {
 
 /// Loads `prog` alone from kernel_trace.bpf.o and checks the kernel's view.
 fn load_alone(prog: &str, prog_type: u32) {
-    let _serial = serial();
     let mut o = OpenObject::from_file(corpus("kernel_trace.bpf.o")).unwrap();
     for p in ["on_nanosleep", "on_fentry_test1"] {
         o.set_autoload(p, p == prog).unwrap();
@@ -136,6 +137,7 @@ fn load_alone(prog: &str, prog_type: u32) {
 
 #[test]
 fn kprobe_program_loads() {
+    let _serial = serial();
     if !std::path::Path::new("/sys/bus/event_source/devices/kprobe").exists() {
         skip(&format!(
             "no kprobes on Linux {} (no kprobe PMU: CONFIG_KPROBES off)",
@@ -148,6 +150,7 @@ fn kprobe_program_loads() {
 
 #[test]
 fn fentry_program_loads() {
+    let _serial = serial();
     assert!(probe::global_data().unwrap(), "privileged probes work");
     if !probe::fentry().unwrap() {
         skip(&format!(
