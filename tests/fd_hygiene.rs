@@ -9,6 +9,9 @@ use common::*;
 
 #[test]
 fn no_fd_is_left_open_after_drop_or_failure() {
+    if !exclusive_maps() {
+        return;
+    }
     let bytes: Vec<Vec<u8>> = LOADABLE
         .iter()
         .map(|n| std::fs::read(corpus(n)).unwrap())

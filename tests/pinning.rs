@@ -1,9 +1,8 @@
 //! Map pinning (LIBBPF_PIN_BY_NAME and explicit pin paths) on a real bpffs.
-//! Tests in this binary use their own directories under /sys/fs/bpf.
+//! Each test mounts its own private bpffs (tests/common's `PrivateBpffs`),
+//! so nothing needs /sys/fs/bpf mounted and nothing is left behind.
 
 mod common;
-
-use std::path::PathBuf;
 
 use bpf_skeleton::bpf_skeleton;
 use bpf_skeleton::runtime::{Error, OpenObject};
@@ -13,33 +12,10 @@ use common::*;
 #[bpf_skeleton("tests/bpf/pin.bpf.o")]
 struct Pin;
 
-/// A fresh directory on the bpffs, removed (with its pins) on drop.
-struct PinDir(PathBuf);
-
-impl PinDir {
-    fn new(tag: &str) -> Self {
-        let root = PathBuf::from("/sys/fs/bpf");
-        assert!(
-            std::fs::metadata(&root).is_ok(),
-            "/sys/fs/bpf is missing: mount -t bpf bpf /sys/fs/bpf"
-        );
-        let dir = root.join(format!("bpf-skeleton-test-{}-{tag}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir(&dir).expect("mkdir on bpffs (is /sys/fs/bpf a bpffs?)");
-        PinDir(dir)
-    }
-}
-
-impl Drop for PinDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
 #[test]
 fn pinned_by_name_map_is_created_once_then_reused() {
-    let dir = PinDir::new("reuse");
-    let pin = dir.0.join("shared_count");
+    let dir = PrivateBpffs::new("reuse");
+    let pin = dir.path().join("shared_count");
     let open_in = || {
         let mut o = OpenObject::from_file(corpus("pin.bpf.o")).unwrap();
         assert_eq!(
@@ -48,7 +24,7 @@ fn pinned_by_name_map_is_created_once_then_reused() {
             "libbpf's default root"
         );
         assert_eq!(o.map("private_map").unwrap().pin_path(), None);
-        o.set_pin_root(&dir.0);
+        o.set_pin_root(dir.path());
         o
     };
     let first = open_in().load().unwrap();
@@ -80,8 +56,8 @@ fn pinned_by_name_map_is_created_once_then_reused() {
 
 #[test]
 fn incompatible_pinned_map_is_refused_and_failed_loads_leave_no_pins() {
-    let dir = PinDir::new("bad");
-    let pin = dir.0.join("shared_count");
+    let dir = PrivateBpffs::new("bad");
+    let pin = dir.path().join("shared_count");
     // Something else is pinned under the name: a hash map.
     let mut other = Map::create(&MapSpec {
         map_type: 1,
@@ -94,7 +70,7 @@ fn incompatible_pinned_map_is_refused_and_failed_loads_leave_no_pins() {
     .unwrap();
     other.pin(&pin).unwrap();
     let mut o = OpenObject::from_file(corpus("pin.bpf.o")).unwrap();
-    o.set_pin_root(&dir.0);
+    o.set_pin_root(dir.path());
     match o.load() {
         Err(Error::ReuseMismatch {
             map,
@@ -115,7 +91,7 @@ fn incompatible_pinned_map_is_refused_and_failed_loads_leave_no_pins() {
 
     // A load that fails after creating and pinning the map removes the pin.
     let mut o = OpenObject::from_file(corpus("pin.bpf.o")).unwrap();
-    o.set_pin_root(&dir.0);
+    o.set_pin_root(dir.path());
     o.set_autoload("broken", true).unwrap();
     assert!(matches!(o.load(), Err(Error::Verifier { .. })));
     assert!(!pin.exists(), "the failed load's pin was removed");
@@ -123,18 +99,18 @@ fn incompatible_pinned_map_is_refused_and_failed_loads_leave_no_pins() {
 
 #[test]
 fn skeleton_pin_paths_and_unpin() {
-    let dir = PinDir::new("skel");
+    let dir = PrivateBpffs::new("skel");
     let mut open = Pin::open().unwrap();
-    let private = dir.0.join("private");
+    let private = dir.path().join("private");
     open.maps.private_map.set_pin_path(Some(&private));
     open.maps
         .shared_count
-        .set_pin_path(Some(dir.0.join("count")));
+        .set_pin_path(Some(dir.path().join("count")));
     let mut skel = open.load().unwrap();
-    assert!(private.exists() && dir.0.join("count").exists());
+    assert!(private.exists() && dir.path().join("count").exists());
     assert_eq!(skel.maps.private_map.pin_path(), Some(private.as_path()));
     skel.maps.private_map.unpin().unwrap();
     assert!(!private.exists());
-    skel.maps.private_map.pin(dir.0.join("again")).unwrap();
-    assert!(dir.0.join("again").exists());
+    skel.maps.private_map.pin(dir.path().join("again")).unwrap();
+    assert!(dir.path().join("again").exists());
 }

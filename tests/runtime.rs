@@ -33,7 +33,7 @@ fn every_program_loads_and_its_hash_is_the_kernels_digest() {
             let info = p.info().unwrap();
             assert_eq!(
                 hex(&info.tag),
-                hex(&open_hash[..8]),
+                hex(&expected_tag(&open_hash)),
                 "{name}/{}: kernel prog tag vs the digest known at open",
                 p.name()
             );
@@ -242,6 +242,9 @@ fn exclusive_map_conflict_is_caught_before_any_syscall() {
 
 #[test]
 fn exclusive_map_is_enforced_by_the_kernel() {
+    if !exclusive_maps() {
+        return;
+    }
     let mut o = open("exclusive.bpf.o");
     let file = o.file().clone();
     let reader_hash = o.program("reader").unwrap().hash();
@@ -322,6 +325,9 @@ fn exclusive_map_is_enforced_by_the_kernel() {
 
 #[test]
 fn global_data_maps_can_be_exclusive() {
+    if !exclusive_maps() {
+        return;
+    }
     let mut o = open("exclusive.bpf.o");
     o.set_exclusive(".bss", "reader").unwrap();
     // Neither intruder nor bystander touches .bss: everything loads.
@@ -341,6 +347,9 @@ fn global_data_maps_can_be_exclusive() {
 
 #[test]
 fn low_level_map_create_takes_an_exclusive_hash() {
+    if !exclusive_maps() {
+        return;
+    }
     use bpf_skeleton::runtime::{Map, MapSpec};
     let hash = [0x5a; 32];
     let fd = Map::create(&MapSpec {
@@ -381,9 +390,13 @@ fn verifier_rejection_carries_the_full_log() {
         "{log}"
     );
     assert!(
-        log.contains("reject.bpf.c:21"),
+        log.contains("; *v += 1; /* no NULL check */"),
         "line info gives source lines: {log}"
     );
+    if kernel_version() >= (6, 12) {
+        // 6.1 prints the source line without file:line.
+        assert!(log.contains("reject.bpf.c:21"), "file and line: {log}");
+    }
     assert!(log.contains("processed"), "log is complete: {log}");
     assert!(err.to_string().contains("invalid mem access"));
     // Without the bad program the object loads.

@@ -19,6 +19,9 @@ fn rss_kib() -> u64 {
 
 #[test]
 fn ten_thousand_load_cycles_leave_fds_and_memory_flat() {
+    if !exclusive_maps() {
+        return;
+    }
     let bytes = std::fs::read(corpus("counter.bpf.o")).unwrap();
     let cycle = |i: usize| {
         let mut open = OpenObject::from_bytes(&bytes).unwrap();

@@ -13,7 +13,15 @@ use crate::insn::{Insn, PSEUDO_MAP_FD, PSEUDO_MAP_VALUE};
 
 /// The SHA-256 digest of a program's final instruction stream.
 pub fn program_digest(insns: &[Insn]) -> [u8; 32] {
-    let mut hasher = Sha256::new();
+    Sha256::digest(digest_input(insns)).into()
+}
+
+/// The bytes the kernel digests: the instructions with the `imm` of both
+/// halves of every map-fd / map-value `ld_imm64` zeroed. Before Linux 6.18
+/// the kernel's prog tag is the first 8 bytes of SHA-1 over these same
+/// bytes (6.18 switched `bpf_prog_calc_tag` to SHA-256).
+pub fn digest_input(insns: &[Insn]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(insns.len() * 8);
     let mut zero_next = false;
     for ins in insns {
         let mut ins = *ins;
@@ -24,9 +32,9 @@ pub fn program_digest(insns: &[Insn]) -> [u8; 32] {
             ins.imm = 0;
             zero_next = true;
         }
-        hasher.update(ins.to_bytes());
+        out.extend_from_slice(&ins.to_bytes());
     }
-    hasher.finalize().into()
+    out
 }
 
 /// Formats a digest (or a prefix of one) as lower-case hex.

@@ -27,6 +27,8 @@ pub enum Subject {
     File(std::path::PathBuf),
     /// A link, by its description (program and hook).
     Link(String),
+    /// A kernel feature being probed ("bpf_cookie", "program type 26"...).
+    Feature(String),
 }
 
 impl Subject {
@@ -59,6 +61,7 @@ impl fmt::Display for Subject {
             Subject::Kernel => f.write_str("the running kernel"),
             Subject::File(p) => write!(f, "`{}`", p.display()),
             Subject::Link(d) => write!(f, "link {d}"),
+            Subject::Feature(name) => write!(f, "kernel feature `{name}`"),
         }
     }
 }
@@ -272,6 +275,19 @@ pub enum Error {
         /// The OS error.
         source: io::Error,
     },
+    /// The running kernel lacks a feature that the object or a setting
+    /// needs; found by [`crate::probe`] before any map or pin was created.
+    KernelLacks {
+        /// What was asked for, e.g. "map `counts` exclusive to program
+        /// `count_packets`".
+        requested: String,
+        /// The kernel feature, e.g. "exclusive maps".
+        feature: &'static str,
+        /// The first Linux version that has it, e.g. "6.18".
+        minimum: &'static str,
+        /// The running kernel's release (`uname -r`).
+        kernel: String,
+    },
 }
 
 impl Error {
@@ -467,6 +483,16 @@ impl fmt::Display for Error {
                     write!(f, ": {reason}")
                 }
             }
+            Error::KernelLacks {
+                requested,
+                feature,
+                minimum,
+                kernel,
+            } => write!(
+                f,
+                "{requested}: this kernel (Linux {kernel}) has no {feature}, \
+                 which need Linux {minimum} or later"
+            ),
         }
     }
 }

@@ -42,6 +42,7 @@ pub mod open;
 pub mod perf;
 pub mod perf_event;
 pub mod plain;
+pub mod probe;
 pub mod prog;
 pub mod ringbuf;
 pub mod skel;

@@ -94,6 +94,7 @@ impl OpenObject {
     /// otherwise the load fails with [`Error::ExclusiveReuse`].
     pub fn load(self) -> Result<Object> {
         self.validate()?;
+        crate::probe::check_load(&self)?;
         let OpenObject {
             core,
             mut maps,

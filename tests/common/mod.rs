@@ -135,3 +135,182 @@ pub fn raw_xdp_using_map(
 /// The kernel's log line for a program whose hash does not match an
 /// exclusive map's.
 pub const EXCL_LOG: &str = "program's hash doesn't match map's excl_prog_hash";
+
+/// A private bpffs instance mounted at a fresh temporary directory (every
+/// `mount -t bpf` at a new place is its own instance), so that tests pin
+/// without depending on, or littering, `/sys/fs/bpf`. Unmounted and removed
+/// on drop, pins and all.
+pub struct PrivateBpffs(PathBuf);
+
+impl PrivateBpffs {
+    /// Mounts a new bpffs; `tag` makes the directory name unique per test.
+    pub fn new(tag: &str) -> Self {
+        let dir = std::env::temp_dir().join(format!(
+            "bpf-skeleton-vm-bpffs-{}-{tag}",
+            std::process::id()
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("mkdir for the private bpffs");
+        let c = |s: &str| std::ffi::CString::new(s).expect("no NUL");
+        let target = c(dir.to_str().expect("UTF-8 temp dir"));
+        let (src, fstype) = (c("bpf"), c("bpf"));
+        // SAFETY: all three are NUL-terminated strings that outlive the
+        // call; `data` may be null for bpffs.
+        let r = unsafe {
+            libc::mount(
+                src.as_ptr(),
+                target.as_ptr(),
+                fstype.as_ptr(),
+                0,
+                std::ptr::null(),
+            )
+        };
+        assert_eq!(
+            r,
+            0,
+            "mount -t bpf at {}: {} (are we root?)",
+            dir.display(),
+            std::io::Error::last_os_error()
+        );
+        PrivateBpffs(dir)
+    }
+
+    /// The mount point.
+    pub fn path(&self) -> &std::path::Path {
+        &self.0
+    }
+}
+
+impl Drop for PrivateBpffs {
+    fn drop(&mut self) {
+        if let Ok(target) = std::ffi::CString::new(self.0.as_os_str().as_encoded_bytes()) {
+            // SAFETY: a NUL-terminated path that outlives the call.
+            unsafe { libc::umount2(target.as_ptr(), libc::MNT_DETACH) };
+        }
+        let _ = std::fs::remove_dir(&self.0);
+    }
+}
+
+/// Whether the running kernel's prog tags are the first 8 bytes of the
+/// SHA-256 digest (Linux 6.18 and later) rather than of SHA-1 over the same
+/// bytes (before 6.18). Found out once, by loading `r0 = 0; exit`.
+pub fn sha256_tags() -> bool {
+    static RULE: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *RULE.get_or_init(|| {
+        let insns = [
+            Insn {
+                code: 0xb7,
+                regs: 0,
+                off: 0,
+                imm: 0,
+            },
+            Insn {
+                code: 0x95,
+                regs: 0,
+                off: 0,
+                imm: 0,
+            },
+        ];
+        let prog = Program::load_raw(&RawProgram {
+            name: "tag_rule",
+            prog_type: 1, // socket filter
+            expected_attach_type: None,
+            insns: &insns,
+            license: "GPL",
+        })
+        .expect("load a socket filter");
+        let info = prog.info().expect("prog info");
+        let tag = &info.tag[..];
+        if tag == &bpf_skeleton::runtime::hash::program_digest(&insns)[..8] {
+            true
+        } else if tag == sha1_tag(&insns) {
+            false
+        } else {
+            panic!("prog tag {tag:02x?} is neither SHA-256 nor SHA-1 of `r0 = 0; exit`")
+        }
+    })
+}
+
+/// The first 8 bytes of SHA-1 over the bytes the kernel digests.
+pub fn sha1_tag(insns: &[Insn]) -> [u8; 8] {
+    use sha1::Digest;
+    let d = sha1::Sha1::digest(bpf_skeleton::runtime::hash::digest_input(insns));
+    let mut t = [0u8; 8];
+    t.copy_from_slice(&d[..8]);
+    t
+}
+
+/// The prog tag the running kernel gives the program whose SHA-256 digest
+/// is `digest`: its first 8 bytes from 6.18 on; before, SHA-1 of the same
+/// instructions, found by the digest among the corpus programs (relocated
+/// for this kernel).
+pub fn expected_tag(digest: &[u8; 32]) -> [u8; 8] {
+    if sha256_tags() {
+        let mut t = [0u8; 8];
+        t.copy_from_slice(&digest[..8]);
+        return t;
+    }
+    static TABLE: std::sync::OnceLock<std::collections::HashMap<[u8; 32], [u8; 8]>> =
+        std::sync::OnceLock::new();
+    let table = TABLE.get_or_init(|| {
+        let mut t = std::collections::HashMap::new();
+        let dir = corpus("");
+        for entry in std::fs::read_dir(&dir).expect("tests/bpf") {
+            let path = entry.expect("dir entry").path();
+            if path.extension().is_some_and(|e| e == "o") {
+                if let Ok(o) = bpf_skeleton::runtime::OpenObject::from_file(&path) {
+                    for p in o.programs() {
+                        t.insert(p.hash(), sha1_tag(&p.linked().insns));
+                    }
+                }
+            }
+        }
+        t
+    });
+    *table
+        .get(digest)
+        .unwrap_or_else(|| panic!("digest {digest:02x?} is no corpus program's"))
+}
+
+/// Records that the calling test is skipped and why: printed, and appended
+/// as `<test name>: <reason>` to the file named by `BPF_SKELETON_SKIP_LOG`
+/// (scripts/vmtest sets it and fails when a test its kernel must run was
+/// skipped).
+pub fn skip(reason: &str) {
+    let thread = std::thread::current();
+    let name = thread.name().unwrap_or("?");
+    eprintln!("skipped {name}: {reason}");
+    if let Some(path) = std::env::var_os("BPF_SKELETON_SKIP_LOG") {
+        use std::io::Write;
+        if let Ok(mut f) = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+        {
+            let _ = writeln!(f, "{name}: {reason}");
+        }
+    }
+}
+
+/// Whether the kernel has exclusive maps (Linux 6.18); if not, records the
+/// calling test as skipped. Tests of exclusive maps start with
+/// `if !exclusive_maps() { return; }`.
+pub fn exclusive_maps() -> bool {
+    let yes = bpf_skeleton::runtime::probe::exclusive_maps().expect("exclusive-map probe");
+    if !yes {
+        skip(&format!(
+            "needs exclusive maps (Linux 6.18); this is {}",
+            bpf_skeleton::runtime::probe::kernel_release()
+        ));
+    }
+    yes
+}
+
+/// The running kernel's (major, minor) version.
+pub fn kernel_version() -> (u32, u32) {
+    let r = bpf_skeleton::runtime::probe::kernel_release();
+    let mut it = r.split(|c: char| !c.is_ascii_digit());
+    let major = it.next().and_then(|s| s.parse().ok()).expect("major");
+    let minor = it.next().and_then(|s| s.parse().ok()).expect("minor");
+    (major, minor)
+}
