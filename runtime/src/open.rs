@@ -178,6 +178,8 @@ pub struct OpenProgram {
     pub(crate) linked: LinkedProgram,
     pub(crate) hash: [u8; 32],
     pub(crate) autoload: bool,
+    /// Whether a skeleton's `attach()` attaches it (libbpf's autoattach).
+    pub(crate) autoattach: bool,
 }
 
 impl OpenProgram {
@@ -204,6 +206,18 @@ impl OpenProgram {
     /// Includes or excludes the program from loading.
     pub fn set_autoload(&mut self, autoload: bool) {
         self.autoload = autoload;
+    }
+
+    /// Whether a skeleton's `attach()` will attach it (default `true`).
+    pub fn autoattach(&self) -> bool {
+        self.autoattach
+    }
+
+    /// Includes or excludes the program from a skeleton's `attach()`
+    /// (libbpf's `bpf_program__set_autoattach`); it can still be attached
+    /// explicitly.
+    pub fn set_autoattach(&mut self, autoattach: bool) {
+        self.autoattach = autoattach;
     }
 
     /// The SHA-256 digest the kernel will compute for this program. Known
@@ -301,6 +315,7 @@ impl OpenObject {
                     index,
                     hash: program_digest(&linked.insns),
                     autoload: def.kind.autoload,
+                    autoattach: true,
                     def: def.clone(),
                     linked,
                 })
