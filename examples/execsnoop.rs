@@ -93,7 +93,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .events
             .poll(Duration::from_millis(100), |e: &execsnoop::types::Event| {
                 let comm = e.comm.split(|&b| b == 0).next().unwrap_or_default();
-                println!("{:<8} {:<8} {}", e.pid, e.uid, String::from_utf8_lossy(comm));
+                println!(
+                    "{:<8} {:<8} {}",
+                    e.pid,
+                    e.uid,
+                    String::from_utf8_lossy(comm)
+                );
                 seen += 1;
             })?;
     }
