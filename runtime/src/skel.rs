@@ -156,8 +156,11 @@ pub struct RawMap<S> {
 #[repr(transparent)]
 pub struct Program<S, K = kind::Other, A = Manual> {
     inner: prog::Program,
-    _skel: PhantomData<fn() -> (S, K, A)>,
+    _skel: ProgMarker<S, K, A>,
 }
+
+/// A program handle's marker: skeleton, kind and auto-attachability.
+type ProgMarker<S, K, A> = PhantomData<fn() -> (S, K, A)>;
 
 macro_rules! debug_via_inner {
     ($($t:ident $(<$($p:ident),*>)?),*) => {$(
