@@ -177,6 +177,73 @@ fn ring_buffer_records_are_typed() {
     })
 }
 
+#[test]
+fn ring_buffer_record_of_the_wrong_size_is_an_error() {
+    with_private_mounts(|| {
+        let _tracefs = ensure_tracefs();
+        let mut skel = open_for_me().load().unwrap();
+        skel.attach().unwrap();
+        getppid_n(1);
+        // SAFETY: no preconditions.
+        unsafe { libc::getsid(0) };
+        getppid_n(1);
+        let mut seqs = Vec::new();
+        let err = skel
+            .maps
+            .events
+            .poll(Duration::from_secs(1), |e: &skel_attach::types::Event| {
+                seqs.push(e.seq)
+            })
+            .unwrap_err();
+        assert_eq!(seqs, [0, 1], "the well-formed records around it arrive");
+        let msg = err.to_string();
+        assert!(
+            msg.contains("events") && msg.contains("16 bytes") && msg.contains("was 4 bytes"),
+            "{msg}"
+        );
+        // The bad record was consumed: the ring is empty now.
+        let n = skel
+            .maps
+            .events
+            .consume(|_: &skel_attach::types::Event| ())
+            .unwrap();
+        assert_eq!(n, 0);
+    })
+}
+
+extern "C" fn ignore_signal(_: libc::c_int) {}
+
+#[test]
+fn poll_interrupted_by_a_signal_returns_no_records() {
+    let skel = open_for_me().load().unwrap();
+    // A handler without SA_RESTART (poll is never restarted anyway).
+    // SAFETY: a sigaction struct we own; the handler does nothing.
+    unsafe {
+        let mut sa: libc::sigaction = std::mem::zeroed();
+        sa.sa_sigaction = ignore_signal as *const () as libc::sighandler_t;
+        assert_eq!(libc::sigaction(libc::SIGUSR1, &sa, std::ptr::null_mut()), 0);
+    }
+    // SAFETY: pthread_self has no preconditions.
+    let me = unsafe { libc::pthread_self() };
+    let kicker = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(200));
+        // SAFETY: `me` is alive: it waits in poll until this signal.
+        unsafe { libc::pthread_kill(me, libc::SIGUSR1) };
+    });
+    let start = std::time::Instant::now();
+    let n = skel
+        .maps
+        .events
+        .poll(Duration::from_secs(20), |_| panic!("no record expected"))
+        .unwrap();
+    kicker.join().unwrap();
+    assert_eq!(n, 0);
+    assert!(
+        start.elapsed() < Duration::from_secs(10),
+        "returned at the signal, not the timeout"
+    );
+}
+
 // Mount helpers, as in tests/attach.rs.
 
 fn check(r: libc::c_long, what: &str) -> libc::c_long {

@@ -1,6 +1,7 @@
 // For tests/skel_attach.rs: a skeleton's attach(). Syscall hooks count only
 // the thread whose id is in `.rodata` target_tid; `on_getppid` also sends
-// one typed `struct event` per call to the `events` ring buffer.
+// one typed `struct event` per call to the `events` ring buffer, and
+// `on_getsid` a record of the wrong size.
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 
@@ -64,6 +65,22 @@ int on_getpgid(void *ctx)
 {
 	if (mine())
 		__sync_fetch_and_add(&getpgid_hits, 1);
+	return 0;
+}
+
+// Sends a 4-byte record, not a `struct event`, to test the typed consumer.
+SEC("tp/syscalls/sys_enter_getsid")
+int on_getsid(void *ctx)
+{
+	__u32 *short_record;
+
+	if (!mine())
+		return 0;
+	short_record = bpf_ringbuf_reserve(&events, sizeof(*short_record), 0);
+	if (!short_record)
+		return 0;
+	*short_record = 7;
+	bpf_ringbuf_submit(short_record, 0);
 	return 0;
 }
 
