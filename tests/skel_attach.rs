@@ -211,6 +211,40 @@ fn ring_buffer_record_of_the_wrong_size_is_an_error() {
     })
 }
 
+#[test]
+fn several_ring_buffers_polled_together() {
+    with_private_mounts(|| {
+        let _tracefs = ensure_tracefs();
+        let mut skel = open_for_me().load().unwrap();
+        skel.attach().unwrap();
+        getppid_n(2);
+        getpgid_n(3);
+        let (mut events, mut logs) = (Vec::new(), Vec::new());
+        let mut rings = bpf_skeleton::runtime::skel::RingBufPoller::new().unwrap();
+        rings
+            .add(&skel.maps.events, |e: &skel_attach::types::Event| {
+                events.push(e.seq)
+            })
+            .unwrap()
+            .add_raw(&skel.maps.counts_log, |b: &[u8]| logs.push(b.to_vec()))
+            .unwrap();
+        let mut total = 0;
+        let start = std::time::Instant::now();
+        while total < 5 && start.elapsed() < Duration::from_secs(5) {
+            total += rings.poll(Duration::from_millis(500)).unwrap();
+        }
+        assert_eq!(total, 5);
+        assert_eq!(rings.consume().unwrap(), 0, "nothing left");
+        drop(rings);
+        assert_eq!(events, [0, 1]);
+        let logs: Vec<u64> = logs
+            .iter()
+            .map(|b| u64::from_ne_bytes(b.as_slice().try_into().unwrap()))
+            .collect();
+        assert_eq!(logs, [1, 2, 3]);
+    })
+}
+
 extern "C" fn ignore_signal(_: libc::c_int) {}
 
 #[test]

@@ -28,6 +28,7 @@ use crate::{map, open, prog};
 
 mod attach;
 mod events;
+mod poller;
 mod table;
 pub use attach::{
     attach_all, kind, Auto, AutoAttachable, CgroupProgram, IterProgram, LinkSlots, Manual,
@@ -35,6 +36,7 @@ pub use attach::{
     TraceProgram, TracepointProgram, XdpProgram,
 };
 pub use events::EventRingBuf;
+pub use poller::RingBufPoller;
 pub use table::{handles, into_items, load_table, open_table, Handles, MapEntry, Shape, Table};
 
 type Marker<S> = PhantomData<fn() -> S>;

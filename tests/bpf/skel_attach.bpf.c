@@ -29,6 +29,13 @@ struct {
 	__uint(max_entries, 4096);
 } events SEC(".maps");
 
+// Untyped records (a __u64 each) from `on_getpgid`, for polling several
+// ring buffers together.
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4096);
+} counts_log SEC(".maps");
+
 static __always_inline int mine(void)
 {
 	return (__u32)bpf_get_current_pid_tgid() == target_tid;
@@ -63,8 +70,13 @@ int on_getppid(void *ctx)
 SEC("tracepoint/syscalls/sys_enter_getpgid")
 int on_getpgid(void *ctx)
 {
-	if (mine())
-		__sync_fetch_and_add(&getpgid_hits, 1);
+	__u64 hits = 0;
+
+	if (!mine())
+		return 0;
+	__sync_fetch_and_add(&getpgid_hits, 1);
+	hits = getpgid_hits;
+	bpf_ringbuf_output(&counts_log, &hits, sizeof(hits), 0);
 	return 0;
 }
 
