@@ -50,6 +50,11 @@ pub struct Args {
     /// The path of the `bpf-skeleton` crate in generated code
     /// (`crate = "my_bpf"` for a renamed or re-exported dependency).
     pub krate: Option<syn::Path>,
+    /// `ringbuf(map = type, ...)`: ring buffers whose records are a BTF
+    /// struct (the pairs reuse `ExclusivePair`'s `a = b` syntax).
+    pub ringbuf: Vec<ExclusivePair>,
+    /// `types(name, ...)`: BTF structs to generate even if unused.
+    pub types: Vec<Ident>,
 }
 
 impl Parse for Args {
@@ -65,6 +70,8 @@ impl Parse for Args {
         let mut autoload = Vec::new();
         let mut seen_autoload = false;
         let mut krate = None;
+        let mut ringbuf = Vec::new();
+        let mut types = Vec::new();
         while !input.is_empty() {
             input.parse::<Token![,]>()?;
             if input.is_empty() {
@@ -80,6 +87,20 @@ impl Parse for Args {
                 krate = Some(lit.parse::<syn::Path>().map_err(|e| {
                     syn::Error::new(lit.span(), format!("`crate` must be a path: {e}"))
                 })?);
+                continue;
+            }
+            if key == "ringbuf" || key == "types" {
+                let content;
+                syn::parenthesized!(content in input);
+                if key == "ringbuf" {
+                    let pairs: Punctuated<ExclusivePair, Token![,]> =
+                        content.parse_terminated(ExclusivePair::parse, Token![,])?;
+                    ringbuf.extend(pairs);
+                } else {
+                    let names: Punctuated<Ident, Token![,]> =
+                        content.parse_terminated(syn::ext::IdentExt::parse_any, Token![,])?;
+                    types.extend(names);
+                }
                 continue;
             }
             if key == "autoload" {
@@ -102,7 +123,8 @@ impl Parse for Args {
                     key.span(),
                     format!(
                         "unknown option `{key}`; expected `exclusive(map = program, ...)`, \
-                         `autoload(program = false, ...)` or `crate = \"path\"`"
+                         `autoload(program = false, ...)`, `ringbuf(map = record_type, ...)`, \
+                         `types(btf_struct, ...)` or `crate = \"path\"`"
                     ),
                 ));
             }
@@ -124,6 +146,8 @@ impl Parse for Args {
             exclusive,
             autoload,
             krate,
+            ringbuf,
+            types,
         })
     }
 }

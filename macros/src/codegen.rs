@@ -69,7 +69,13 @@ fn map_code(
             (quote!(#sk::PerCpuMap<#skel_ty, #k, #v>), shape, false)
         }
         MapKind::RingBuf => (
-            quote!(#sk::RingBuf<#skel_ty>),
+            match &m.record {
+                Some(r) => {
+                    let r = r.tokens(&p);
+                    quote!(#sk::EventRingBuf<#skel_ty, #r>)
+                }
+                None => quote!(#sk::RingBuf<#skel_ty>),
+            },
             sized(quote!(0), quote!(0)),
             false,
         ),
@@ -313,6 +319,13 @@ pub fn expand(item: &ItemStruct, skel: &Skeleton) -> TokenStream {
     let prog_fields: Vec<_> = skel.progs.iter().map(|p| &p.field).collect();
     let prog_names: Vec<_> = skel.progs.iter().map(|p| p.def.name.as_str()).collect();
     let prog_docs: Vec<_> = skel.progs.iter().map(prog_doc).collect();
+    let prog_tys: Vec<_> = skel
+        .progs
+        .iter()
+        .map(|p| crate::attach::prog_ty(p, &sk, &skel_ty))
+        .collect();
+    let links_struct = crate::attach::links_struct(&skel.progs, rt, &ivis);
+    let attach_method = crate::attach::attach_method(!skel.progs.is_empty(), rt);
 
     // Data sections with BTF: a typed field on both skeletons.
     let sections: Vec<(&MapItem, &proc_macro2::Ident, &Vec<Var>, bool)> = skel
@@ -459,6 +472,9 @@ pub fn expand(item: &ItemStruct, skel: &Skeleton) -> TokenStream {
         #(#attrs)*
         #[derive(Debug)]
         #vis struct #name {
+            /// The links of attached programs (first, so that they are
+            /// detached first when the skeleton drops).
+            pub links: #module::Links,
             /// The skeleton's maps, created in the kernel.
             pub maps: #module::Maps,
             /// The skeleton's programs, loaded in the kernel.
@@ -496,8 +512,10 @@ pub fn expand(item: &ItemStruct, skel: &Skeleton) -> TokenStream {
             #[derive(Debug)]
             #[repr(C)]
             #ivis struct Progs {
-                #( #[doc = #prog_docs] pub #prog_fields: #sk::Program<#skel_ty>, )*
+                #( #[doc = #prog_docs] pub #prog_fields: #prog_tys, )*
             }
+
+            #links_struct
 
             /// The maps of an open skeleton.
             #[derive(Debug)]
@@ -550,6 +568,8 @@ pub fn expand(item: &ItemStruct, skel: &Skeleton) -> TokenStream {
             pub fn open_and_load() -> #rt::Result<Self> {
                 Self::open()?.load()
             }
+
+            #attach_method
         }
 
         impl #open_name {
@@ -570,6 +590,7 @@ pub fn expand(item: &ItemStruct, skel: &Skeleton) -> TokenStream {
                 let maps: #module::Maps = #loaded_maps;
                 #( let #sec_fields = #module::#sec_types::from_map(&maps.#sec_fields)?; )*
                 ::core::result::Result::Ok(#name {
+                    links: ::core::default::Default::default(),
                     maps,
                     progs: #loaded_progs,
                     #( #sec_fields, )*

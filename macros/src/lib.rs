@@ -14,8 +14,10 @@
 //! error pointing at what caused it (the path literal, or an identifier in
 //! `exclusive(...)`).
 
+mod attach;
 mod attr;
 mod codegen;
+mod events;
 mod model;
 mod names;
 mod types;

@@ -52,6 +52,8 @@ pub struct MapItem {
     pub used_by: Vec<String>,
     /// Global variables (name, offset, size) for data maps.
     pub variables: Vec<(String, u32, u32)>,
+    /// The record type of a ring buffer named in `ringbuf(...)`.
+    pub record: Option<RType>,
 }
 
 /// One program of the skeleton.
@@ -219,6 +221,7 @@ pub fn build(args: &Args) -> syn::Result<Skeleton> {
             fallback,
             used_by,
             variables,
+            record: None,
         });
     }
     let mut progs: Vec<ProgItem> = file
@@ -242,6 +245,7 @@ pub fn build(args: &Args) -> syn::Result<Skeleton> {
         })
         .collect();
 
+    let events = crate::events::resolve(args, file.btf.as_ref(), gen.as_mut(), &mut maps);
     let autoload = validate_autoload(args, &mut progs);
     let exclusive = validate_exclusive(args, &maps, &progs);
     let (exclusive, _) = match (exclusive, autoload) {
@@ -252,6 +256,7 @@ pub fn build(args: &Args) -> syn::Result<Skeleton> {
         }
         (Err(e), _) | (_, Err(e)) => return Err(e),
     };
+    events?;
     Ok(Skeleton {
         rt,
         abs_path,

@@ -143,6 +143,8 @@ fn mutated_objects_give_compile_errors_not_panics() {
             for exclusive in [false, true] {
                 let args = Args {
                     krate: None,
+                    ringbuf: Vec::new(),
+                    types: Vec::new(),
                     path: lit.clone(),
                     exclusive: if exclusive {
                         vec![ExclusivePair {
@@ -191,6 +193,8 @@ fn generated_types_snapshot() {
             exclusive: Vec::new(),
             autoload: Vec::new(),
             krate: None,
+            ringbuf: Vec::new(),
+            types: Vec::new(),
         };
         let skel = crate::model::build(&args).unwrap_or_else(|e| panic!("{e}"));
         let types = &skel.types;
@@ -228,6 +232,8 @@ fn generated_skeleton_snapshot() {
         exclusive: Vec::new(),
         autoload: Vec::new(),
         krate: None,
+        ringbuf: Vec::new(),
+        types: Vec::new(),
     };
     let item: ItemStruct =
         syn::parse_str("/// The README's counter.\npub struct Counter;").expect("item");
@@ -267,6 +273,8 @@ fn generated_globals_snapshot() {
         exclusive: Vec::new(),
         autoload: Vec::new(),
         krate: None,
+        ringbuf: Vec::new(),
+        types: Vec::new(),
     };
     let item: ItemStruct = syn::parse_str("pub struct BigBss;").expect("item");
     let tokens = crate::expand(&args, &item).unwrap_or_else(|e| panic!("{e}"));

@@ -10,6 +10,7 @@
 
 #![deny(missing_docs)]
 
+pub mod auto_attach;
 pub mod btf;
 pub mod btf_ext;
 pub mod core;

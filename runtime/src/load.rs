@@ -150,6 +150,7 @@ impl OpenObject {
                 hash: p.hash,
                 def: p.def,
                 fd,
+                autoattach: p.autoattach,
             });
         }
         fill_slots(&created, Some(&loaded))?;

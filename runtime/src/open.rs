@@ -181,6 +181,8 @@ pub struct OpenProgram {
     /// Strong externs the program uses that could not be resolved at open
     /// (name, why): refused when the program loads.
     pub(crate) unresolved: Vec<(String, String)>,
+    /// Whether a skeleton's `attach()` attaches it (libbpf's autoattach).
+    pub(crate) autoattach: bool,
 }
 
 impl OpenProgram {
@@ -207,6 +209,18 @@ impl OpenProgram {
     /// Includes or excludes the program from loading.
     pub fn set_autoload(&mut self, autoload: bool) {
         self.autoload = autoload;
+    }
+
+    /// Whether a skeleton's `attach()` will attach it (default `true`).
+    pub fn autoattach(&self) -> bool {
+        self.autoattach
+    }
+
+    /// Includes or excludes the program from a skeleton's `attach()`
+    /// (libbpf's `bpf_program__set_autoattach`); it can still be attached
+    /// explicitly.
+    pub fn set_autoattach(&mut self, autoattach: bool) {
+        self.autoattach = autoattach;
     }
 
     /// The SHA-256 digest the kernel will compute for this program. Known
@@ -359,6 +373,7 @@ impl OpenObject {
                     index,
                     hash: program_digest(&linked.insns),
                     autoload: def.kind.autoload,
+                    autoattach: true,
                     def: def.clone(),
                     linked,
                     unresolved,

@@ -28,6 +28,8 @@ pub struct Program {
     pub(crate) hash: [u8; 32],
     pub(crate) fd: Option<OwnedFd>,
     pub(crate) insn_count: usize,
+    /// Whether a skeleton's `attach()` attaches it (set before load).
+    pub(crate) autoattach: bool,
 }
 
 /// What the kernel reports about a program (`bpf_prog_info` prefix).
@@ -71,6 +73,12 @@ impl Program {
     /// Whether the program was loaded (its autoload was on).
     pub fn is_loaded(&self) -> bool {
         self.fd.is_some()
+    }
+
+    /// Whether a skeleton's `attach()` attaches it (set on the open
+    /// program with `set_autoattach`).
+    pub fn autoattach(&self) -> bool {
+        self.autoattach
     }
 
     /// The program's fd, or `None` if it was not loaded.
@@ -126,6 +134,7 @@ impl Program {
             insn_count: raw.insns.len(),
             def,
             fd: Some(fd),
+            autoattach: true,
         })
     }
 

@@ -144,7 +144,8 @@ impl RingBuffer {
     }
 
     /// Waits up to `timeout` for data (the map fd polls readable), then
-    /// consumes what is available.
+    /// consumes what is available. A wait interrupted by a signal returns
+    /// `Ok(0)`.
     pub fn poll(
         &self,
         fd: BorrowedFd<'_>,
@@ -160,7 +161,14 @@ impl RingBuffer {
         // SAFETY: one valid pollfd for the duration of the call.
         let r = unsafe { libc::poll(&mut pfd, 1, ms) };
         if r < 0 {
-            return Err(io::Error::last_os_error());
+            let e = io::Error::last_os_error();
+            // A signal (Ctrl-C) interrupted the wait: return normally with
+            // no records, so a `while running { poll(..) }` loop can check
+            // its flag; records left are consumed by the next call.
+            if e.kind() == io::ErrorKind::Interrupted {
+                return Ok(0);
+            }
+            return Err(e);
         }
         Ok(self.consume(f))
     }

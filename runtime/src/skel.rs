@@ -26,7 +26,17 @@ use crate::plain::Plain;
 use crate::prog::TestRunOutput;
 use crate::{map, open, prog};
 
+mod attach;
+mod events;
+mod poller;
 mod table;
+pub use attach::{
+    attach_all, kind, Auto, AutoAttachable, CgroupProgram, IterProgram, LinkSlots, Manual,
+    NetnsProgram, PerfEventProgram, ProbeProgram, RawTracepointProgram, SocketProgram, TcProgram,
+    TraceProgram, TracepointProgram, XdpProgram,
+};
+pub use events::EventRingBuf;
+pub use poller::RingBufPoller;
 pub use table::{handles, into_items, load_table, open_table, Handles, MapEntry, Shape, Table};
 
 type Marker<S> = PhantomData<fn() -> S>;
@@ -141,12 +151,18 @@ pub struct RawMap<S> {
     _skel: Marker<S>,
 }
 
-/// A program of loaded skeleton `S`.
+/// A program of loaded skeleton `S`, of kind `K` (a [`kind`] marker
+/// deciding which typed attach methods it has) and auto-attachability `A`
+/// ([`Auto`]: its section names its hook, it has `attach()`; or
+/// [`Manual`]). See the `attach` methods.
 #[repr(transparent)]
-pub struct Program<S> {
+pub struct Program<S, K = kind::Other, A = Manual> {
     inner: prog::Program,
-    _skel: Marker<S>,
+    _skel: ProgMarker<S, K, A>,
 }
+
+/// A program handle's marker: skeleton, kind and auto-attachability.
+type ProgMarker<S, K, A> = PhantomData<fn() -> (S, K, A)>;
 
 macro_rules! debug_via_inner {
     ($($t:ident $(<$($p:ident),*>)?),*) => {$(
@@ -168,7 +184,7 @@ debug_via_inner!(
     PerfEventArray,
     MapOfMaps<K>,
     RawMap,
-    Program
+    Program<K, A>
 );
 
 impl<S, X> OpenMap<S, X> {
@@ -562,7 +578,7 @@ impl<S> RingBuf<S> {
 
 impl<S> ProgArray<S> {
     /// Puts `prog` (a loaded program of the same skeleton) in slot `index`.
-    pub fn set(&self, index: u32, prog: &Program<S>) -> Result<()> {
+    pub fn set<K, A>(&self, index: u32, prog: &Program<S, K, A>) -> Result<()> {
         let fd = prog.fd().ok_or_else(|| {
             Error::invalid(Subject::program(prog.name()), "the program was not loaded")
         })?;
@@ -577,7 +593,7 @@ impl<S> ProgArray<S> {
     }
 }
 
-impl<S> Program<S> {
+impl<S, K, A> Program<S, K, A> {
     /// The program's name in the object.
     pub fn name(&self) -> &str {
         self.inner.name()

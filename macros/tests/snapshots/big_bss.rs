@@ -2,6 +2,9 @@
 // see macros/src/tests.rs (BPF_SKELETON_BLESS=1 rewrites this file).
 #[derive(Debug)]
 pub struct BigBss {
+    /// The links of attached programs (first, so that they are
+    /// detached first when the skeleton drops).
+    pub links: big_bss::Links,
     /// The skeleton's maps, created in the kernel.
     pub maps: big_bss::Maps,
     /// The skeleton's programs, loaded in the kernel.
@@ -93,8 +96,25 @@ Used by: `touch`.*/
         /**Program `touch`: XDP program from section `xdp`, 21 instructions after linking.
 
 Uses maps: `.bss`.*/
-        pub touch: ::bpf_skeleton::runtime::skel::Program<super::BigBss>,
+        pub touch: ::bpf_skeleton::runtime::skel::Program<
+            super::BigBss,
+            ::bpf_skeleton::runtime::skel::kind::Xdp,
+            ::bpf_skeleton::runtime::skel::Manual,
+        >,
     }
+    /// The links of a loaded skeleton, one per program, `None` until
+    /// attached. They are dropped (the programs detached) before the
+    /// programs and maps when the skeleton drops.
+    #[derive(Debug, Default)]
+    #[repr(C)]
+    pub struct Links {
+        ///The link of `touch` (section `xdp`), set by the skeleton's `attach()` only if you store one here (its section does not name its hook); dropping it detaches the program.
+        pub touch: ::core::option::Option<::bpf_skeleton::runtime::Link>,
+    }
+    /// SAFETY: `#[repr(C)]`, and every field is an `Option<Link>`,
+    /// one per program in the order of `Progs`.
+    #[allow(unsafe_code)]
+    unsafe impl ::bpf_skeleton::runtime::skel::LinkSlots for Links {}
     /// The maps of an open skeleton.
     #[derive(Debug)]
     #[repr(C)]
@@ -266,6 +286,16 @@ impl BigBss {
     pub fn open_and_load() -> ::bpf_skeleton::runtime::Result<Self> {
         Self::open()?.load()
     }
+    /// Attaches every loaded program whose section names its hook
+    /// (`tp/C/N`, `raw_tp/N`, `tp_btf/N`, `iter/I`, `kprobe/F`,
+    /// `uprobe/BIN:F`...), whose autoattach was left on and whose link
+    /// slot is empty, keeping the links in `self.links` (libbpf's
+    /// skeleton attach). Programs whose section does not say where
+    /// (`xdp`, `tc`, `socket`, cgroup sections...) are skipped. Stops at
+    /// the first failure, which names the program.
+    pub fn attach(&mut self) -> ::bpf_skeleton::runtime::Result<()> {
+        ::bpf_skeleton::runtime::skel::attach_all(&self.progs, &mut self.links)
+    }
 }
 impl OpenBigBss {
     /// Creates the maps (exclusive ones with their program's hash,
@@ -285,6 +315,7 @@ impl OpenBigBss {
         let maps: big_bss::Maps = ::bpf_skeleton::runtime::skel::handles(maps)?;
         let bss = big_bss::Bss::from_map(&maps.bss)?;
         ::core::result::Result::Ok(BigBss {
+            links: ::core::default::Default::default(),
             maps,
             progs: ::bpf_skeleton::runtime::skel::handles(progs)?,
             bss,

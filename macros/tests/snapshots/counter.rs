@@ -3,6 +3,9 @@
 /// The README's counter.
 #[derive(Debug)]
 pub struct Counter {
+    /// The links of attached programs (first, so that they are
+    /// detached first when the skeleton drops).
+    pub links: counter::Links,
     /// The skeleton's maps, created in the kernel.
     pub maps: counter::Maps,
     /// The skeleton's programs, loaded in the kernel.
@@ -140,12 +143,35 @@ Used by: `count_packets`.*/
         /**Program `count_packets`: XDP program from section `xdp`, 18 instructions after linking.
 
 Uses maps: `counts`, `.rodata`, `.bss`.*/
-        pub count_packets: ::bpf_skeleton::runtime::skel::Program<super::Counter>,
+        pub count_packets: ::bpf_skeleton::runtime::skel::Program<
+            super::Counter,
+            ::bpf_skeleton::runtime::skel::kind::Xdp,
+            ::bpf_skeleton::runtime::skel::Manual,
+        >,
         /**Program `debug_only`: XDP program from section `?xdp`, 9 instructions after linking; not autoloaded (`?` section prefix).
 
 Uses maps: `.rodata`.*/
-        pub debug_only: ::bpf_skeleton::runtime::skel::Program<super::Counter>,
+        pub debug_only: ::bpf_skeleton::runtime::skel::Program<
+            super::Counter,
+            ::bpf_skeleton::runtime::skel::kind::Xdp,
+            ::bpf_skeleton::runtime::skel::Manual,
+        >,
     }
+    /// The links of a loaded skeleton, one per program, `None` until
+    /// attached. They are dropped (the programs detached) before the
+    /// programs and maps when the skeleton drops.
+    #[derive(Debug, Default)]
+    #[repr(C)]
+    pub struct Links {
+        ///The link of `count_packets` (section `xdp`), set by the skeleton's `attach()` only if you store one here (its section does not name its hook); dropping it detaches the program.
+        pub count_packets: ::core::option::Option<::bpf_skeleton::runtime::Link>,
+        ///The link of `debug_only` (section `?xdp`), set by the skeleton's `attach()` only if you store one here (its section does not name its hook); dropping it detaches the program.
+        pub debug_only: ::core::option::Option<::bpf_skeleton::runtime::Link>,
+    }
+    /// SAFETY: `#[repr(C)]`, and every field is an `Option<Link>`,
+    /// one per program in the order of `Progs`.
+    #[allow(unsafe_code)]
+    unsafe impl ::bpf_skeleton::runtime::skel::LinkSlots for Links {}
     /// The maps of an open skeleton.
     #[derive(Debug)]
     #[repr(C)]
@@ -356,6 +382,16 @@ impl Counter {
     pub fn open_and_load() -> ::bpf_skeleton::runtime::Result<Self> {
         Self::open()?.load()
     }
+    /// Attaches every loaded program whose section names its hook
+    /// (`tp/C/N`, `raw_tp/N`, `tp_btf/N`, `iter/I`, `kprobe/F`,
+    /// `uprobe/BIN:F`...), whose autoattach was left on and whose link
+    /// slot is empty, keeping the links in `self.links` (libbpf's
+    /// skeleton attach). Programs whose section does not say where
+    /// (`xdp`, `tc`, `socket`, cgroup sections...) are skipped. Stops at
+    /// the first failure, which names the program.
+    pub fn attach(&mut self) -> ::bpf_skeleton::runtime::Result<()> {
+        ::bpf_skeleton::runtime::skel::attach_all(&self.progs, &mut self.links)
+    }
 }
 impl OpenCounter {
     /// Creates the maps (exclusive ones with their program's hash,
@@ -377,6 +413,7 @@ impl OpenCounter {
         let rodata = counter::Rodata::from_map(&maps.rodata)?;
         let bss = counter::Bss::from_map(&maps.bss)?;
         ::core::result::Result::Ok(Counter {
+            links: ::core::default::Default::default(),
             maps,
             progs: ::bpf_skeleton::runtime::skel::handles(progs)?,
             rodata,

@@ -22,7 +22,7 @@ mod elf;
 pub mod iter;
 pub mod net;
 pub mod probe;
-mod section;
+use crate::obj::auto_attach as section;
 pub mod trace;
 
 use std::os::fd::BorrowedFd;

@@ -50,7 +50,7 @@ pub enum AutoAttach {
         retprobe: bool,
     },
     /// `usdt/...`: a USDT probe, which this runtime cannot attach yet
-    /// ([`Program::attach`](crate::Program::attach) refuses it rather than
+    /// (`Program::attach` (runtime) refuses it rather than
     /// skipping it).
     Usdt,
 }
@@ -85,7 +85,7 @@ fn symbol_offset(s: &str) -> Option<(String, u64)> {
 
 /// What `section` says, or `None` if it names no attach target (the
 /// program is not auto-attachable).
-pub(crate) fn parse(section: &str) -> Option<AutoAttach> {
+pub fn parse(section: &str) -> Option<AutoAttach> {
     let section = section.strip_prefix('?').unwrap_or(section);
     if let Some(r) = rest(section, &["tracepoint", "tp"]) {
         let (category, name) = r.split_once('/')?;
