@@ -19,5 +19,16 @@
 #![deny(missing_docs)]
 
 pub use bpf_skeleton_macros::bpf_skeleton;
-pub use bpf_skeleton_runtime as runtime;
+/// The runtime (the `bpf-skeleton-runtime` crate): the by-name API
+/// ([`OpenObject`], [`Object`]), the typed handles generated skeletons use
+/// ([`runtime::skel`]) and the live global views ([`runtime::global`]).
+///
+/// A real module rather than a renamed crate re-export, so that the
+/// compiler's messages print its types under a path users can write
+/// (`bpf_skeleton::runtime::skel::Map`), not under the runtime crate's own
+/// name.
+pub mod runtime {
+    #[doc(inline)]
+    pub use bpf_skeleton_runtime::*;
+}
 pub use bpf_skeleton_runtime::{Error, Map, Object, OpenObject, Program, Result};

@@ -188,10 +188,11 @@ fn live_view(
                 }
             }
         });
+        let setter = format_ident!("set_{}", f);
         if read_only {
+            methods.push(frozen_setter(&setter, rt));
             continue;
         }
-        let setter = format_ident!("set_{}", f);
         let sdoc = format!("Writes `{}` ({how}).", v.name);
         methods.push(if large {
             quote! {
@@ -228,7 +229,7 @@ fn live_view(
         }
     }
     let write = if read_only {
-        quote!()
+        frozen_setter(&format_ident!("write"), rt)
     } else {
         quote! {
             /// Overwrites the whole section, variable by variable.
@@ -272,6 +273,21 @@ fn live_view(
             }
             #write
             #(#methods)*
+        }
+    }
+}
+
+/// A setter of a read-only (`.rodata`) live view: it exists only so that
+/// calling it says what to do instead (the runtime's
+/// `RodataIsFrozenByLoad`, which nothing implements).
+fn frozen_setter(name: &proc_macro2::Ident, rt: &TokenStream) -> TokenStream {
+    quote! {
+        #[doc(hidden)]
+        pub fn #name<V>(&self, value: V)
+        where
+            V: #rt::skel::RodataIsFrozenByLoad,
+        {
+            match #rt::skel::RodataIsFrozenByLoad::never(&value) {}
         }
     }
 }

@@ -431,18 +431,30 @@ fn validate_exclusive(
         if !others.is_empty() {
             push(syn::Error::new(
                 pair.map.span(),
-                format!(
-                    "map `{}` is also used by autoloaded program {}, which the kernel would \
-                     refuse once the map is exclusive to `{}`; turn it off with \
-                     `autoload({} = false)`",
-                    pair.map,
-                    list(others.iter().map(|p| &p.field)),
-                    pair.prog,
-                    others
+                {
+                    let first = others
                         .first()
                         .map(|p| p.field.to_string())
-                        .unwrap_or_default()
-                ),
+                        .unwrap_or_default();
+                    let off: Vec<String> = others
+                        .iter()
+                        .map(|p| format!("{} = false", p.field))
+                        .collect();
+                    // The same fix-it as the run-time `ExclusiveConflict`:
+                    // disable the other program's autoload, or make the map
+                    // exclusive to it instead.
+                    format!(
+                        "map `{}` is also used by autoloaded program {}, which the kernel would \
+                         refuse once the map is exclusive to `{}`; disable its autoload with \
+                         `autoload({})` or make the map exclusive to it instead with \
+                         `exclusive({} = {first})`",
+                        pair.map,
+                        list(others.iter().map(|p| &p.field)),
+                        pair.prog,
+                        off.join(", "),
+                        pair.map,
+                    )
+                },
             ));
             continue;
         }

@@ -26,7 +26,12 @@ use crate::plain::Plain;
 use crate::prog::TestRunOutput;
 use crate::{map, open, prog};
 
+mod misuse;
 mod table;
+pub use misuse::{
+    MapsAreCreatedByLoad, ProgramsAreLoadedByLoad, RodataIsFrozenByLoad, SetMapBeforeLoad,
+    SetProgramBeforeLoad,
+};
 pub use table::{handles, into_items, load_table, open_table, Handles, MapEntry, Shape, Table};
 
 type Marker<S> = PhantomData<fn() -> S>;
