@@ -6,7 +6,7 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use syn::{ItemStruct, Visibility};
 
-use crate::model::{map_doc, prog_doc, MapItem, MapKind, Skeleton};
+use crate::model::{map_doc, prog_doc, Keyless, MapItem, MapKind, Skeleton};
 use crate::names::snake_case;
 use crate::types::Var;
 
@@ -67,6 +67,16 @@ fn map_code(
             let (k, v) = (key.tokens(&p), value.tokens(&p));
             let shape = sized(size(&key.tokens(&outer)), size(&value.tokens(&outer)));
             (quote!(#sk::PerCpuMap<#skel_ty, #k, #v>), shape, false)
+        }
+        MapKind::Keyless { kind, value } => {
+            let v = value.tokens(&p);
+            let shape = sized(quote!(0), size(&value.tokens(&outer)));
+            let ty = match kind {
+                Keyless::Queue => quote!(#sk::Queue<#skel_ty, #v>),
+                Keyless::Stack => quote!(#sk::Stack<#skel_ty, #v>),
+                Keyless::BloomFilter => quote!(#sk::BloomFilter<#skel_ty, #v>),
+            };
+            (ty, shape, false)
         }
         MapKind::RingBuf => (
             quote!(#sk::RingBuf<#skel_ty>),
@@ -321,7 +331,23 @@ pub fn expand(item: &ItemStruct, skel: &Skeleton) -> TokenStream {
         .collect();
     let map_fields: Vec<_> = skel.maps.iter().map(|m| &m.field).collect();
     let map_names: Vec<_> = skel.maps.iter().map(|m| m.def.name.as_str()).collect();
-    let map_docs: Vec<_> = skel.maps.iter().map(map_doc).collect();
+    // A field's doc and visibility: compiler constant pools are private.
+    let map_docs: Vec<TokenStream> = skel
+        .maps
+        .iter()
+        .map(|m| {
+            if m.internal {
+                let doc = format!(
+                    "The compiler's constant pool `{}`: loaded, but internal.",
+                    m.def.section
+                );
+                quote!(#[doc = #doc] #[allow(dead_code)])
+            } else {
+                let doc = map_doc(m);
+                quote!(#[doc = #doc] pub)
+            }
+        })
+        .collect();
     let loaded_ty = codes.iter().map(|c| &c.loaded_ty);
     let open_ty = codes.iter().map(|c| &c.open_ty);
     let shapes = codes.iter().map(|c| &c.shape);
@@ -334,6 +360,7 @@ pub fn expand(item: &ItemStruct, skel: &Skeleton) -> TokenStream {
     let sections: Vec<(&MapItem, &proc_macro2::Ident, &Vec<Var>, bool)> = skel
         .maps
         .iter()
+        .filter(|m| !m.internal)
         .filter_map(|m| match &m.kind {
             MapKind::Data {
                 section: Some((ident, vars)),
@@ -488,7 +515,7 @@ pub fn expand(item: &ItemStruct, skel: &Skeleton) -> TokenStream {
             #[derive(Debug)]
             #[repr(C)]
             #ivis struct Maps {
-                #( #[doc = #map_docs] pub #map_fields: #loaded_ty, )*
+                #( #map_docs #map_fields: #loaded_ty, )*
             }
 
             /// The programs of a loaded skeleton.
@@ -502,7 +529,7 @@ pub fn expand(item: &ItemStruct, skel: &Skeleton) -> TokenStream {
             #[derive(Debug)]
             #[repr(C)]
             #ivis struct OpenMaps {
-                #( #[doc = #map_docs] pub #map_fields: #open_ty, )*
+                #( #map_docs #map_fields: #open_ty, )*
             }
 
             /// The programs of an open skeleton.

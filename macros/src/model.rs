@@ -24,6 +24,8 @@ pub enum MapKind {
     PerCpu { key: RType, value: RType },
     /// A ring buffer consumer.
     RingBuf,
+    /// Queue (FIFO), stack (LIFO) or bloom filter of values, no keys.
+    Keyless { kind: Keyless, value: RType },
     /// Tail-call slots.
     ProgArray,
     /// Per-CPU perf buffers.
@@ -40,6 +42,14 @@ pub enum MapKind {
     },
 }
 
+/// The map kinds without keys.
+#[derive(Clone, Copy)]
+pub enum Keyless {
+    Queue,
+    Stack,
+    BloomFilter,
+}
+
 /// One map of the skeleton.
 pub struct MapItem {
     pub index: usize,
@@ -52,6 +62,28 @@ pub struct MapItem {
     pub used_by: Vec<String>,
     /// Global variables (name, offset, size) for data maps.
     pub variables: Vec<(String, u32, u32)>,
+    /// A compiler constant pool (see [`is_constant_pool`]): loaded like
+    /// every map, but a private field of the skeleton, absent from its docs
+    /// and from error lists.
+    pub internal: bool,
+}
+
+/// Whether a data section is one of clang's constant pools: the mergeable
+/// sections it emits for literals (`.rodata.cst4`/`8`/`16`/`32` for
+/// constants, `.rodata.str1.1` and the like for strings). They hold no
+/// variable the program's author declared.
+///
+/// libbpf loads them as it loads `.rodata` (programs reference them through
+/// relocations), and so do we. bpftool (v7.1, libbpf 1.1, read from its
+/// `gen skeleton` output) also lists them as `struct bpf_map *rodata_str1_1`
+/// with an empty data struct, because its identifier rule keeps every
+/// internal map whose name contains `.rodata`. We deviate on purpose: a
+/// skeleton field the user never declared, with nothing typed in it, is
+/// noise in the API, the docs and the error lists, so these maps are kept
+/// as private fields (still created, frozen and in the object's order).
+pub fn is_constant_pool(def: &MapDef) -> bool {
+    matches!(def.origin, MapOrigin::Data { read_only: true })
+        && (def.section.starts_with(".rodata.cst") || def.section.starts_with(".rodata.str"))
 }
 
 /// One program of the skeleton.
@@ -219,6 +251,7 @@ pub fn build(args: &Args) -> syn::Result<Skeleton> {
             fallback,
             used_by,
             variables,
+            internal: is_constant_pool(def),
         });
     }
     let mut progs: Vec<ProgItem> = file
@@ -302,6 +335,18 @@ fn map_kind(def: &MapDef, mut gen: Option<&mut TypeGen>) -> Result<MapKind, Stri
     )?;
     Ok(match def.map_type {
         map_type::RINGBUF => MapKind::RingBuf,
+        map_type::QUEUE => MapKind::Keyless {
+            kind: Keyless::Queue,
+            value,
+        },
+        map_type::STACK => MapKind::Keyless {
+            kind: Keyless::Stack,
+            value,
+        },
+        map_type::BLOOM_FILTER => MapKind::Keyless {
+            kind: Keyless::BloomFilter,
+            value,
+        },
         map_type::PROG_ARRAY => MapKind::ProgArray,
         map_type::PERF_EVENT_ARRAY => MapKind::PerfEventArray,
         map_type::ARRAY_OF_MAPS | map_type::HASH_OF_MAPS => MapKind::MapOfMaps { key },
@@ -379,7 +424,7 @@ fn validate_exclusive(
     let mut out: Vec<Exclusive> = Vec::new();
     let object = args.path.value();
     for pair in &args.exclusive {
-        let map = maps.iter().find(|m| pair.map == m.field);
+        let map = maps.iter().find(|m| !m.internal && pair.map == m.field);
         let prog = progs.iter().find(|p| pair.prog == p.field);
         if map.is_none() {
             push(syn::Error::new(
@@ -387,7 +432,7 @@ fn validate_exclusive(
                 format!(
                     "`{object}` has no map `{}`; its maps are {}",
                     pair.map,
-                    list(maps.iter().map(|m| &m.field))
+                    list(maps.iter().filter(|m| !m.internal).map(|m| &m.field))
                 ),
             ));
         }
@@ -429,33 +474,30 @@ fn validate_exclusive(
             .filter(|p| p.index != prog.index && p.autoload() && map.used_by.contains(&p.def.name))
             .collect();
         if !others.is_empty() {
-            push(syn::Error::new(
-                pair.map.span(),
-                {
-                    let first = others
-                        .first()
-                        .map(|p| p.field.to_string())
-                        .unwrap_or_default();
-                    let off: Vec<String> = others
-                        .iter()
-                        .map(|p| format!("{} = false", p.field))
-                        .collect();
-                    // The same fix-it as the run-time `ExclusiveConflict`:
-                    // disable the other program's autoload, or make the map
-                    // exclusive to it instead.
-                    format!(
-                        "map `{}` is also used by autoloaded program {}, which the kernel would \
+            push(syn::Error::new(pair.map.span(), {
+                let first = others
+                    .first()
+                    .map(|p| p.field.to_string())
+                    .unwrap_or_default();
+                let off: Vec<String> = others
+                    .iter()
+                    .map(|p| format!("{} = false", p.field))
+                    .collect();
+                // The same fix-it as the run-time `ExclusiveConflict`:
+                // disable the other program's autoload, or make the map
+                // exclusive to it instead.
+                format!(
+                    "map `{}` is also used by autoloaded program {}, which the kernel would \
                          refuse once the map is exclusive to `{}`; disable its autoload with \
                          `autoload({})` or make the map exclusive to it instead with \
                          `exclusive({} = {first})`",
-                        pair.map,
-                        list(others.iter().map(|p| &p.field)),
-                        pair.prog,
-                        off.join(", "),
-                        pair.map,
-                    )
-                },
-            ));
+                    pair.map,
+                    list(others.iter().map(|p| &p.field)),
+                    pair.prog,
+                    off.join(", "),
+                    pair.map,
+                )
+            }));
             continue;
         }
         out.push(Exclusive {

@@ -10,6 +10,8 @@ use crate::obj::MapDef;
 use crate::ringbuf::RingBuffer;
 use crate::sys;
 
+mod keyless;
+
 /// Update flags (`BPF_ANY`, `BPF_NOEXIST`, `BPF_EXIST`, `BPF_F_LOCK`).
 pub mod flags {
     /// Create or replace.
@@ -314,6 +316,20 @@ impl Map {
         // SAFETY: key length checked just above.
         unsafe { sys::map_delete(self.fd.as_fd(), key) }
             .map_err(|e| Error::syscall("BPF_MAP_DELETE_ELEM", self.subject(), e))
+    }
+
+    /// Looks `key` up and deletes it in one step
+    /// (`BPF_MAP_LOOKUP_AND_DELETE_ELEM`; hash and LRU maps, per-CPU ones
+    /// too, Linux 5.14+; `flags` may be `BPF_F_LOCK`); `None` if absent.
+    pub fn lookup_and_delete(&self, key: &[u8], flags: u64) -> Result<Option<Vec<u8>>> {
+        self.check_key(key)?;
+        let mut value = vec![0u8; self.value_buffer_len()?];
+        // SAFETY: key is exactly the map's key size (checked just above) and
+        // value is allocated with its full value buffer length.
+        let found =
+            unsafe { sys::map_lookup_and_delete(self.fd.as_fd(), Some(key), &mut value, flags) }
+                .map_err(|e| Error::syscall("BPF_MAP_LOOKUP_AND_DELETE_ELEM", self.subject(), e))?;
+        Ok(found.then_some(value))
     }
 
     /// The key after `key` (the first key for `None`); `None` at the end.

@@ -613,3 +613,6 @@ impl<S> Program<S> {
         &self.inner
     }
 }
+
+mod kinds;
+pub use kinds::{BloomFilter, Queue, Stack};

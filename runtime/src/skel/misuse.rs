@@ -17,8 +17,8 @@
 use std::convert::Infallible;
 
 use super::{
-    DataMap, Map, MapOfMaps, OpenDataMap, OpenMap, OpenProgram, PerCpuMap, PerfEventArray,
-    ProgArray, Program, RawMap, RingBuf,
+    BloomFilter, DataMap, Map, MapOfMaps, OpenDataMap, OpenMap, OpenProgram, PerCpuMap,
+    PerfEventArray, ProgArray, Program, Queue, RawMap, RingBuf, Stack,
 };
 use crate::error::Result;
 
@@ -246,7 +246,10 @@ open_only_on_loaded_maps!(
     PerfEventArray,
     MapOfMaps<K>,
     RawMap,
-    DataMap<T>
+    DataMap<T>,
+    Queue<V>,
+    Stack<V>,
+    BloomFilter<V>
 );
 
 #[doc(hidden)]
