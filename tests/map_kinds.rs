@@ -175,3 +175,39 @@ fn keyless_calls_on_a_keyed_map_are_refused_by_name() {
         "{e:?}"
     );
 }
+
+#[test]
+fn user_ring_buffers_carry_records_to_the_program() {
+    let skel = MapKinds::open_and_load().unwrap();
+    let ring = &skel.maps.requests;
+    let free = ring.available().unwrap();
+    assert_eq!(free, 4096);
+    for v in [5u64, 6, 7] {
+        ring.submit_value(&v).unwrap();
+    }
+    assert_eq!(ring.available().unwrap(), 4096 - 3 * 16);
+    // The program drains them and sums the values into `drained`.
+    run(&skel);
+    assert_eq!(skel.maps.drained.lookup(&0).unwrap(), Some(18));
+    assert_eq!(ring.available().unwrap(), 4096, "drained");
+
+    // Fill it: 4096 / 16 records of 8 bytes, then it refuses, naming why.
+    for i in 0..256u64 {
+        ring.submit_value(&i).unwrap();
+    }
+    let e = ring.submit_value(&1u64).expect_err("full");
+    assert!(e.to_string().contains("full"), "{e}");
+    let e = ring.submit(&[0u8; 4096]).expect_err("too large");
+    assert!(e.to_string().contains("does not fit"), "{e}");
+    run(&skel);
+    assert_eq!(skel.maps.drained.lookup(&0).unwrap(), Some(255 * 256 / 2));
+    // A record that is not a multiple of 8 bytes keeps the next one
+    // aligned: the program's 8-byte read fails on the 3-byte record (its
+    // dynptr is 3 bytes) and reads the next one whole.
+    ring.submit(&[1, 2, 3]).unwrap();
+    ring.submit_value(&9u64).unwrap();
+    assert_eq!(ring.available().unwrap(), 4096 - 16 - 16);
+    run(&skel);
+    assert_eq!(skel.maps.drained.lookup(&0).unwrap(), Some(9));
+    assert_eq!(ring.available().unwrap(), 4096, "both drained");
+}

@@ -78,6 +78,11 @@ fn map_code(
             };
             (ty, shape, false)
         }
+        MapKind::UserRingBuf => (
+            quote!(#sk::UserRingBuf<#skel_ty>),
+            sized(quote!(0), quote!(0)),
+            false,
+        ),
         MapKind::RingBuf => (
             quote!(#sk::RingBuf<#skel_ty>),
             sized(quote!(0), quote!(0)),

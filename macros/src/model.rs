@@ -24,6 +24,8 @@ pub enum MapKind {
     PerCpu { key: RType, value: RType },
     /// A ring buffer consumer.
     RingBuf,
+    /// A user ring buffer producer.
+    UserRingBuf,
     /// Queue (FIFO), stack (LIFO) or bloom filter of values, no keys.
     Keyless { kind: Keyless, value: RType },
     /// Tail-call slots.
@@ -335,6 +337,7 @@ fn map_kind(def: &MapDef, mut gen: Option<&mut TypeGen>) -> Result<MapKind, Stri
     )?;
     Ok(match def.map_type {
         map_type::RINGBUF => MapKind::RingBuf,
+        map_type::USER_RINGBUF => MapKind::UserRingBuf,
         map_type::QUEUE => MapKind::Keyless {
             kind: Keyless::Queue,
             value,

@@ -44,6 +44,7 @@ pub mod prog;
 pub mod ringbuf;
 pub mod skel;
 mod sys;
+pub mod user_ringbuf;
 
 pub use attach::{
     AutoAttach, Iter, IterTarget, KprobeOptions, TcxDirection, TraceOptions, TracepointOptions,

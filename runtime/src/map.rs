@@ -32,6 +32,7 @@ pub struct Map {
     pub(crate) exclusive: Option<String>,
     pub(crate) mmap: Option<Arc<Mmap>>,
     pub(crate) ring: Option<RingBuffer>,
+    pub(crate) user_ring: Option<crate::user_ringbuf::UserRingBuffer>,
     pub(crate) pin_path: Option<std::path::PathBuf>,
 }
 
@@ -182,6 +183,7 @@ impl Map {
             exclusive: self.exclusive.clone(),
             mmap: self.mmap.clone(),
             ring: None,
+            user_ring: None,
             pin_path: None,
         })
     }
@@ -223,6 +225,12 @@ impl Map {
         self.ring.as_ref()
     }
 
+    /// The producer of a user ring buffer map (`None` for other map types,
+    /// and for a [`try_clone`](Self::try_clone): one producer per map).
+    pub fn user_ring_buffer(&self) -> Option<&crate::user_ringbuf::UserRingBuffer> {
+        self.user_ring.as_ref()
+    }
+
     pub(crate) fn new(def: MapDef, fd: OwnedFd, exclusive: Option<String>) -> Result<Self> {
         let mut map = Map {
             def,
@@ -230,6 +238,7 @@ impl Map {
             exclusive,
             mmap: None,
             ring: None,
+            user_ring: None,
             pin_path: None,
         };
         if let MapOrigin::Data { read_only } = map.def.origin {
@@ -240,6 +249,10 @@ impl Map {
             let r = RingBuffer::new(map.fd.as_fd(), map.def.max_entries)
                 .map_err(|e| Error::syscall("mmap (ring buffer)", map.subject(), e))?;
             map.ring = Some(r);
+        } else if map.def.map_type == map_type::USER_RINGBUF {
+            let r = crate::user_ringbuf::UserRingBuffer::new(map.fd.as_fd(), map.def.max_entries)
+                .map_err(|e| Error::syscall("mmap (user ring buffer)", map.subject(), e))?;
+            map.user_ring = Some(r);
         }
         Ok(map)
     }

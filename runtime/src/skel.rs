@@ -615,4 +615,4 @@ impl<S> Program<S> {
 }
 
 mod kinds;
-pub use kinds::{BloomFilter, Queue, Stack};
+pub use kinds::{BloomFilter, Queue, Stack, UserRingBuf};

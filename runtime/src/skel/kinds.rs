@@ -10,9 +10,10 @@ use std::marker::PhantomData;
 use std::os::fd::{AsFd, BorrowedFd};
 
 use super::{decode, Map, PerCpuMap};
-use crate::error::Result;
+use crate::error::{Error, Result, Subject};
 use crate::map;
 use crate::plain::Plain;
+use crate::user_ringbuf::SubmitError;
 
 // `BPF_F_LOCK`: take the value's `bpf_spin_lock` around the copy.
 use crate::map::flags::LOCK as BPF_F_LOCK;
@@ -39,8 +40,59 @@ pub struct BloomFilter<S, V> {
     _skel: PhantomData<fn() -> (S, V)>,
 }
 
-debug_via_inner!(Queue<V>, Stack<V>, BloomFilter<V>);
-loaded_map_common!(Queue<V>, Stack<V>, BloomFilter<V>);
+/// A created user ring buffer: user space submits records, programs drain
+/// them with `bpf_user_ringbuf_drain`.
+#[repr(transparent)]
+pub struct UserRingBuf<S> {
+    inner: map::Map,
+    _skel: PhantomData<fn() -> S>,
+}
+
+debug_via_inner!(Queue<V>, Stack<V>, BloomFilter<V>, UserRingBuf);
+loaded_map_common!(Queue<V>, Stack<V>, BloomFilter<V>, UserRingBuf);
+
+impl<S> UserRingBuf<S> {
+    fn ring(&self) -> Result<&crate::user_ringbuf::UserRingBuffer> {
+        self.inner.user_ring_buffer().ok_or_else(|| {
+            Error::invalid(Subject::map(self.name()), "user ring buffer is not mapped")
+        })
+    }
+
+    /// Appends `record` for programs to drain. Refused, naming the map, if
+    /// the record (plus an 8-byte header, rounded up to 8 bytes) is larger
+    /// than the buffer, or if there is not that much free space now
+    /// ([`available`](Self::available)).
+    pub fn submit(&self, record: &[u8]) -> Result<()> {
+        let ring = self.ring()?;
+        ring.submit(record).map_err(|e| {
+            let why = match e {
+                SubmitError::TooLarge => format!(
+                    "a {}-byte record does not fit in the {}-byte user ring buffer",
+                    record.len(),
+                    self.inner.def.max_entries
+                ),
+                SubmitError::Full => format!(
+                    "the user ring buffer is full ({} bytes free, the record needs {}): \
+                     programs free space by draining it",
+                    ring.available(),
+                    (record.len() + 8).next_multiple_of(8)
+                ),
+            };
+            Error::invalid(Subject::map(self.name()), why)
+        })
+    }
+
+    /// Appends a plain value as one record.
+    pub fn submit_value<T: Plain>(&self, value: &T) -> Result<()> {
+        self.submit(value.as_bytes())
+    }
+
+    /// Bytes free for records now (each takes its length plus 8, rounded up
+    /// to 8).
+    pub fn available(&self) -> Result<u64> {
+        Ok(self.ring()?.available())
+    }
+}
 
 macro_rules! queue_like {
     ($($t:ident: $pop:literal),*) => {$(

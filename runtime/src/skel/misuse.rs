@@ -18,7 +18,7 @@ use std::convert::Infallible;
 
 use super::{
     BloomFilter, DataMap, Map, MapOfMaps, OpenDataMap, OpenMap, OpenProgram, PerCpuMap,
-    PerfEventArray, ProgArray, Program, Queue, RawMap, RingBuf, Stack,
+    PerfEventArray, ProgArray, Program, Queue, RawMap, RingBuf, Stack, UserRingBuf,
 };
 use crate::error::Result;
 
@@ -249,7 +249,8 @@ open_only_on_loaded_maps!(
     DataMap<T>,
     Queue<V>,
     Stack<V>,
-    BloomFilter<V>
+    BloomFilter<V>,
+    UserRingBuf
 );
 
 #[doc(hidden)]
