@@ -7,7 +7,7 @@ use quote::{format_ident, quote};
 use syn::{ItemStruct, Visibility};
 
 use crate::model::{map_doc, prog_doc, Keyless, MapItem, MapKind, Skeleton};
-use crate::names::snake_case;
+use crate::names::{plural, snake_case};
 use crate::types::Var;
 
 /// The visibility of items inside the generated module that must be as
@@ -180,11 +180,10 @@ fn live_view(
         let ty = v.ty.tokens(&quote!(types::));
         let large = v.size > LARGE_VAR;
         let how = format!(
-            "offset {}, {} bytes, accessed {} {} at a time",
+            "offset {}, {}, accessed {} at a time",
             v.offset,
-            v.size,
-            v.width,
-            if v.width == 1 { "byte" } else { "bytes" }
+            plural(v.size.into(), "byte"),
+            plural(v.width.into(), "byte")
         );
         let gdoc = format!("Reads `{}` ({how}).", v.name);
         let offset = quote!(::core::mem::offset_of!(types::#ident, #f));
@@ -479,11 +478,17 @@ pub fn expand(item: &ItemStruct, skel: &Skeleton) -> TokenStream {
     );
     let mod_doc =
         format!("Maps, programs, global-data views and BTF types of the [`{name_str}`] skeleton.");
-    let object_doc = format!("The BPF object `{path}`, embedded at compile time.");
+    let size = std::fs::metadata(path)
+        .map(|m| format!(" ({})", plural(m.len(), "byte")))
+        .unwrap_or_default();
+    let object_doc = format!(
+        "The BPF object `{path}`{size}, embedded at compile time (`include_bytes!`, so the \
+         crate is rebuilt when it changes)."
+    );
     let types_doc = format!(
-        "Rust types generated from the object's BTF ({} items): map keys and values and global \
+        "Rust types generated from the object's BTF ({}): map keys and values and global \
          variables, with layouts asserted at compile time.",
-        types.len()
+        plural(types.len() as u64, "item")
     );
 
     quote! {
@@ -544,6 +549,11 @@ pub fn expand(item: &ItemStruct, skel: &Skeleton) -> TokenStream {
                 #( #[doc = #prog_docs] pub #prog_fields: #sk::OpenProgram<#skel_ty>, )*
             }
 
+            // Hidden, so that rustdoc does not render the whole ELF as an
+            // escaped byte string on the skeleton's page.
+            #[doc(hidden)]
+            pub(super) const OBJECT_BYTES: &[u8] = ::core::include_bytes!(#path);
+
             #handles
 
             #(#live_views)*
@@ -551,7 +561,7 @@ pub fn expand(item: &ItemStruct, skel: &Skeleton) -> TokenStream {
 
         impl #name {
             #[doc = #object_doc]
-            pub const OBJECT: &'static [u8] = ::core::include_bytes!(#path);
+            pub const OBJECT: &'static [u8] = #module::OBJECT_BYTES;
 
             /// What the generated code expects of the object, checked at
             /// open and load by the runtime.

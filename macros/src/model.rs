@@ -13,7 +13,7 @@ use proc_macro2::Span;
 use syn::{Ident, LitStr};
 
 use crate::attr::Args;
-use crate::names::{camel_case, field_names};
+use crate::names::{camel_case, field_names, plural};
 use crate::types::{RType, TypeGen, Var};
 
 /// How a map is exposed, with its Rust key and value types.
@@ -528,9 +528,9 @@ pub fn map_doc(m: &MapItem) -> String {
     };
     let mut doc = match d.origin {
         MapOrigin::Data { read_only } => format!(
-            "Global data section `{}`: a one-element array map of {} bytes{}.",
+            "Global data section `{}`: a one-element array map of {}{}.",
             d.section,
-            d.value_size,
+            plural(d.value_size.into(), "byte"),
             if read_only {
                 ", read-only for programs and frozen after its initial value is written"
             } else {
@@ -538,20 +538,22 @@ pub fn map_doc(m: &MapItem) -> String {
             }
         ),
         _ => format!(
-            "Map `{}`: {} map from section `{}`, {}-byte keys, {}-byte values, {} entries.",
+            "Map `{}`: {} map from section `{}`, {}-byte keys, {}-byte values, {}.",
             d.name,
             map_type::name(d.map_type),
             d.section,
             d.key_size,
             d.value_size,
-            d.max_entries
+            plural(d.max_entries.into(), "entry")
         ),
     };
     if !m.variables.is_empty() {
         let vars: Vec<String> = m
             .variables
             .iter()
-            .map(|(n, off, size)| format!("`{n}` (offset {off}, {size} bytes)"))
+            .map(|(n, off, size)| {
+                format!("`{n}` (offset {off}, {})", plural((*size).into(), "byte"))
+            })
             .collect();
         doc.push_str(&format!("\n\nVariables: {}.", vars.join(", ")));
     }
@@ -568,11 +570,11 @@ pub fn map_doc(m: &MapItem) -> String {
 pub fn prog_doc(p: &ProgItem) -> String {
     let d = &p.def;
     let mut doc = format!(
-        "Program `{}`: {} program from section `{}`, {} instructions after linking{}.",
+        "Program `{}`: {} program from section `{}`, {} after linking{}.",
         d.name,
         prog_type_name(d.kind.prog_type),
         d.section,
-        p.insns,
+        plural(p.insns as u64, "instruction"),
         match (p.declared_autoload, d.kind.autoload) {
             (Some(true), false) => {
                 "; autoloaded (declared in the attribute, despite the `?` section prefix)"

@@ -144,6 +144,15 @@ pub fn snake_case(name: &str) -> String {
     out
 }
 
+/// `n` and `what`, plural unless `n` is 1 ("1 entry", "2 entries").
+pub fn plural(n: u64, what: &str) -> String {
+    match (n, what) {
+        (1, _) => format!("1 {what}"),
+        (_, "entry") => format!("{n} entries"),
+        _ => format!("{n} {what}s"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
