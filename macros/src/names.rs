@@ -179,4 +179,12 @@ mod tests {
         assert_eq!(camel_case(".data.custom"), "DataCustom");
         assert_eq!(snake_case("XdpCounter"), "xdp_counter");
     }
+
+    #[test]
+    fn plurals_agree_with_their_count() {
+        assert_eq!(plural(1, "entry"), "1 entry");
+        assert_eq!(plural(4, "entry"), "4 entries");
+        assert_eq!(plural(0, "byte"), "0 bytes");
+        assert_eq!(plural(1, "instruction"), "1 instruction");
+    }
 }
