@@ -191,18 +191,11 @@ impl<S> OpenProgram<S> {
     }
 }
 
-macro_rules! open_only_on_loaded_maps {
+/// Exclusivity setters: every open map has them.
+macro_rules! exclusivity_on_loaded_maps {
     ($($t:ident $(<$($p:ident),*>)?),*) => {$(
         #[doc(hidden)]
         impl<S $($(, $p)*)?> $t<S $($(, $p)*)?> {
-            /// Open maps only: set it before `load()`.
-            pub fn set_max_entries(&self, _n: u32) -> Infallible
-            where
-                Self: SetMapBeforeLoad,
-            {
-                match SetMapBeforeLoad::never(self) {}
-            }
-
             /// Open maps only: set it before `load()`.
             pub fn set_exclusive<P>(&self, _prog: &P) -> Infallible
             where
@@ -213,6 +206,37 @@ macro_rules! open_only_on_loaded_maps {
 
             /// Open maps only: set it before `load()`.
             pub fn clear_exclusive(&self) -> Infallible
+            where
+                Self: SetMapBeforeLoad,
+            {
+                match SetMapBeforeLoad::never(self) {}
+            }
+        }
+    )*};
+}
+exclusivity_on_loaded_maps!(
+    Map<K, V>,
+    PerCpuMap<K, V>,
+    RingBuf,
+    ProgArray,
+    PerfEventArray,
+    MapOfMaps<K>,
+    RawMap,
+    DataMap<T>,
+    Queue<V>,
+    Stack<V>,
+    BloomFilter<V>,
+    UserRingBuf
+);
+
+/// Size, reuse and pin setters: open maps other than global data (a data
+/// map always has one entry) have them.
+macro_rules! sizing_on_loaded_maps {
+    ($($t:ident $(<$($p:ident),*>)?),*) => {$(
+        #[doc(hidden)]
+        impl<S $($(, $p)*)?> $t<S $($(, $p)*)?> {
+            /// Open maps only: set it before `load()`.
+            pub fn set_max_entries(&self, _n: u32) -> Infallible
             where
                 Self: SetMapBeforeLoad,
             {
@@ -238,7 +262,7 @@ macro_rules! open_only_on_loaded_maps {
         }
     )*};
 }
-open_only_on_loaded_maps!(
+sizing_on_loaded_maps!(
     Map<K, V>,
     PerCpuMap<K, V>,
     RingBuf,
@@ -246,7 +270,6 @@ open_only_on_loaded_maps!(
     PerfEventArray,
     MapOfMaps<K>,
     RawMap,
-    DataMap<T>,
     Queue<V>,
     Stack<V>,
     BloomFilter<V>,
