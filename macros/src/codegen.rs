@@ -481,8 +481,9 @@ pub fn expand(item: &ItemStruct, skel: &Skeleton) -> TokenStream {
     let size = std::fs::metadata(path)
         .map(|m| format!(" ({})", plural(m.len(), "byte")))
         .unwrap_or_default();
+    let written = &skel.written_path;
     let object_doc = format!(
-        "The BPF object `{path}`{size}, embedded at compile time (`include_bytes!`, so the \
+        "The BPF object `{written}`{size}, embedded at compile time (`include_bytes!`, so the \
          crate is rebuilt when it changes)."
     );
     let types_doc = format!(

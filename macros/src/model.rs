@@ -118,6 +118,8 @@ pub struct Exclusive {
 /// Everything code generation needs.
 pub struct Skeleton {
     pub abs_path: String,
+    /// The path as written in the attribute (for docs: no build paths).
+    pub written_path: String,
     /// The runtime's path in generated code.
     pub rt: proc_macro2::TokenStream,
     /// Definitions of the generated types (module `types`).
@@ -290,6 +292,7 @@ pub fn build(args: &Args) -> syn::Result<Skeleton> {
     Ok(Skeleton {
         rt,
         abs_path,
+        written_path: args.path.value(),
         types: gen.map(TypeGen::into_items).unwrap_or_default(),
         maps,
         progs,
