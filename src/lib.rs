@@ -22,6 +22,11 @@
 
 #![deny(missing_docs)]
 
+/// Generates a typed skeleton for a clang-compiled BPF object: typed maps,
+/// programs and global variables, checked at compile time.
+///
+/// # Example
+///
 /// A complete example, compiled and run as a doctest against the committed
 /// object `tests/bpf/counter.bpf.o` (in your crate the path is relative to
 /// your `Cargo.toml`, e.g. `"bpf/counter.bpf.o"`):
