@@ -6,8 +6,8 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use syn::{ItemStruct, Visibility};
 
-use crate::model::{map_doc, prog_doc, MapItem, MapKind, Skeleton};
-use crate::names::snake_case;
+use crate::model::{map_doc, prog_doc, Keyless, MapItem, MapKind, Skeleton};
+use crate::names::{plural, snake_case};
 use crate::types::Var;
 
 /// The visibility of items inside the generated module that must be as
@@ -68,6 +68,21 @@ fn map_code(
             let shape = sized(size(&key.tokens(&outer)), size(&value.tokens(&outer)));
             (quote!(#sk::PerCpuMap<#skel_ty, #k, #v>), shape, false)
         }
+        MapKind::Keyless { kind, value } => {
+            let v = value.tokens(&p);
+            let shape = sized(quote!(0), size(&value.tokens(&outer)));
+            let ty = match kind {
+                Keyless::Queue => quote!(#sk::Queue<#skel_ty, #v>),
+                Keyless::Stack => quote!(#sk::Stack<#skel_ty, #v>),
+                Keyless::BloomFilter => quote!(#sk::BloomFilter<#skel_ty, #v>),
+            };
+            (ty, shape, false)
+        }
+        MapKind::UserRingBuf => (
+            quote!(#sk::UserRingBuf<#skel_ty>),
+            sized(quote!(0), quote!(0)),
+            false,
+        ),
         MapKind::RingBuf => (
             match &m.record {
                 Some(r) => {
@@ -171,11 +186,10 @@ fn live_view(
         let ty = v.ty.tokens(&quote!(types::));
         let large = v.size > LARGE_VAR;
         let how = format!(
-            "offset {}, {} bytes, accessed {} {} at a time",
+            "offset {}, {}, accessed {} at a time",
             v.offset,
-            v.size,
-            v.width,
-            if v.width == 1 { "byte" } else { "bytes" }
+            plural(v.size.into(), "byte"),
+            plural(v.width.into(), "byte")
         );
         let gdoc = format!("Reads `{}` ({how}).", v.name);
         let offset = quote!(::core::mem::offset_of!(types::#ident, #f));
@@ -194,10 +208,11 @@ fn live_view(
                 }
             }
         });
+        let setter = format_ident!("set_{}", f);
         if read_only {
+            methods.push(frozen_setter(&setter, rt));
             continue;
         }
-        let setter = format_ident!("set_{}", f);
         let sdoc = format!("Writes `{}` ({how}).", v.name);
         methods.push(if large {
             quote! {
@@ -234,7 +249,7 @@ fn live_view(
         }
     }
     let write = if read_only {
-        quote!()
+        frozen_setter(&format_ident!("write"), rt)
     } else {
         quote! {
             /// Overwrites the whole section, variable by variable.
@@ -282,6 +297,21 @@ fn live_view(
     }
 }
 
+/// A setter of a read-only (`.rodata`) live view: it exists only so that
+/// calling it says what to do instead (the runtime's
+/// `RodataIsFrozenByLoad`, which nothing implements).
+fn frozen_setter(name: &proc_macro2::Ident, rt: &TokenStream) -> TokenStream {
+    quote! {
+        #[doc(hidden)]
+        pub fn #name<V>(&self, value: V)
+        where
+            V: #rt::skel::RodataIsFrozenByLoad,
+        {
+            match #rt::skel::RodataIsFrozenByLoad::never(&value) {}
+        }
+    }
+}
+
 /// What every live view needs from the expansion.
 struct Code<'a> {
     ivis: &'a TokenStream,
@@ -311,7 +341,23 @@ pub fn expand(item: &ItemStruct, skel: &Skeleton) -> TokenStream {
         .collect();
     let map_fields: Vec<_> = skel.maps.iter().map(|m| &m.field).collect();
     let map_names: Vec<_> = skel.maps.iter().map(|m| m.def.name.as_str()).collect();
-    let map_docs: Vec<_> = skel.maps.iter().map(map_doc).collect();
+    // A field's doc and visibility: compiler constant pools are private.
+    let map_docs: Vec<TokenStream> = skel
+        .maps
+        .iter()
+        .map(|m| {
+            if m.internal {
+                let doc = format!(
+                    "The compiler's constant pool `{}`: loaded, but internal.",
+                    m.def.section
+                );
+                quote!(#[doc = #doc] #[allow(dead_code)])
+            } else {
+                let doc = map_doc(m);
+                quote!(#[doc = #doc] pub)
+            }
+        })
+        .collect();
     let loaded_ty = codes.iter().map(|c| &c.loaded_ty);
     let open_ty = codes.iter().map(|c| &c.open_ty);
     let shapes = codes.iter().map(|c| &c.shape);
@@ -331,6 +377,7 @@ pub fn expand(item: &ItemStruct, skel: &Skeleton) -> TokenStream {
     let sections: Vec<(&MapItem, &proc_macro2::Ident, &Vec<Var>, bool)> = skel
         .maps
         .iter()
+        .filter(|m| !m.internal)
         .filter_map(|m| match &m.kind {
             MapKind::Data {
                 section: Some((ident, vars)),
@@ -461,11 +508,18 @@ pub fn expand(item: &ItemStruct, skel: &Skeleton) -> TokenStream {
     );
     let mod_doc =
         format!("Maps, programs, global-data views and BTF types of the [`{name_str}`] skeleton.");
-    let object_doc = format!("The BPF object `{path}`, embedded at compile time.");
+    let size = std::fs::metadata(path)
+        .map(|m| format!(" ({})", plural(m.len(), "byte")))
+        .unwrap_or_default();
+    let written = &skel.written_path;
+    let object_doc = format!(
+        "The BPF object `{written}`{size}, embedded at compile time (`include_bytes!`, so the \
+         crate is rebuilt when it changes)."
+    );
     let types_doc = format!(
-        "Rust types generated from the object's BTF ({} items): map keys and values and global \
+        "Rust types generated from the object's BTF ({}): map keys and values and global \
          variables, with layouts asserted at compile time.",
-        types.len()
+        plural(types.len() as u64, "item")
     );
 
     quote! {
@@ -505,7 +559,7 @@ pub fn expand(item: &ItemStruct, skel: &Skeleton) -> TokenStream {
             #[derive(Debug)]
             #[repr(C)]
             #ivis struct Maps {
-                #( #[doc = #map_docs] pub #map_fields: #loaded_ty, )*
+                #( #map_docs #map_fields: #loaded_ty, )*
             }
 
             /// The programs of a loaded skeleton.
@@ -521,7 +575,7 @@ pub fn expand(item: &ItemStruct, skel: &Skeleton) -> TokenStream {
             #[derive(Debug)]
             #[repr(C)]
             #ivis struct OpenMaps {
-                #( #[doc = #map_docs] pub #map_fields: #open_ty, )*
+                #( #map_docs #map_fields: #open_ty, )*
             }
 
             /// The programs of an open skeleton.
@@ -531,6 +585,11 @@ pub fn expand(item: &ItemStruct, skel: &Skeleton) -> TokenStream {
                 #( #[doc = #prog_docs] pub #prog_fields: #sk::OpenProgram<#skel_ty>, )*
             }
 
+            // Hidden, so that rustdoc does not render the whole ELF as an
+            // escaped byte string on the skeleton's page.
+            #[doc(hidden)]
+            pub(super) const OBJECT_BYTES: &[u8] = ::core::include_bytes!(#path);
+
             #handles
 
             #(#live_views)*
@@ -538,7 +597,7 @@ pub fn expand(item: &ItemStruct, skel: &Skeleton) -> TokenStream {
 
         impl #name {
             #[doc = #object_doc]
-            pub const OBJECT: &'static [u8] = ::core::include_bytes!(#path);
+            pub const OBJECT: &'static [u8] = #module::OBJECT_BYTES;
 
             /// What the generated code expects of the object, checked at
             /// open and load by the runtime.

@@ -26,18 +26,7 @@ use proc_macro::TokenStream;
 use quote::quote;
 use syn::{Fields, ItemStruct};
 
-/// Generates a typed skeleton for a BPF object.
-///
-/// ```ignore
-/// #[bpf_skeleton("bpf/counter.bpf.o", exclusive(counts = count_packets))]
-/// pub struct Counter;
-/// ```
-///
-/// The path is relative to the using crate's `CARGO_MANIFEST_DIR` (absolute
-/// paths work too); `${NAME}` in it is replaced by environment variable
-/// `NAME` at compile time, e.g. `"${OUT_DIR}/x.bpf.o"` for an object built
-/// by a build script. The object is embedded with `include_bytes!`, so the
-/// crate is rebuilt when it changes.
+#[doc = include_str!("skeleton.md")]
 #[proc_macro_attribute]
 pub fn bpf_skeleton(args: TokenStream, input: TokenStream) -> TokenStream {
     let args = syn::parse_macro_input!(args as attr::Args);

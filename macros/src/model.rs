@@ -13,7 +13,7 @@ use proc_macro2::Span;
 use syn::{Ident, LitStr};
 
 use crate::attr::Args;
-use crate::names::{camel_case, field_names};
+use crate::names::{camel_case, field_names, plural};
 use crate::types::{RType, TypeGen, Var};
 
 /// How a map is exposed, with its Rust key and value types.
@@ -24,6 +24,10 @@ pub enum MapKind {
     PerCpu { key: RType, value: RType },
     /// A ring buffer consumer.
     RingBuf,
+    /// A user ring buffer producer.
+    UserRingBuf,
+    /// Queue (FIFO), stack (LIFO) or bloom filter of values, no keys.
+    Keyless { kind: Keyless, value: RType },
     /// Tail-call slots.
     ProgArray,
     /// Per-CPU perf buffers.
@@ -40,6 +44,14 @@ pub enum MapKind {
     },
 }
 
+/// The map kinds without keys.
+#[derive(Clone, Copy)]
+pub enum Keyless {
+    Queue,
+    Stack,
+    BloomFilter,
+}
+
 /// One map of the skeleton.
 pub struct MapItem {
     pub index: usize,
@@ -54,6 +66,28 @@ pub struct MapItem {
     pub variables: Vec<(String, u32, u32)>,
     /// The record type of a ring buffer named in `ringbuf(...)`.
     pub record: Option<RType>,
+    /// A compiler constant pool (see [`is_constant_pool`]): loaded like
+    /// every map, but a private field of the skeleton, absent from its docs
+    /// and from error lists.
+    pub internal: bool,
+}
+
+/// Whether a data section is one of clang's constant pools: the mergeable
+/// sections it emits for literals (`.rodata.cst4`/`8`/`16`/`32` for
+/// constants, `.rodata.str1.1` and the like for strings). They hold no
+/// variable the program's author declared.
+///
+/// libbpf loads them as it loads `.rodata` (programs reference them through
+/// relocations), and so do we. bpftool (v7.1, libbpf 1.1, read from its
+/// `gen skeleton` output) also lists them as `struct bpf_map *rodata_str1_1`
+/// with an empty data struct, because its identifier rule keeps every
+/// internal map whose name contains `.rodata`. We deviate on purpose: a
+/// skeleton field the user never declared, with nothing typed in it, is
+/// noise in the API, the docs and the error lists, so these maps are kept
+/// as private fields (still created, frozen and in the object's order).
+pub fn is_constant_pool(def: &MapDef) -> bool {
+    matches!(def.origin, MapOrigin::Data { read_only: true })
+        && (def.section.starts_with(".rodata.cst") || def.section.starts_with(".rodata.str"))
 }
 
 /// One program of the skeleton.
@@ -86,6 +120,8 @@ pub struct Exclusive {
 /// Everything code generation needs.
 pub struct Skeleton {
     pub abs_path: String,
+    /// The path as written in the attribute (for docs: no build paths).
+    pub written_path: String,
     /// The runtime's path in generated code.
     pub rt: proc_macro2::TokenStream,
     /// Definitions of the generated types (module `types`).
@@ -222,6 +258,7 @@ pub fn build(args: &Args) -> syn::Result<Skeleton> {
             used_by,
             variables,
             record: None,
+            internal: is_constant_pool(def),
         });
     }
     let mut progs: Vec<ProgItem> = file
@@ -260,6 +297,7 @@ pub fn build(args: &Args) -> syn::Result<Skeleton> {
     Ok(Skeleton {
         rt,
         abs_path,
+        written_path: args.path.value(),
         types: gen.map(TypeGen::into_items).unwrap_or_default(),
         maps,
         progs,
@@ -307,6 +345,19 @@ fn map_kind(def: &MapDef, mut gen: Option<&mut TypeGen>) -> Result<MapKind, Stri
     )?;
     Ok(match def.map_type {
         map_type::RINGBUF => MapKind::RingBuf,
+        map_type::USER_RINGBUF => MapKind::UserRingBuf,
+        map_type::QUEUE => MapKind::Keyless {
+            kind: Keyless::Queue,
+            value,
+        },
+        map_type::STACK => MapKind::Keyless {
+            kind: Keyless::Stack,
+            value,
+        },
+        map_type::BLOOM_FILTER => MapKind::Keyless {
+            kind: Keyless::BloomFilter,
+            value,
+        },
         map_type::PROG_ARRAY => MapKind::ProgArray,
         map_type::PERF_EVENT_ARRAY => MapKind::PerfEventArray,
         map_type::ARRAY_OF_MAPS | map_type::HASH_OF_MAPS => MapKind::MapOfMaps { key },
@@ -384,7 +435,7 @@ fn validate_exclusive(
     let mut out: Vec<Exclusive> = Vec::new();
     let object = args.path.value();
     for pair in &args.exclusive {
-        let map = maps.iter().find(|m| pair.map == m.field);
+        let map = maps.iter().find(|m| !m.internal && pair.map == m.field);
         let prog = progs.iter().find(|p| pair.prog == p.field);
         if map.is_none() {
             push(syn::Error::new(
@@ -392,7 +443,7 @@ fn validate_exclusive(
                 format!(
                     "`{object}` has no map `{}`; its maps are {}",
                     pair.map,
-                    list(maps.iter().map(|m| &m.field))
+                    list(maps.iter().filter(|m| !m.internal).map(|m| &m.field))
                 ),
             ));
         }
@@ -434,21 +485,30 @@ fn validate_exclusive(
             .filter(|p| p.index != prog.index && p.autoload() && map.used_by.contains(&p.def.name))
             .collect();
         if !others.is_empty() {
-            push(syn::Error::new(
-                pair.map.span(),
+            push(syn::Error::new(pair.map.span(), {
+                let first = others
+                    .first()
+                    .map(|p| p.field.to_string())
+                    .unwrap_or_default();
+                let off: Vec<String> = others
+                    .iter()
+                    .map(|p| format!("{} = false", p.field))
+                    .collect();
+                // The same fix-it as the run-time `ExclusiveConflict`:
+                // disable the other program's autoload, or make the map
+                // exclusive to it instead.
                 format!(
                     "map `{}` is also used by autoloaded program {}, which the kernel would \
-                     refuse once the map is exclusive to `{}`; turn it off with \
-                     `autoload({} = false)`",
+                         refuse once the map is exclusive to `{}`; disable its autoload with \
+                         `autoload({})` or make the map exclusive to it instead with \
+                         `exclusive({} = {first})`",
                     pair.map,
                     list(others.iter().map(|p| &p.field)),
                     pair.prog,
-                    others
-                        .first()
-                        .map(|p| p.field.to_string())
-                        .unwrap_or_default()
-                ),
-            ));
+                    off.join(", "),
+                    pair.map,
+                )
+            }));
             continue;
         }
         out.push(Exclusive {
@@ -476,9 +536,9 @@ pub fn map_doc(m: &MapItem) -> String {
     };
     let mut doc = match d.origin {
         MapOrigin::Data { read_only } => format!(
-            "Global data section `{}`: a one-element array map of {} bytes{}.",
+            "Global data section `{}`: a one-element array map of {}{}.",
             d.section,
-            d.value_size,
+            plural(d.value_size.into(), "byte"),
             if read_only {
                 ", read-only for programs and frozen after its initial value is written"
             } else {
@@ -486,20 +546,22 @@ pub fn map_doc(m: &MapItem) -> String {
             }
         ),
         _ => format!(
-            "Map `{}`: {} map from section `{}`, {}-byte keys, {}-byte values, {} entries.",
+            "Map `{}`: {} map from section `{}`, {}-byte keys, {}-byte values, {}.",
             d.name,
             map_type::name(d.map_type),
             d.section,
             d.key_size,
             d.value_size,
-            d.max_entries
+            plural(d.max_entries.into(), "entry")
         ),
     };
     if !m.variables.is_empty() {
         let vars: Vec<String> = m
             .variables
             .iter()
-            .map(|(n, off, size)| format!("`{n}` (offset {off}, {size} bytes)"))
+            .map(|(n, off, size)| {
+                format!("`{n}` (offset {off}, {})", plural((*size).into(), "byte"))
+            })
             .collect();
         doc.push_str(&format!("\n\nVariables: {}.", vars.join(", ")));
     }
@@ -516,11 +578,11 @@ pub fn map_doc(m: &MapItem) -> String {
 pub fn prog_doc(p: &ProgItem) -> String {
     let d = &p.def;
     let mut doc = format!(
-        "Program `{}`: {} program from section `{}`, {} instructions after linking{}.",
+        "Program `{}`: {} program from section `{}`, {} after linking{}.",
         d.name,
         prog_type_name(d.kind.prog_type),
         d.section,
-        p.insns,
+        plural(p.insns as u64, "instruction"),
         match (p.declared_autoload, d.kind.autoload) {
             (Some(true), false) => {
                 "; autoloaded (declared in the attribute, despite the `?` section prefix)"

@@ -144,6 +144,15 @@ pub fn snake_case(name: &str) -> String {
     out
 }
 
+/// `n` and `what`, plural unless `n` is 1 ("1 entry", "2 entries").
+pub fn plural(n: u64, what: &str) -> String {
+    match (n, what) {
+        (1, _) => format!("1 {what}"),
+        (_, "entry") => format!("{n} entries"),
+        _ => format!("{n} {what}s"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -169,5 +178,13 @@ mod tests {
         assert_eq!(camel_case("XDPStats"), "XDPStats");
         assert_eq!(camel_case(".data.custom"), "DataCustom");
         assert_eq!(snake_case("XdpCounter"), "xdp_counter");
+    }
+
+    #[test]
+    fn plurals_agree_with_their_count() {
+        assert_eq!(plural(1, "entry"), "1 entry");
+        assert_eq!(plural(4, "entry"), "4 entries");
+        assert_eq!(plural(0, "byte"), "0 bytes");
+        assert_eq!(plural(1, "instruction"), "1 instruction");
     }
 }

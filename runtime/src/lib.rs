@@ -20,7 +20,8 @@
 //! running kernel's BTF), [`open`] (settings before load), [`load`] (kernel
 //! objects), [`map`] and [`prog`] (loaded handles); then [`attach`]
 //! (programs to hooks, giving a [`link::Link`]) with [`perf_event`] under
-//! it. Skeletons use [`skel`] (typed handles) and [`global`] (global
+//! it; [`ringbuf`] and [`perf`] consume what programs write, [`user_ringbuf`]
+//! produces what they drain. Skeletons use [`skel`] (typed handles) and [`global`] (global
 //! variables, through [`mmap`]). The raw `bpf()` calls live in a private
 //! `sys` module: every public function checks buffer lengths against the
 //! map's real sizes before the kernel sees a pointer.
@@ -47,6 +48,7 @@ pub mod prog;
 pub mod ringbuf;
 pub mod skel;
 mod sys;
+pub mod user_ringbuf;
 
 pub use attach::{
     AutoAttach, Iter, IterTarget, KprobeOptions, TcxDirection, TraceOptions, TracepointOptions,

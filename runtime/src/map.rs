@@ -10,6 +10,8 @@ use crate::obj::MapDef;
 use crate::ringbuf::RingBuffer;
 use crate::sys;
 
+mod keyless;
+
 /// Update flags (`BPF_ANY`, `BPF_NOEXIST`, `BPF_EXIST`, `BPF_F_LOCK`).
 pub mod flags {
     /// Create or replace.
@@ -30,6 +32,7 @@ pub struct Map {
     pub(crate) exclusive: Option<String>,
     pub(crate) mmap: Option<Arc<Mmap>>,
     pub(crate) ring: Option<RingBuffer>,
+    pub(crate) user_ring: Option<crate::user_ringbuf::UserRingBuffer>,
     pub(crate) pin_path: Option<std::path::PathBuf>,
 }
 
@@ -180,6 +183,7 @@ impl Map {
             exclusive: self.exclusive.clone(),
             mmap: self.mmap.clone(),
             ring: None,
+            user_ring: None,
             pin_path: None,
         })
     }
@@ -221,6 +225,12 @@ impl Map {
         self.ring.as_ref()
     }
 
+    /// The producer of a user ring buffer map (`None` for other map types,
+    /// and for a [`try_clone`](Self::try_clone): one producer per map).
+    pub fn user_ring_buffer(&self) -> Option<&crate::user_ringbuf::UserRingBuffer> {
+        self.user_ring.as_ref()
+    }
+
     pub(crate) fn new(def: MapDef, fd: OwnedFd, exclusive: Option<String>) -> Result<Self> {
         let mut map = Map {
             def,
@@ -228,6 +238,7 @@ impl Map {
             exclusive,
             mmap: None,
             ring: None,
+            user_ring: None,
             pin_path: None,
         };
         if let MapOrigin::Data { read_only } = map.def.origin {
@@ -238,6 +249,10 @@ impl Map {
             let r = RingBuffer::new(map.fd.as_fd(), map.def.max_entries)
                 .map_err(|e| Error::syscall("mmap (ring buffer)", map.subject(), e))?;
             map.ring = Some(r);
+        } else if map.def.map_type == map_type::USER_RINGBUF {
+            let r = crate::user_ringbuf::UserRingBuffer::new(map.fd.as_fd(), map.def.max_entries)
+                .map_err(|e| Error::syscall("mmap (user ring buffer)", map.subject(), e))?;
+            map.user_ring = Some(r);
         }
         Ok(map)
     }
@@ -314,6 +329,20 @@ impl Map {
         // SAFETY: key length checked just above.
         unsafe { sys::map_delete(self.fd.as_fd(), key) }
             .map_err(|e| Error::syscall("BPF_MAP_DELETE_ELEM", self.subject(), e))
+    }
+
+    /// Looks `key` up and deletes it in one step
+    /// (`BPF_MAP_LOOKUP_AND_DELETE_ELEM`; hash and LRU maps, per-CPU ones
+    /// too, Linux 5.14+; `flags` may be `BPF_F_LOCK`); `None` if absent.
+    pub fn lookup_and_delete(&self, key: &[u8], flags: u64) -> Result<Option<Vec<u8>>> {
+        self.check_key(key)?;
+        let mut value = vec![0u8; self.value_buffer_len()?];
+        // SAFETY: key is exactly the map's key size (checked just above) and
+        // value is allocated with its full value buffer length.
+        let found =
+            unsafe { sys::map_lookup_and_delete(self.fd.as_fd(), Some(key), &mut value, flags) }
+                .map_err(|e| Error::syscall("BPF_MAP_LOOKUP_AND_DELETE_ELEM", self.subject(), e))?;
+        Ok(found.then_some(value))
     }
 
     /// The key after `key` (the first key for `None`); `None` at the end.

@@ -227,6 +227,11 @@ impl OpenProgram {
     /// before load: it depends only on the relocated instructions (ksym
     /// BTF ids and kallsyms addresses are resolved at open; map fds are
     /// not hashed).
+    ///
+    /// On Linux 6.18 and later the kernel's program tag (`bpftool prog
+    /// show`'s `tag`, `bpf_prog_info.tag`) is the first 8 bytes of this
+    /// digest; earlier kernels compute the tag with SHA-1 over the same
+    /// instructions, so there it is not a prefix of `hash()`.
     pub fn hash(&self) -> [u8; 32] {
         self.hash
     }

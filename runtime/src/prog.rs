@@ -61,6 +61,11 @@ impl Program {
 
     /// The SHA-256 digest of the instructions passed to the kernel, equal
     /// to the kernel's own program digest.
+    ///
+    /// On Linux 6.18 and later the kernel's program tag (`bpftool prog
+    /// show`'s `tag`, `bpf_prog_info.tag`) is the first 8 bytes of this
+    /// digest; earlier kernels compute the tag with SHA-1 over the same
+    /// instructions, so there it is not a prefix of `hash()`.
     pub fn hash(&self) -> [u8; 32] {
         self.hash
     }

@@ -28,6 +28,7 @@ use crate::{map, open, prog};
 
 mod attach;
 mod events;
+mod misuse;
 mod poller;
 mod table;
 pub use attach::{
@@ -36,6 +37,10 @@ pub use attach::{
     TraceProgram, TracepointProgram, XdpProgram,
 };
 pub use events::EventRingBuf;
+pub use misuse::{
+    MapsAreCreatedByLoad, ProgramsAreLoadedByLoad, RodataIsFrozenByLoad, SetMapBeforeLoad,
+    SetProgramBeforeLoad,
+};
 pub use poller::RingBufPoller;
 pub use table::{handles, into_items, load_table, open_table, Handles, MapEntry, Shape, Table};
 
@@ -328,6 +333,11 @@ impl<S> OpenProgram<S> {
     }
 
     /// The SHA-256 digest the kernel will compute for this program.
+    ///
+    /// On Linux 6.18 and later the kernel's program tag (`bpftool prog
+    /// show`'s `tag`, `bpf_prog_info.tag`) is the first 8 bytes of this
+    /// digest; earlier kernels compute the tag with SHA-1 over the same
+    /// instructions, so there it is not a prefix of `hash()`.
     pub fn hash(&self) -> [u8; 32] {
         self.inner.hash()
     }
@@ -600,6 +610,11 @@ impl<S, K, A> Program<S, K, A> {
     }
 
     /// The SHA-256 digest of the program, equal to the kernel's.
+    ///
+    /// On Linux 6.18 and later the kernel's program tag (`bpftool prog
+    /// show`'s `tag`, `bpf_prog_info.tag`) is the first 8 bytes of this
+    /// digest; earlier kernels compute the tag with SHA-1 over the same
+    /// instructions, so there it is not a prefix of `hash()`.
     pub fn hash(&self) -> [u8; 32] {
         self.inner.hash()
     }
@@ -624,3 +639,6 @@ impl<S, K, A> Program<S, K, A> {
         &self.inner
     }
 }
+
+mod kinds;
+pub use kinds::{BloomFilter, Queue, Stack, UserRingBuf};

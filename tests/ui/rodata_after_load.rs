@@ -5,7 +5,8 @@ pub struct Types;
 
 fn main() {
     let skel = Types::open_and_load().unwrap();
-    // .rodata is frozen after load: readable, with no setter and no write.
+    // .rodata is frozen after load: readable; its setters and `write` say
+    // to set it on the open skeleton.
     let _ = skel.rodata.magic();
     skel.rodata.set_magic(1);
     skel.rodata.write(&skel.rodata.read());

@@ -26,7 +26,7 @@ pub struct OpenBigBss {
 }
 ///Maps, programs, global-data views and BTF types of the [`BigBss`] skeleton.
 pub mod big_bss {
-    ///Rust types generated from the object's BTF (1 items): map keys and values and global variables, with layouts asserted at compile time.
+    ///Rust types generated from the object's BTF (1 item): map keys and values and global variables, with layouts asserted at compile time.
     pub mod types {
         ///The variables of section `.bss` (16777232 bytes), laid out as in the object.
         #[repr(C)]
@@ -135,6 +135,10 @@ Used by: `touch`.*/
 Uses maps: `.bss`.*/
         pub touch: ::bpf_skeleton::runtime::skel::OpenProgram<super::BigBss>,
     }
+    #[doc(hidden)]
+    pub(super) const OBJECT_BYTES: &[u8] = ::core::include_bytes!(
+        "$CORPUS/big_bss.bpf.o"
+    );
     /// SAFETY: `#[repr(C)]`, at least one field, and every field is a `#[repr(transparent)]` handle of the runtime's `skel` module over `OpenMap`, in the object's order (the order of the skeleton's `TABLE`, which the runtime checks against the object at open and load).
     #[allow(unsafe_code)]
     unsafe impl ::bpf_skeleton::runtime::skel::Handles for OpenMaps {
@@ -246,10 +250,8 @@ Uses maps: `.bss`.*/
     }
 }
 impl BigBss {
-    ///The BPF object `$CORPUS/big_bss.bpf.o`, embedded at compile time.
-    pub const OBJECT: &'static [u8] = ::core::include_bytes!(
-        "$CORPUS/big_bss.bpf.o"
-    );
+    ///The BPF object `$CORPUS/big_bss.bpf.o` (2544 bytes), embedded at compile time (`include_bytes!`, so the crate is rebuilt when it changes).
+    pub const OBJECT: &'static [u8] = big_bss::OBJECT_BYTES;
     /// What the generated code expects of the object, checked at
     /// open and load by the runtime.
     const TABLE: ::bpf_skeleton::runtime::skel::Table = ::bpf_skeleton::runtime::skel::Table {

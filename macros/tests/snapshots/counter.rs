@@ -206,6 +206,10 @@ Uses maps: `counts`, `.rodata`, `.bss`.*/
 Uses maps: `.rodata`.*/
         pub debug_only: ::bpf_skeleton::runtime::skel::OpenProgram<super::Counter>,
     }
+    #[doc(hidden)]
+    pub(super) const OBJECT_BYTES: &[u8] = ::core::include_bytes!(
+        "$CORPUS/counter.bpf.o"
+    );
     /// SAFETY: `#[repr(C)]`, at least one field, and every field is a `#[repr(transparent)]` handle of the runtime's `skel` module over `OpenMap`, in the object's order (the order of the skeleton's `TABLE`, which the runtime checks against the object at open and load).
     #[allow(unsafe_code)]
     unsafe impl ::bpf_skeleton::runtime::skel::Handles for OpenMaps {
@@ -258,13 +262,34 @@ Uses maps: `.rodata`.*/
         pub fn with<R>(&self, f: impl ::core::ops::FnOnce(&types::Rodata) -> R) -> R {
             self.0.with(f)
         }
+        #[doc(hidden)]
+        pub fn write<V>(&self, value: V)
+        where
+            V: ::bpf_skeleton::runtime::skel::RodataIsFrozenByLoad,
+        {
+            match ::bpf_skeleton::runtime::skel::RodataIsFrozenByLoad::never(&value) {}
+        }
         ///Reads `slot` (offset 0, 4 bytes, accessed 4 bytes at a time).
         pub fn slot(&self) -> u32 {
             self.0.read_field(::core::mem::offset_of!(types::Rodata, slot))
         }
+        #[doc(hidden)]
+        pub fn set_slot<V>(&self, value: V)
+        where
+            V: ::bpf_skeleton::runtime::skel::RodataIsFrozenByLoad,
+        {
+            match ::bpf_skeleton::runtime::skel::RodataIsFrozenByLoad::never(&value) {}
+        }
         ///Reads `debug_only.____fmt` (offset 4, 19 bytes, accessed 1 byte at a time).
         pub fn debug_only_____fmt(&self) -> [u8; 19] {
             self.0.read_field(::core::mem::offset_of!(types::Rodata, debug_only_____fmt))
+        }
+        #[doc(hidden)]
+        pub fn set_debug_only_____fmt<V>(&self, value: V)
+        where
+            V: ::bpf_skeleton::runtime::skel::RodataIsFrozenByLoad,
+        {
+            match ::bpf_skeleton::runtime::skel::RodataIsFrozenByLoad::never(&value) {}
         }
     }
     ///The live contents of `.bss`, shared with the programs. Every access is atomic, each variable always with the same width (the largest of 8, 4, 2 and 1 bytes dividing its offset and size, given in each accessor's docs): a variable of that width is never torn; a larger one is copied granule by granule. Integer variables of exactly their width also have `_atomic` accessors of that width.
@@ -327,10 +352,8 @@ Uses maps: `.rodata`.*/
     }
 }
 impl Counter {
-    ///The BPF object `$CORPUS/counter.bpf.o`, embedded at compile time.
-    pub const OBJECT: &'static [u8] = ::core::include_bytes!(
-        "$CORPUS/counter.bpf.o"
-    );
+    ///The BPF object `$CORPUS/counter.bpf.o` (3696 bytes), embedded at compile time (`include_bytes!`, so the crate is rebuilt when it changes).
+    pub const OBJECT: &'static [u8] = counter::OBJECT_BYTES;
     /// What the generated code expects of the object, checked at
     /// open and load by the runtime.
     const TABLE: ::bpf_skeleton::runtime::skel::Table = ::bpf_skeleton::runtime::skel::Table {

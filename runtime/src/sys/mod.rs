@@ -31,6 +31,7 @@ mod cmd {
     pub const PROG_TEST_RUN: u32 = 10;
     pub const OBJ_GET_INFO_BY_FD: u32 = 15;
     pub const BTF_LOAD: u32 = 18;
+    pub const MAP_LOOKUP_AND_DELETE_ELEM: u32 = 21;
     pub const MAP_FREEZE: u32 = 22;
     pub const MAP_LOOKUP_BATCH: u32 = 24;
     pub const MAP_UPDATE_BATCH: u32 = 26;
@@ -355,6 +356,57 @@ pub unsafe fn map_next_key(
     let n = next.as_mut_ptr();
     // SAFETY: the caller guarantees the lengths (this function's contract).
     absent_is_false(unsafe { elem(cmd::MAP_GET_NEXT_KEY, fd, k, n, 0) })
+}
+
+/// `BPF_MAP_LOOKUP_ELEM` with no key, for maps without keys: a queue's or
+/// stack's next value (peek, the kernel writes it into `value`), or a bloom
+/// filter's membership test (the kernel reads `value` and answers
+/// `Ok(false)` for "certainly absent"). `Ok(false)` when empty or absent.
+///
+/// # Safety
+/// `value` must be at least the map's value size: the kernel reads and
+/// writes that many bytes.
+pub unsafe fn map_lookup_keyless(
+    fd: BorrowedFd<'_>,
+    value: &mut [u8],
+    flags: u64,
+) -> io::Result<bool> {
+    let v = value.as_mut_ptr();
+    // SAFETY: the caller guarantees the value length; the key pointer is
+    // null, as the kernel requires for a map whose key size is 0.
+    absent_is_false(unsafe { elem(cmd::MAP_LOOKUP_ELEM, fd, std::ptr::null(), v, flags) })
+}
+
+/// `BPF_MAP_UPDATE_ELEM` with no key: pushes `value` onto a queue or stack,
+/// or adds it to a bloom filter.
+///
+/// # Safety
+/// `value` must be at least the map's value size: the kernel reads that
+/// many bytes.
+pub unsafe fn map_push(fd: BorrowedFd<'_>, value: &[u8], flags: u64) -> io::Result<()> {
+    let v = value.as_ptr();
+    // SAFETY: the caller guarantees the value length; null key as above.
+    unsafe { elem(cmd::MAP_UPDATE_ELEM, fd, std::ptr::null(), v, flags) }
+}
+
+/// `BPF_MAP_LOOKUP_AND_DELETE_ELEM`: copies the value at `key` (or, with no
+/// key, a queue's or stack's next value: pop) into `value` and deletes it.
+/// `Ok(false)` when absent or empty.
+///
+/// # Safety
+/// `key` (if given) must be at least the map's key size and `value` at
+/// least its full value buffer (see [`map_lookup`]): the kernel reads and
+/// writes that many bytes.
+pub unsafe fn map_lookup_and_delete(
+    fd: BorrowedFd<'_>,
+    key: Option<&[u8]>,
+    value: &mut [u8],
+    flags: u64,
+) -> io::Result<bool> {
+    let k = key.map_or(std::ptr::null(), <[u8]>::as_ptr);
+    let v = value.as_mut_ptr();
+    // SAFETY: the caller guarantees the lengths (this function's contract).
+    absent_is_false(unsafe { elem(cmd::MAP_LOOKUP_AND_DELETE_ELEM, fd, k, v, flags) })
 }
 
 /// `ENOENT` (no such key, no next key, batch exhausted) as `Ok(false)`.
