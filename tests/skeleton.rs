@@ -295,6 +295,9 @@ fn declared_exclusive_is_applied_at_open() {
 
 #[test]
 fn declared_autoload_is_applied_at_open_and_lifts_the_conflict() {
+    if !exclusive_maps() {
+        return;
+    }
     let open = DeclaredWithAutoload::open().unwrap();
     assert!(!open.progs.intruder.autoload());
     assert!(open.progs.reader.autoload() && open.progs.bystander.autoload());

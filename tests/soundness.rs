@@ -143,6 +143,9 @@ fn buffers_of_the_wrong_length_are_refused_and_left_untouched() {
 
 #[test]
 fn a_pinned_map_is_exclusive_only_if_proven() {
+    if !common::exclusive_maps() {
+        return;
+    }
     let fs = PrivateBpffs::new("pin");
     let pin = fs.path("secret");
 
@@ -226,6 +229,9 @@ fn a_pinned_map_is_exclusive_only_if_proven() {
 
 #[test]
 fn a_reused_fd_is_exclusive_only_if_proven() {
+    if !common::exclusive_maps() {
+        return;
+    }
     let plain = open("exclusive.bpf.o");
     let mut plain = plain;
     plain.set_autoload("intruder", false).unwrap();

@@ -230,10 +230,23 @@ impl ObjectFile {
         maps::btf_maps(&elf, btf.as_ref(), &mut map_defs)?;
         maps::legacy_maps(&elf, &mut map_defs)?;
         maps::data_maps(&elf, btf.as_ref(), &mut map_defs)?;
-        let kconfig_map = externs::kconfig_size(&extern_list).map(|size| {
-            map_defs.push(maps::kconfig_map(size, btf.as_ref()));
-            map_defs.len() - 1
-        });
+        let kconfig_map = match externs::kconfig_size(&extern_list) {
+            Some(size) if u64::from(size) > maps::MAX_DATA_SECTION => {
+                return Err(Error::malformed(
+                    "DATASEC `.kconfig`",
+                    format!(
+                        "its externs need {size} bytes, more than the kernel's limit of {} \
+                         for a map value",
+                        maps::MAX_DATA_SECTION
+                    ),
+                ))
+            }
+            Some(size) => {
+                map_defs.push(maps::kconfig_map(size, btf.as_ref()));
+                Some(map_defs.len() - 1)
+            }
+            None => None,
+        };
 
         let mut functions = Vec::new();
         let mut programs = Vec::new();

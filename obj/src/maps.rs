@@ -601,7 +601,9 @@ pub(crate) fn kconfig_map(size: u32, btf: Option<&Btf>) -> MapDef {
     def.btf_value_type_id = btf
         .and_then(|b| b.find(name, |k| matches!(k, Kind::Datasec { .. })))
         .unwrap_or(0);
-    def.initial_value = Some(vec![0; size as usize]);
+    // All zeroes until the loader computes it: nothing is allocated for a
+    // map no one loads (a crafted object can claim any size).
+    def.initial_value = None;
     def
 }
 

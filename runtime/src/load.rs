@@ -780,7 +780,6 @@ mod tests {
     fn instructions_that_no_longer_hash_to_the_digest_are_refused() {
         let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/bpf/counter.bpf.o");
         let mut open = OpenObject::from_file(path).unwrap();
-        open.set_exclusive("counts", "count_packets").unwrap();
         let prog = open.program_mut("count_packets").unwrap();
         let hash = prog.hash;
         // `r0 = XDP_PASS` becomes `r0 = XDP_DROP`: a real, loadable change.
