@@ -24,12 +24,20 @@ pub struct Seen {
     pub task_size: u64,
     /// `BPF_MAP_TYPE_RINGBUF`, relocated.
     pub ringbuf_type: u64,
+    /// System calls of this process that the attached `count_mine` saw
+    /// while it made 5 of them.
+    pub own_syscalls: u64,
 }
 
-/// Loads the skeleton and runs `read_task` once in this thread
-/// (`BPF_PROG_TEST_RUN`).
+/// Loads the skeleton, runs `read_task` once in this thread
+/// (`BPF_PROG_TEST_RUN`), then attaches `count_mine` to the `sys_enter`
+/// raw tracepoint and makes 5 system calls.
 pub fn run() -> Result<Seen, Box<dyn std::error::Error>> {
-    let skel = Task::open_and_load()?;
+    let mut open = Task::open()?;
+    open.rodata.target_tgid = std::process::id();
+    // read_task is run by hand; only count_mine is attached.
+    open.progs.read_task.set_autoattach(false);
+    let mut skel = open.load()?;
     let out = skel
         .progs
         .read_task
@@ -43,12 +51,23 @@ pub fn run() -> Result<Seen, Box<dyn std::error::Error>> {
         )
         .into());
     }
-    Ok(Seen {
+    let seen = Seen {
         pid: skel.bss.seen_pid(),
         tgid: skel.bss.seen_tgid(),
         parent_tgid: skel.bss.seen_ppid_tgid(),
         task_size: skel.bss.task_size(),
         ringbuf_type: skel.bss.ringbuf_type(),
+        own_syscalls: 0,
+    };
+    skel.attach()?;
+    for _ in 0..5 {
+        let _ppid = std::os::unix::process::parent_id(); // getppid(2)
+    }
+    // Detach before reading, so the count is settled.
+    skel.links.count_mine.take();
+    Ok(Seen {
+        own_syscalls: skel.bss.own_syscalls(),
+        ..seen
     })
 }
 
@@ -77,6 +96,11 @@ mod tests {
             "real_parent->tgid"
         );
         assert_eq!(seen.ringbuf_type, 27, "BPF_MAP_TYPE_RINGBUF");
+        assert!(
+            seen.own_syscalls >= 5,
+            "the attached program saw {} of this process's system calls",
+            seen.own_syscalls
+        );
         // The running kernel's task_struct, read from its BTF by hand.
         let btf = std::fs::read("/sys/kernel/btf/vmlinux").unwrap();
         let btf = bpf_skeleton::runtime::obj::btf::Btf::parse(&btf).unwrap();
