@@ -17,7 +17,12 @@ fn open(name: &str) -> OpenObject {
 #[test]
 fn every_program_loads_and_its_hash_is_the_kernels_digest() {
     let mut checked = 0;
+    let mut skipped = 0;
     for name in LOADABLE {
+        if *name == "externs.bpf.o" && !common::has_task_kfuncs() {
+            skipped += open(name).programs().len();
+            continue;
+        }
         let mut o = open(name);
         let names: Vec<String> = o.programs().iter().map(|p| p.name().to_string()).collect();
         for n in &names {
@@ -40,7 +45,7 @@ fn every_program_loads_and_its_hash_is_the_kernels_digest() {
             checked += 1;
         }
     }
-    assert_eq!(checked, 42, "programs in the loadable corpus");
+    assert_eq!(checked + skipped, 42, "programs in the loadable corpus");
 }
 
 #[test]

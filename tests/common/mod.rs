@@ -287,7 +287,9 @@ pub fn skip(reason: &str) {
             .append(true)
             .open(path)
         {
-            let _ = writeln!(f, "{name}: {reason}");
+            // One write of the whole line: O_APPEND keeps lines from
+            // threads skipping at the same moment apart.
+            let _ = f.write_all(format!("{name}: {reason}\n").as_bytes());
         }
     }
 }
@@ -313,4 +315,24 @@ pub fn kernel_version() -> (u32, u32) {
     let major = it.next().and_then(|s| s.parse().ok()).expect("major");
     let minor = it.next().and_then(|s| s.parse().ok()).expect("minor");
     (major, minor)
+}
+
+/// Whether the running kernel's BTF has a function `name` (a kfunc, say).
+pub fn kernel_has_func(name: &str) -> bool {
+    use bpf_skeleton::runtime::obj::btf::Kind;
+    bpf_skeleton::runtime::kernel_btf::target()
+        .expect("the kernel's BTF")
+        .btf()
+        .find(name, |k| matches!(k, Kind::Func { .. }))
+        .is_some()
+}
+
+/// The kfuncs tests/bpf/externs*.bpf.c call (Linux 6.2): on older kernels
+/// the programs calling them cannot load, and the tests say so.
+pub fn has_task_kfuncs() -> bool {
+    let yes = kernel_has_func("bpf_task_from_pid") && kernel_has_func("bpf_task_release");
+    if !yes {
+        skip("needs the kfuncs bpf_task_from_pid and bpf_task_release (Linux 6.2)");
+    }
+    yes
 }
