@@ -85,42 +85,7 @@ impl fmt::Display for ReuseOrigin {
     }
 }
 
-/// A Linux capability the `bpf()` syscall checks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Capability {
-    /// `CAP_BPF` (or `CAP_SYS_ADMIN` before Linux 5.8): maps, programs, BTF.
-    Bpf,
-    /// `CAP_PERFMON`: tracing programs (kprobes, tracepoints, fentry...).
-    Perfmon,
-    /// `CAP_NET_ADMIN`: networking programs (XDP, tc, cgroup skb...).
-    NetAdmin,
-    /// `CAP_SYS_ADMIN`.
-    SysAdmin,
-}
-
-impl Capability {
-    /// The capability's number (`linux/capability.h`).
-    pub fn number(self) -> u32 {
-        match self {
-            Capability::NetAdmin => 12,
-            Capability::SysAdmin => 21,
-            Capability::Perfmon => 38,
-            Capability::Bpf => 39,
-        }
-    }
-}
-
-impl fmt::Display for Capability {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Capability::Bpf => "CAP_BPF",
-            Capability::Perfmon => "CAP_PERFMON",
-            Capability::NetAdmin => "CAP_NET_ADMIN",
-            Capability::SysAdmin => "CAP_SYS_ADMIN",
-        })
-    }
-}
+pub use crate::caps::Capability;
 
 /// Everything that can go wrong between reading an object's bytes and
 /// holding its maps and programs in the kernel.
