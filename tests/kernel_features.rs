@@ -103,7 +103,7 @@ fn probes_answer_as_the_kernel_version_says() {
     assert!(probe::map_type(map_type::BLOOM_FILTER).unwrap(), "5.16");
     assert!(probe::map_type(map_type::USER_RINGBUF).unwrap(), "6.1");
     assert!(matches!(
-        probe::map_type(21), // SK_STORAGE: its probe needs BTF
+        probe::map_type(map_type::SK_STORAGE), // its probe needs BTF
         Err(Error::InvalidArgument { .. })
     ));
     assert!(probe::ring_buffer().unwrap(), "5.8");

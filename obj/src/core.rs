@@ -1300,16 +1300,14 @@ fn root_key<'a>(local: &'a Btf, rec: &CoreReloRec) -> Result<(KindTag, &'a [u8])
     Ok((root.tag(), essential(root.name()?)))
 }
 
-/// Applies every CO-RE relocation of `obj` against `target`, once: the
-/// relocations are consumed. Each poisoned instruction is recorded in its
-/// function's [`core_failures`](crate::Function::core_failures) with the
-/// reason, so that a verifier rejection can be explained.
-pub fn apply(obj: &mut ObjectFile, target: &Target) -> Result<()> {
+/// The (kind, essential name) of every CO-RE relocation's root type in
+/// `obj`, sorted and without duplicates: what [`Target::prepare`] needs to
+/// find all of the object's candidates in one pass. A record whose root
+/// does not read is left out (and reported when it is applied).
+pub fn wanted(obj: &ObjectFile) -> Vec<(KindTag, &[u8])> {
     let Some(local) = obj.btf.as_ref() else {
-        return Ok(());
+        return Vec::new();
     };
-    // One pass over the target for every name the object mentions. A
-    // record whose root does not read is reported by `resolve_one` below.
     let mut wanted = Vec::new();
     for f in &obj.functions {
         for (_, rec) in &f.core_relos {
@@ -1324,7 +1322,19 @@ pub fn apply(obj: &mut ObjectFile, target: &Target) -> Result<()> {
     }
     wanted.sort_unstable();
     wanted.dedup();
-    target.prepare(&wanted)?;
+    wanted
+}
+
+/// Applies every CO-RE relocation of `obj` against `target`, once: the
+/// relocations are consumed. Each poisoned instruction is recorded in its
+/// function's [`core_failures`](crate::Function::core_failures) with the
+/// reason, so that a verifier rejection can be explained.
+pub fn apply(obj: &mut ObjectFile, target: &Target) -> Result<()> {
+    // One pass over the target for every name the object mentions.
+    target.prepare(&wanted(obj))?;
+    let Some(local) = obj.btf.as_ref() else {
+        return Ok(());
+    };
     // Per local root type, the candidates still in play: narrowed by each
     // relocation that matched some of them, as libbpf's cache is.
     let mut cache: HashMap<TypeId, Vec<TypeId>> = HashMap::new();

@@ -25,32 +25,9 @@ use crate::obj::section::{attach_type as at, prog_type as pt};
 use crate::open::OpenObject;
 use crate::sys::{self, MapCreateOpts, ProgLoadOpts};
 
-/// `enum bpf_map_type` values the map-type probe knows how to create.
-#[allow(missing_docs)]
-pub mod map_type {
-    pub const HASH: u32 = 1;
-    pub const ARRAY: u32 = 2;
-    pub const PROG_ARRAY: u32 = 3;
-    pub const PERF_EVENT_ARRAY: u32 = 4;
-    pub const PERCPU_HASH: u32 = 5;
-    pub const PERCPU_ARRAY: u32 = 6;
-    pub const STACK_TRACE: u32 = 7;
-    pub const CGROUP_ARRAY: u32 = 8;
-    pub const LRU_HASH: u32 = 9;
-    pub const LRU_PERCPU_HASH: u32 = 10;
-    pub const LPM_TRIE: u32 = 11;
-    pub const DEVMAP: u32 = 14;
-    pub const SOCKMAP: u32 = 15;
-    pub const CPUMAP: u32 = 16;
-    pub const XSKMAP: u32 = 17;
-    pub const SOCKHASH: u32 = 18;
-    pub const QUEUE: u32 = 22;
-    pub const STACK: u32 = 23;
-    pub const DEVMAP_HASH: u32 = 25;
-    pub const RINGBUF: u32 = 27;
-    pub const BLOOM_FILTER: u32 = 30;
-    pub const USER_RINGBUF: u32 = 31;
-}
+/// `enum bpf_map_type` values (the object model's one table); the map-type
+/// probe creates the kinds it knows how to and refuses the others.
+pub use crate::obj::maps::map_type;
 
 /// BPF links, by the attach type probed with `BPF_LINK_CREATE`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
