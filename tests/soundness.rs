@@ -5,7 +5,7 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use bpf_skeleton::runtime::{Capability, Map, MapSpec, OpenObject, ReuseOrigin, Subject};
 use bpf_skeleton::Error;
@@ -13,55 +13,6 @@ use common::{corpus, raw_xdp_using_map, EXCL_LOG};
 
 fn open(name: &str) -> OpenObject {
     OpenObject::from_file(corpus(name)).unwrap_or_else(|e| panic!("opening {name}: {e}"))
-}
-
-/// A bpffs of this test's own, mounted on a fresh directory (each bpffs
-/// mount is its own instance), unmounted and removed on drop: pins made
-/// here are invisible to everything else and need no /sys/fs/bpf.
-struct PrivateBpffs(PathBuf);
-
-impl PrivateBpffs {
-    fn new(tag: &str) -> Self {
-        let dir = std::env::temp_dir().join(format!(
-            "bpf-skeleton-soundness-{tag}-{}",
-            std::process::id()
-        ));
-        std::fs::create_dir_all(&dir).unwrap();
-        let c = |s: &str| std::ffi::CString::new(s).unwrap();
-        let target = c(dir.to_str().unwrap());
-        // SAFETY: all arguments are valid NUL-terminated strings that live
-        // for the call; no data argument.
-        let r = unsafe {
-            libc::mount(
-                c("bpf").as_ptr(),
-                target.as_ptr(),
-                c("bpf").as_ptr(),
-                0,
-                std::ptr::null(),
-            )
-        };
-        assert_eq!(
-            r,
-            0,
-            "mounting a private bpffs on {}: {}",
-            dir.display(),
-            std::io::Error::last_os_error()
-        );
-        PrivateBpffs(dir)
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.0.join(name)
-    }
-}
-
-impl Drop for PrivateBpffs {
-    fn drop(&mut self) {
-        let target = std::ffi::CString::new(self.0.to_str().unwrap()).unwrap();
-        // SAFETY: a valid NUL-terminated path.
-        unsafe { libc::umount2(target.as_ptr(), libc::MNT_DETACH) };
-        let _ = std::fs::remove_dir(&self.0);
-    }
 }
 
 /// exclusive.bpf.o with `secret` pinned at `pin`, only `reader` loaded
@@ -146,8 +97,8 @@ fn a_pinned_map_is_exclusive_only_if_proven() {
     if !common::exclusive_maps() {
         return;
     }
-    let fs = PrivateBpffs::new("pin");
-    let pin = fs.path("secret");
+    let fs = common::PrivateBpffs::new("soundness-pin");
+    let pin = fs.path().join("secret");
 
     // A plain (non-exclusive) map is pinned first...
     let plain = vault(&pin, false).load().unwrap();

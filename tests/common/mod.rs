@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
+pub mod mounts;
+
 use std::path::PathBuf;
 
 use bpf_skeleton::runtime::obj::insn::Insn;
