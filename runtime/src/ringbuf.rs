@@ -18,14 +18,68 @@ const BUSY: u32 = 1 << 31;
 const DISCARD: u32 = 1 << 30;
 const HEADER: u64 = 8;
 
+/// The two mappings of a ring buffer map, kernel-fed or user-fed: the
+/// consumer position page, and the producer position page followed by the
+/// data area mapped twice (so a record that wraps reads contiguously).
+/// User space may write the consumer page of a ring buffer it drains, and
+/// the producer side of a user ring buffer it feeds. Unmapped on drop.
+#[derive(Debug)]
+pub(crate) struct RingMaps {
+    pub(crate) consumer: NonNull<u8>,
+    pub(crate) producer: NonNull<u8>,
+    pub(crate) page: usize,
+    /// Data area size (the map's max_entries, a power of two).
+    pub(crate) size: u64,
+}
+
+impl RingMaps {
+    /// Maps the ring behind `fd`, whose data area is `size` bytes; with
+    /// `user_produces` (a user ring buffer) the producer side is writable,
+    /// otherwise the consumer page.
+    pub(crate) fn new(fd: BorrowedFd<'_>, size: u32, user_produces: bool) -> io::Result<Self> {
+        let page = crate::sys::page_size();
+        if size == 0 || !size.is_power_of_two() {
+            return Err(io::Error::other("ring buffer size is not a power of two"));
+        }
+        let (rw, ro) = (libc::PROT_READ | libc::PROT_WRITE, libc::PROT_READ);
+        let (consumer_prot, producer_prot) = if user_produces { (ro, rw) } else { (rw, ro) };
+        let consumer = map(fd, page, consumer_prot, 0)?;
+        let producer_len = page + 2 * size as usize;
+        let producer = match map(fd, producer_len, producer_prot, page) {
+            Ok(p) => p,
+            Err(e) => {
+                // SAFETY: unmaps the consumer page mapped just above.
+                unsafe { libc::munmap(consumer.as_ptr().cast(), page) };
+                return Err(e);
+            }
+        };
+        Ok(RingMaps {
+            consumer,
+            producer,
+            page,
+            size: u64::from(size),
+        })
+    }
+}
+
+impl Drop for RingMaps {
+    fn drop(&mut self) {
+        // SAFETY: unmaps exactly the two regions mapped in `new`; the
+        // owners hand out no reference into them that outlives a call.
+        unsafe {
+            libc::munmap(self.consumer.as_ptr().cast(), self.page);
+            libc::munmap(
+                self.producer.as_ptr().cast(),
+                self.page + 2 * self.size as usize,
+            );
+        }
+    }
+}
+
 /// The mappings of one ring buffer.
 #[derive(Debug)]
 pub struct RingBuffer {
-    consumer: NonNull<u8>,
-    producer: NonNull<u8>,
-    page: usize,
-    /// Data area size (the map's max_entries, a power of two).
-    size: u64,
+    maps: RingMaps,
     /// Serialises consumers: the protocol has one consumer at a time.
     lock: Mutex<()>,
 }
@@ -60,26 +114,8 @@ fn map(fd: BorrowedFd<'_>, len: usize, prot: i32, offset: usize) -> io::Result<N
 impl RingBuffer {
     /// Maps the ring buffer behind `fd`, whose data area is `size` bytes.
     pub(crate) fn new(fd: BorrowedFd<'_>, size: u32) -> io::Result<Self> {
-        let page = crate::sys::page_size();
-        let size64 = u64::from(size);
-        if size == 0 || !size.is_power_of_two() {
-            return Err(io::Error::other("ring buffer size is not a power of two"));
-        }
-        let consumer = map(fd, page, libc::PROT_READ | libc::PROT_WRITE, 0)?;
-        let producer_len = page + 2 * size as usize;
-        let producer = match map(fd, producer_len, libc::PROT_READ, page) {
-            Ok(p) => p,
-            Err(e) => {
-                // SAFETY: unmaps the consumer page mapped just above.
-                unsafe { libc::munmap(consumer.as_ptr().cast(), page) };
-                return Err(e);
-            }
-        };
         Ok(RingBuffer {
-            consumer,
-            producer,
-            page,
-            size: size64,
+            maps: RingMaps::new(fd, size, false)?,
             lock: Mutex::new(()),
         })
     }
@@ -87,13 +123,14 @@ impl RingBuffer {
     fn consumer_pos(&self) -> &AtomicU64 {
         // SAFETY: the consumer page is mapped read-write for the life of
         // `self`, page-aligned, and only accessed atomically.
-        unsafe { AtomicU64::from_ptr(self.consumer.as_ptr().cast::<u64>()) }
+        unsafe { AtomicU64::from_ptr(self.maps.consumer.as_ptr().cast::<u64>()) }
     }
 
     fn producer_pos(&self) -> u64 {
         // SAFETY: the producer page is mapped (read-only) for the life of
         // `self`, page-aligned; an atomic load does not write.
-        unsafe { AtomicU64::from_ptr(self.producer.as_ptr().cast::<u64>()) }.load(Ordering::Acquire)
+        unsafe { AtomicU64::from_ptr(self.maps.producer.as_ptr().cast::<u64>()) }
+            .load(Ordering::Acquire)
     }
 
     /// Calls `f` with each available record, in order, and returns how many
@@ -103,7 +140,7 @@ impl RingBuffer {
             .lock
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let mask = self.size - 1;
+        let mask = self.maps.size - 1;
         let mut cons = self.consumer_pos().load(Ordering::Acquire);
         let mut delivered = 0;
         loop {
@@ -116,21 +153,30 @@ impl RingBuffer {
             // the producer mapping: the header is inside it, 8-aligned
             // (records are 8-byte aligned), read atomically.
             let len_word = unsafe {
-                AtomicU32::from_ptr(self.producer.as_ptr().add(self.page + at).cast::<u32>())
+                AtomicU32::from_ptr(
+                    self.maps
+                        .producer
+                        .as_ptr()
+                        .add(self.maps.page + at)
+                        .cast::<u32>(),
+                )
             }
             .load(Ordering::Acquire);
             if len_word & BUSY != 0 {
                 break;
             }
             let len = u64::from(len_word & !(BUSY | DISCARD));
-            if len_word & DISCARD == 0 && len + HEADER <= self.size {
+            if len_word & DISCARD == 0 && len + HEADER <= self.maps.size {
                 // SAFETY: the record (at most `size` bytes from `at`, which
                 // is < size) lies within the doubly mapped data area of
                 // 2 * size bytes; the kernel does not rewrite it until the
                 // consumer position moves past it, which happens below.
                 let data = unsafe {
                     std::slice::from_raw_parts(
-                        self.producer.as_ptr().add(self.page + at + HEADER as usize),
+                        self.maps
+                            .producer
+                            .as_ptr()
+                            .add(self.maps.page + at + HEADER as usize),
                         len as usize,
                     )
                 };
@@ -171,19 +217,5 @@ impl RingBuffer {
             return Err(e);
         }
         Ok(self.consume(f))
-    }
-}
-
-impl Drop for RingBuffer {
-    fn drop(&mut self) {
-        // SAFETY: unmaps exactly the two regions mapped in `new`; record
-        // slices handed to callbacks cannot outlive `consume`.
-        unsafe {
-            libc::munmap(self.consumer.as_ptr().cast(), self.page);
-            libc::munmap(
-                self.producer.as_ptr().cast(),
-                self.page + 2 * self.size as usize,
-            );
-        }
     }
 }

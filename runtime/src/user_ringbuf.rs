@@ -13,10 +13,11 @@
 //! pages is atomic.
 
 use std::io;
-use std::os::fd::{AsRawFd, BorrowedFd};
-use std::ptr::NonNull;
+use std::os::fd::BorrowedFd;
 use std::sync::atomic::{AtomicU32, AtomicU64, AtomicU8, Ordering};
 use std::sync::Mutex;
+
+use crate::ringbuf::RingMaps;
 
 const BUSY: u32 = 1 << 31;
 const HEADER: u64 = 8;
@@ -24,11 +25,7 @@ const HEADER: u64 = 8;
 /// The mappings of one user ring buffer, and its (single) producer.
 #[derive(Debug)]
 pub struct UserRingBuffer {
-    consumer: NonNull<u8>,
-    producer: NonNull<u8>,
-    page: usize,
-    /// Data area size (the map's max_entries, a power of two).
-    size: u64,
+    maps: RingMaps,
     /// Serialises producers: the protocol has one producer at a time.
     lock: Mutex<()>,
 }
@@ -38,26 +35,6 @@ pub struct UserRingBuffer {
 unsafe impl Send for UserRingBuffer {}
 // SAFETY: see `Send`.
 unsafe impl Sync for UserRingBuffer {}
-
-fn map(fd: BorrowedFd<'_>, len: usize, prot: i32, offset: usize) -> io::Result<NonNull<u8>> {
-    let off =
-        libc::off_t::try_from(offset).map_err(|_| io::Error::other("mmap offset overflows"))?;
-    // SAFETY: a fresh mapping chosen by the kernel, aliasing nothing.
-    let p = unsafe {
-        libc::mmap(
-            std::ptr::null_mut(),
-            len,
-            prot,
-            libc::MAP_SHARED,
-            fd.as_raw_fd(),
-            off,
-        )
-    };
-    if p == libc::MAP_FAILED {
-        return Err(io::Error::last_os_error());
-    }
-    NonNull::new(p.cast::<u8>()).ok_or_else(|| io::Error::other("mmap returned NULL"))
-}
 
 /// Why a record was not submitted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -73,25 +50,8 @@ impl UserRingBuffer {
     /// Maps the user ring buffer behind `fd`, whose data area is `size`
     /// bytes.
     pub(crate) fn new(fd: BorrowedFd<'_>, size: u32) -> io::Result<Self> {
-        let page = crate::sys::page_size();
-        if size == 0 || !size.is_power_of_two() {
-            return Err(io::Error::other("ring buffer size is not a power of two"));
-        }
-        let consumer = map(fd, page, libc::PROT_READ, 0)?;
-        let producer_len = page + 2 * size as usize;
-        let producer = match map(fd, producer_len, libc::PROT_READ | libc::PROT_WRITE, page) {
-            Ok(p) => p,
-            Err(e) => {
-                // SAFETY: unmaps the consumer page mapped just above.
-                unsafe { libc::munmap(consumer.as_ptr().cast(), page) };
-                return Err(e);
-            }
-        };
         Ok(UserRingBuffer {
-            consumer,
-            producer,
-            page,
-            size: u64::from(size),
+            maps: RingMaps::new(fd, size, true)?,
             lock: Mutex::new(()),
         })
     }
@@ -99,22 +59,23 @@ impl UserRingBuffer {
     fn consumer_pos(&self) -> u64 {
         // SAFETY: the consumer page is mapped (read-only) for the life of
         // `self`, page-aligned; an atomic load does not write.
-        unsafe { AtomicU64::from_ptr(self.consumer.as_ptr().cast::<u64>()) }.load(Ordering::Acquire)
+        unsafe { AtomicU64::from_ptr(self.maps.consumer.as_ptr().cast::<u64>()) }
+            .load(Ordering::Acquire)
     }
 
     fn producer_pos(&self) -> &AtomicU64 {
         // SAFETY: the producer page is mapped read-write for the life of
         // `self`, page-aligned, and only accessed atomically.
-        unsafe { AtomicU64::from_ptr(self.producer.as_ptr().cast::<u64>()) }
+        unsafe { AtomicU64::from_ptr(self.maps.producer.as_ptr().cast::<u64>()) }
     }
 
     /// The data area at `pos` (taken modulo its size): a pointer into the
     /// first of its two mappings, so that `size` bytes from it are mapped.
     fn data_at(&self, pos: u64) -> *mut u8 {
-        let off = (pos & (self.size - 1)) as usize;
+        let off = (pos & (self.maps.size - 1)) as usize;
         // SAFETY: `page + off` with `off < size` is inside the producer
         // mapping of `page + 2 * size` bytes.
-        unsafe { self.producer.as_ptr().add(self.page + off) }
+        unsafe { self.maps.producer.as_ptr().add(self.maps.page + off) }
     }
 
     /// Bytes free for records now.
@@ -123,7 +84,7 @@ impl UserRingBuffer {
             .producer_pos()
             .load(Ordering::Acquire)
             .wrapping_sub(self.consumer_pos());
-        self.size.saturating_sub(used)
+        self.maps.size.saturating_sub(used)
     }
 
     /// Appends `record` for programs to drain.
@@ -133,12 +94,12 @@ impl UserRingBuffer {
             return Err(SubmitError::TooLarge);
         }
         let total = (u64::from(len) + HEADER).next_multiple_of(8);
-        if total > self.size {
+        if total > self.maps.size {
             return Err(SubmitError::TooLarge);
         }
         let _one = self.lock.lock().unwrap_or_else(|e| e.into_inner());
         let prod = self.producer_pos().load(Ordering::Relaxed);
-        if self.size - prod.wrapping_sub(self.consumer_pos()).min(self.size) < total {
+        if self.maps.size - prod.wrapping_sub(self.consumer_pos()).min(self.maps.size) < total {
             return Err(SubmitError::Full);
         }
         let hdr = self.data_at(prod);
@@ -180,19 +141,5 @@ impl UserRingBuffer {
         // the record as not busy.
         len_word.store(len, Ordering::Release);
         Ok(())
-    }
-}
-
-impl Drop for UserRingBuffer {
-    fn drop(&mut self) {
-        // SAFETY: unmaps exactly the two regions mapped in `new`; no
-        // reference into them outlives `submit`.
-        unsafe {
-            libc::munmap(self.consumer.as_ptr().cast(), self.page);
-            libc::munmap(
-                self.producer.as_ptr().cast(),
-                self.page + 2 * self.size as usize,
-            );
-        }
     }
 }
