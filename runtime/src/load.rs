@@ -11,7 +11,7 @@ use crate::obj::btf::{Btf, Kind};
 use crate::obj::insn::{encode, Insn, LD_IMM64, PSEUDO_MAP_FD};
 use crate::obj::maps::{map_type, MapOrigin};
 use crate::obj::section::AttachTarget;
-use crate::obj::{MapDef, ProgKind, ProgramDef};
+use crate::obj::{MapDef, ProgramDef};
 use crate::open::{OpenMap, OpenObject, OpenProgram};
 use crate::prog::Program;
 use crate::sys::{self, MapCreateOpts, ProgLoadOpts};
@@ -354,30 +354,14 @@ fn prove_exclusive(
             imm: 0,
         },
     ];
-    let code = encode(&probe);
-    let def = ProgramDef {
-        name: "excl_probe".to_string(),
-        section: String::new(),
-        kind: ProgKind {
-            prog_type: 1,
-            expected_attach_type: None,
-            attach_target: None,
-            needs_btf_target: false,
-            flags: 0,
-            autoload: true,
-            rule: "",
-        },
-        function: 0,
-    };
-    let license = nul_terminated("GPL");
-    let opts = ProgLoadOpts {
-        prog_type: 1,
-        insns: &code,
-        license: &license,
+    let raw = crate::prog::RawProgram {
         name: "excl_probe",
-        ..Default::default()
+        prog_type: 1,
+        expected_attach_type: None,
+        insns: &probe,
+        license: "GPL",
     };
-    match prog_load_logged(&def, &opts) {
+    match Program::load_raw(&raw) {
         Ok(_probe) => Err(refuse(
             "it is not exclusive: a probe program with another digest was allowed to use it"
                 .to_string(),
