@@ -7,6 +7,8 @@ use std::sync::{Arc, OnceLock};
 
 use crate::error::{Error, Result};
 
+pub mod sanitize;
+
 const MAGIC: u16 = 0xeb9f;
 const HEADER_LEN: usize = 24;
 /// Types in one BTF blob above this count are refused before allocating.
@@ -277,6 +279,12 @@ pub struct Btf {
     str_start: usize,
     str_len: usize,
     decoded: OnceLock<Result<Vec<Type>>>,
+    /// For split BTF (a kernel module's): the BTF it extends (vmlinux),
+    /// whose ids and strings come first.
+    base: Option<Arc<Btf>>,
+    /// The id of the first record of this blob: 1, or for split BTF the
+    /// base's type count.
+    first_id: u32,
 }
 
 impl std::fmt::Debug for Btf {
@@ -325,6 +333,36 @@ pub(crate) fn str_at(strings: &[u8], off: u32, what: &str) -> Result<String> {
     let bytes = bytes_at(strings, off, || what)?;
     String::from_utf8(bytes.to_vec())
         .map_err(|_| Error::malformed(what, format!("string at {off} is not UTF-8")))
+}
+
+/// The string table(s) a type's names are read from: for split BTF (a
+/// kernel module's, on top of vmlinux) offsets below the base's table
+/// length are the base's strings, the others the split BTF's own.
+#[derive(Debug, Clone, Copy)]
+struct Strs<'a> {
+    base: &'a [u8],
+    own: &'a [u8],
+}
+
+impl<'a> Strs<'a> {
+    /// The table that holds offset `off`, and the offset in it.
+    fn table(self, off: u32) -> (&'a [u8], u32) {
+        match (off as usize).checked_sub(self.base.len()) {
+            Some(own) => (self.own, own as u32),
+            None => (self.base, off),
+        }
+    }
+
+    fn bytes(self, off: u32, what: impl FnOnce() -> String) -> Result<&'a [u8]> {
+        let (t, o) = self.table(off);
+        bytes_at(t, o, what)
+    }
+
+    /// The table from `off` on (`None` if out of range).
+    fn tail(self, off: u32) -> Option<&'a [u8]> {
+        let (t, o) = self.table(off);
+        t.get(o as usize..)
+    }
 }
 
 /// The name up to any `___flavor` suffix (CO-RE's "essential" name).
@@ -392,7 +430,7 @@ fn tag_of(kind: u32) -> Option<KindTag> {
 #[derive(Debug, Clone, Copy)]
 pub struct TypeView<'a> {
     data: &'a [u8],
-    strings: &'a [u8],
+    strings: Strs<'a>,
     id: TypeId,
     /// Absolute offset of the record (meaningless for `void`).
     pos: usize,
@@ -435,18 +473,18 @@ impl<'a> TypeView<'a> {
 
     /// The name's bytes, without copying; empty for anonymous types.
     pub fn name(&self) -> Result<&'a [u8]> {
-        bytes_at(self.strings, self.name_off, || self.loc())
+        self.strings.bytes(self.name_off, || self.loc())
     }
 
     /// The bytes of the string at `off` of this BTF's string table.
     pub fn string(&self, off: u32) -> Result<&'a [u8]> {
-        bytes_at(self.strings, off, || self.loc())
+        self.strings.bytes(off, || self.loc())
     }
 
     /// Whether the string at `off` is `name`, compared in place (no scan
     /// for the terminating NUL beyond `name`'s length).
     pub fn name_is(&self, off: u32, name: &[u8]) -> bool {
-        let Some(tail) = self.strings.get(off as usize..) else {
+        let Some(tail) = self.strings.tail(off) else {
             return false;
         };
         // The NUL where `name` would end rules out most names cheaply.
@@ -635,7 +673,10 @@ impl<'a> TypeView<'a> {
         let record = self.pos.saturating_sub(type_start);
         let tloc = || format!(".BTF type [{id}] at offset {record}");
         let trunc = || Error::malformed(tloc(), "truncated type record");
-        let name_of = |off: u32| str_at(self.strings, off, &tloc());
+        let name_of = |off: u32| {
+            let (table, at) = self.strings.table(off);
+            str_at(table, at, &tloc())
+        };
         let w = |at: usize| self.word(at).ok_or_else(trunc);
         let sot = self.size_or_type;
         let vlen = self.vlen() as usize;
@@ -751,7 +792,7 @@ impl Btf {
     /// validates every type (names included), so that a malformed object
     /// is refused here.
     pub fn parse(data: &[u8]) -> Result<Self> {
-        let btf = Self::index(Bytes::Owned(data.to_vec()))?;
+        let btf = Self::index(Bytes::Owned(data.to_vec()), None)?;
         let types = btf.decode_all()?;
         // A fresh OnceLock: `set` cannot fail.
         let _ = btf.decoded.set(Ok(types));
@@ -762,10 +803,61 @@ impl Btf {
     /// read-only) without decoding any type: the header and the record
     /// boundaries are checked, names and member data only when visited.
     pub fn from_shared(bytes: Arc<dyn AsRef<[u8]> + Send + Sync>) -> Result<Self> {
-        Self::index(Bytes::Shared(bytes))
+        Self::index(Bytes::Shared(bytes), None)
     }
 
-    fn index(bytes: Bytes) -> Result<Self> {
+    /// Indexes split BTF (a kernel module's, as
+    /// `/sys/kernel/btf/<module>` holds it) on top of `base` (vmlinux,
+    /// itself not split): its type ids continue after the base's, its
+    /// string offsets after the base's string table, and its types may
+    /// refer to the base's. Nothing is decoded up front.
+    pub fn from_shared_split(
+        bytes: Arc<dyn AsRef<[u8]> + Send + Sync>,
+        base: Arc<Btf>,
+    ) -> Result<Self> {
+        if base.base.is_some() {
+            return Err(Error::unsupported(".BTF", "split BTF on top of split BTF"));
+        }
+        Self::index(Bytes::Shared(bytes), Some(base))
+    }
+
+    /// The BTF this split BTF extends, if it is split.
+    pub fn base(&self) -> Option<&Btf> {
+        self.base.as_deref()
+    }
+
+    /// The id of this blob's first own type: 1, or for split BTF the
+    /// base's type count (libbpf's `btf__type_cnt(base)`).
+    pub fn first_own_id(&self) -> TypeId {
+        self.first_id
+    }
+
+    /// The string tables names are read from.
+    fn strs(&self) -> Strs<'_> {
+        Strs {
+            base: self.base.as_deref().map_or(&[][..], Btf::strings),
+            own: self.strings(),
+        }
+    }
+
+    /// The index in `offsets` (and the decoded model) of own type `id`.
+    fn own_index(&self, id: TypeId) -> Option<usize> {
+        if id == 0 {
+            return Some(0);
+        }
+        id.checked_sub(self.first_id).map(|i| i as usize + 1)
+    }
+
+    /// The type id of index `i` of `offsets`.
+    fn id_of_index(&self, i: usize) -> TypeId {
+        if i == 0 {
+            0
+        } else {
+            self.first_id + i as u32 - 1
+        }
+    }
+
+    fn index(bytes: Bytes, base: Option<Arc<Btf>>) -> Result<Self> {
         let data = bytes.as_slice();
         let loc = ".BTF";
         let magic = data
@@ -809,7 +901,11 @@ impl Btf {
         };
         let types = region(type_off, type_len, "type")?;
         let strs = region(str_off, str_len, "string")?;
-        if data.get(strs.clone()).and_then(|s| s.first()) != Some(&0) && !strs.is_empty() {
+        // Split BTF's own table continues the base's: no leading NUL.
+        if base.is_none()
+            && data.get(strs.clone()).and_then(|s| s.first()) != Some(&0)
+            && !strs.is_empty()
+        {
             return Err(Error::malformed(
                 loc,
                 "string table does not start with NUL",
@@ -817,11 +913,17 @@ impl Btf {
         }
 
         // The smallest record is 12 bytes: reserve for that many at most.
+        let first_id = match &base {
+            Some(b) => {
+                u32::try_from(b.len()).map_err(|_| Error::malformed(loc, "base too large"))?
+            }
+            None => 1,
+        };
         let mut offsets = Vec::with_capacity((types.len() / 12 + 1).min(MAX_TYPES + 1));
         offsets.push(0u32);
         let mut pos = types.start;
         while pos < types.end {
-            let id = offsets.len();
+            let id = offsets.len() + first_id as usize - 1;
             if id > MAX_TYPES {
                 return Err(Error::malformed(
                     loc,
@@ -868,6 +970,8 @@ impl Btf {
             str_start: strs.start,
             str_len: strs.len(),
             decoded: OnceLock::new(),
+            base,
+            first_id,
         })
     }
 
@@ -877,8 +981,8 @@ impl Btf {
             name: String::new(),
             kind: Kind::Void,
         });
-        for id in 1..self.offsets.len() {
-            types.push(self.view(id as TypeId)?.decode(self.type_start)?);
+        for i in 1..self.offsets.len() {
+            types.push(self.view(self.id_of_index(i))?.decode(self.type_start)?);
         }
         Ok(types)
     }
@@ -895,27 +999,32 @@ impl Btf {
         self.bytes.as_slice()
     }
 
-    /// Number of type ids, including `void` (id 0).
+    /// Number of type ids, including `void` (id 0) and, for split BTF,
+    /// the base's.
     pub fn len(&self) -> usize {
-        self.offsets.len()
+        self.first_id as usize - 1 + self.offsets.len()
     }
 
     /// Whether the blob defines no type besides `void`.
     pub fn is_empty(&self) -> bool {
-        self.offsets.len() <= 1
+        self.len() <= 1
     }
 
     fn out_of_range(&self, id: TypeId) -> Error {
         Error::malformed(
             ".BTF",
-            format!("type id {id} out of range (max {})", self.offsets.len() - 1),
+            format!("type id {id} out of range (max {})", self.len() - 1),
         )
     }
 
-    /// Type `id`, read in place.
+    /// Type `id`, read in place (for split BTF, a base id is read in the
+    /// base).
     pub fn view(&self, id: TypeId) -> Result<TypeView<'_>> {
+        if let (Some(base), true) = (&self.base, id != 0 && id < self.first_id) {
+            return base.view(id);
+        }
         let data = self.raw();
-        let strings = self.strings();
+        let strings = self.strs();
         if id == 0 {
             return Ok(TypeView {
                 data,
@@ -928,8 +1037,8 @@ impl Btf {
             });
         }
         let pos = *self
-            .offsets
-            .get(id as usize)
+            .own_index(id)
+            .and_then(|i| self.offsets.get(i))
             .ok_or_else(|| self.out_of_range(id))? as usize;
         let w = |at| rd_u32(data, pos + at).ok_or_else(|| self.out_of_range(id));
         Ok(TypeView {
@@ -946,7 +1055,7 @@ impl Btf {
     /// The bytes of the string at `off` of the string table, without
     /// copying.
     pub fn str_bytes(&self, off: u32) -> Result<&[u8]> {
-        bytes_at(self.strings(), off, || ".BTF string table")
+        self.strs().bytes(off, || ".BTF string table".into())
     }
 
     /// For each (kind, essential name) in `wanted`, the ids of the types of
@@ -967,8 +1076,11 @@ impl Btf {
             // `___`.
             first[usize::from(name.first().copied().unwrap_or(b'_'))] = true;
         }
-        let (data, strings) = (self.raw(), self.strings());
-        for (id, &pos) in self.offsets.iter().enumerate().skip(1) {
+        // Split BTF: only its own types are candidates (libbpf starts at
+        // the base's type count).
+        let (data, strings) = (self.raw(), self.strs());
+        for (i, &pos) in self.offsets.iter().enumerate().skip(1) {
+            let id = self.id_of_index(i);
             let pos = pos as usize;
             let Some(info) = rd_u32(data, pos + 4) else {
                 continue;
@@ -979,19 +1091,22 @@ impl Btf {
             let Some(name_off) = rd_u32(data, pos) else {
                 continue;
             };
-            let lead = strings.get(name_off as usize).copied().unwrap_or(0);
+            let Some(tail) = strings.tail(name_off) else {
+                continue;
+            };
+            let lead = tail.first().copied().unwrap_or(0);
             if name_off == 0 || !first[usize::from(lead)] {
                 continue;
             }
             // A name that does not read cannot match.
-            let Some(name) = bytes_at_opt(strings, name_off) else {
+            let Some(name) = bytes_at_opt(tail, 0) else {
                 continue;
             };
             let (ess, tag) = (essential(name), tag_of((info >> 24) & 0x1f));
             for (i, (t, n)) in wanted.iter().enumerate() {
                 if Some(*t) == tag && *n == ess {
                     if let Some(ids) = out.get_mut(i) {
-                        ids.push(id as TypeId);
+                        ids.push(id);
                     }
                 }
             }
@@ -1002,54 +1117,62 @@ impl Btf {
     /// The type with id `id`, decoded (the whole blob is decoded on first
     /// use; objects parsed with [`Btf::parse`] already are).
     pub fn get(&self, id: TypeId) -> Result<&Type> {
+        if let (Some(base), true) = (&self.base, id < self.first_id) {
+            return base.get(id);
+        }
         self.decoded()?
-            .get(id as usize)
+            .get(self.own_index(id).unwrap_or(usize::MAX))
             .ok_or_else(|| self.out_of_range(id))
     }
 
-    /// All types with their ids, decoded. Empty if the blob does not
-    /// decode (only possible for [`Btf::from_shared`] blobs; [`Btf::get`]
-    /// returns that error).
+    /// All types with their ids, decoded (for split BTF, its own types
+    /// only). Empty if the blob does not decode (only possible for
+    /// [`Btf::from_shared`] blobs; [`Btf::get`] returns that error).
     pub fn types(&self) -> impl Iterator<Item = (TypeId, &Type)> {
+        let skip = usize::from(self.base.is_some());
         self.decoded()
             .unwrap_or_default()
             .iter()
             .enumerate()
-            .map(|(i, t)| (i as TypeId, t))
+            .skip(skip)
+            .map(|(i, t)| (self.id_of_index(i), t))
     }
 
-    /// The first type named `name` for which `pred` holds. Unless the blob
-    /// is already decoded, names are compared in place and only types of
-    /// that name are decoded.
+    /// The first type named `name` for which `pred` holds; for split BTF,
+    /// among its own types only (libbpf's `btf__find_by_name_kind_own`).
+    /// Unless the blob is already decoded, names are compared in place
+    /// and only types of that name are decoded.
     pub fn find(&self, name: &str, pred: impl Fn(&Kind) -> bool) -> Option<TypeId> {
         // Already decoded (an object's BTF): search the model.
         if let Some(Ok(types)) = self.decoded.get() {
             return types
                 .iter()
-                .position(|t| t.name == name && pred(&t.kind))
-                .map(|i| i as TypeId);
+                .enumerate()
+                .skip(usize::from(self.base.is_some()))
+                .position(|(_, t)| t.name == name && pred(&t.kind))
+                .map(|i| self.id_of_index(i + usize::from(self.base.is_some())));
         }
         let want = name.as_bytes();
-        let (data, strings) = (self.raw(), self.strings());
+        let (data, strings) = (self.raw(), self.strs());
         // Names compared in place: the NUL where `name` would end first,
         // then the bytes; only a type of that name is decoded.
         let named = |off: u32| {
             strings
-                .get(off as usize..)
+                .tail(off)
                 .is_some_and(|s| s.get(want.len()) == Some(&0) && s.get(..want.len()) == Some(want))
         };
         self.offsets
             .iter()
             .enumerate()
             .skip(1)
-            .find(|&(id, &pos)| {
+            .find(|&(i, &pos)| {
                 rd_u32(data, pos as usize).is_some_and(named)
                     && self
-                        .view(id as TypeId)
+                        .view(self.id_of_index(i))
                         .and_then(|v| v.decode(self.type_start))
                         .is_ok_and(|t| pred(&t.kind))
             })
-            .map(|(id, _)| id as TypeId)
+            .map(|(i, _)| self.id_of_index(i))
     }
 
     /// Follows typedefs and qualifiers (`const`, `volatile`, `restrict`,
@@ -1262,5 +1385,95 @@ impl Btf {
         }
         let id = u32::try_from(self.len()).map_err(|_| bad())?;
         Ok((Btf::parse(&out)?, id, name_off))
+    }
+}
+
+#[cfg(test)]
+mod split_tests {
+    use super::*;
+
+    fn blob(types: &[u32], strings: &[u8]) -> Vec<u8> {
+        let mut out = vec![0x9f, 0xeb, 1, 0];
+        let tl = (types.len() * 4) as u32;
+        for w in [24, 0, tl, tl, strings.len() as u32] {
+            out.extend_from_slice(&w.to_le_bytes());
+        }
+        for w in types {
+            out.extend_from_slice(&w.to_le_bytes());
+        }
+        out.extend_from_slice(strings);
+        out
+    }
+
+    /// Split BTF as the kernel gives a module's: ids after the base's,
+    /// string offsets after the base's table, types referring to the
+    /// base's; lookups of "own" names see only the module's types.
+    #[test]
+    fn split_btf_reads_through_its_base() {
+        // Base: [1] INT "int", [2] STRUCT "s" {int m}; strings "\0int\0s\0m\0".
+        let base = blob(
+            &[1, 1 << 24, 4, 32, 5, (4 << 24) | 1, 4, 7, 1, 0],
+            b"\0int\0s\0m\0",
+        );
+        let base = Arc::new(Btf::parse(&base).unwrap());
+        // Module (strings start at 9): [3] FUNC_PROTO int(void),
+        // [4] FUNC "mod_kfunc" (own string 9), [5] STRUCT "s___x" {int m}
+        // (member name from the base), [6] VAR "int" (a base string).
+        let module = blob(
+            &[
+                0,
+                13 << 24,
+                1,
+                9,
+                (12 << 24) | 1,
+                3,
+                19,
+                (4 << 24) | 1,
+                4,
+                7,
+                1,
+                0,
+                1,
+                14 << 24,
+                1,
+                1,
+            ],
+            b"mod_kfunc\0s___x\0",
+        );
+        let split = Btf::from_shared_split(Arc::new(module), Arc::clone(&base)).unwrap();
+        assert_eq!((split.first_own_id(), split.len()), (3, 7));
+        assert_eq!(split.view(1).unwrap().name().unwrap(), b"int");
+        assert_eq!(split.view(4).unwrap().name().unwrap(), b"mod_kfunc");
+        assert_eq!(split.view(5).unwrap().name().unwrap(), b"s___x");
+        assert_eq!(split.get(5).unwrap().name, "s___x");
+        match &split.get(5).unwrap().kind {
+            Kind::Struct { members, .. } => {
+                assert_eq!((members[0].name.as_str(), members[0].ty), ("m", 1))
+            }
+            k => panic!("{k:?}"),
+        }
+        assert_eq!(split.size_of(5).unwrap(), 4);
+        assert_eq!(
+            split.find("mod_kfunc", |k| matches!(k, Kind::Func { .. })),
+            Some(4)
+        );
+        assert_eq!(
+            split.find("int", |k| matches!(k, Kind::Var { .. })),
+            Some(6)
+        );
+        // Own types only: the base's INT "int" and STRUCT "s" are not found.
+        assert_eq!(split.find("int", |k| matches!(k, Kind::Int { .. })), None);
+        assert_eq!(
+            split.find_by_essential_names(&[(KindTag::Struct, b"s")]),
+            vec![vec![5]]
+        );
+        assert_eq!(
+            base.find_by_essential_names(&[(KindTag::Struct, b"s")]),
+            vec![vec![2]]
+        );
+        let own: Vec<TypeId> = split.types().map(|(id, _)| id).collect();
+        assert_eq!(own, vec![3, 4, 5, 6]);
+        assert!(split.view(7).is_err());
+        assert!(split.get(7).is_err());
     }
 }

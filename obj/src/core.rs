@@ -55,7 +55,13 @@ type CandKey = (KindTag, Vec<u8>);
 pub struct Target {
     btf: Arc<Btf>,
     candidates: Mutex<HashMap<CandKey, Arc<[TypeId]>>>,
+    modules: Option<ModuleSource>,
 }
+
+/// Where a target finds more candidates when its own BTF has none: the
+/// kernel modules' BTF (split on the target's), each a target of its own,
+/// asked for once per [`apply`] that needs them.
+pub type ModuleSource = Arc<dyn Fn() -> Result<Vec<Arc<Target>>> + Send + Sync>;
 
 impl std::fmt::Debug for Target {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -71,7 +77,15 @@ impl Target {
         Target {
             btf,
             candidates: Mutex::new(HashMap::new()),
+            modules: None,
         }
+    }
+
+    /// This target, searching `modules` for the candidates of a type its
+    /// own BTF has none of (libbpf searches kernel module BTFs only then).
+    pub fn with_module_source(mut self, modules: ModuleSource) -> Self {
+        self.modules = Some(modules);
+        self
     }
 
     /// The target BTF.
@@ -1077,8 +1091,8 @@ fn explain(local: &Btf, rec: &CoreReloRec, miss: Miss, loc: &str) -> String {
 /// and, should the instruction end up poisoned, why.
 fn resolve_one(
     local: &Btf,
-    target: &Btf,
-    cands: &mut Vec<TypeId>,
+    sources: &[&Btf],
+    cands: &mut Vec<(usize, TypeId)>,
     rec: &CoreReloRec,
     loc: &str,
 ) -> Result<(Res, Miss)> {
@@ -1108,7 +1122,10 @@ fn resolve_one(
     let had_candidates = !cands.is_empty();
     let mut chosen: Option<(Res, u64)> = None;
     let mut kept = Vec::new();
-    for &c in cands.iter() {
+    for &(src, c) in cands.iter() {
+        let Some(&target) = sources.get(src) else {
+            continue;
+        };
         let Some(ts) = spec_match(&ls, target, c, loc)? else {
             continue;
         };
@@ -1138,7 +1155,7 @@ fn resolve_one(
             }
             Some(_) => {}
         }
-        kept.push(c);
+        kept.push((src, c));
     }
     match chosen {
         Some((res, _)) => {
@@ -1336,8 +1353,11 @@ pub fn apply(obj: &mut ObjectFile, target: &Target) -> Result<()> {
         return Ok(());
     };
     // Per local root type, the candidates still in play: narrowed by each
-    // relocation that matched some of them, as libbpf's cache is.
-    let mut cache: HashMap<TypeId, Vec<TypeId>> = HashMap::new();
+    // relocation that matched some of them, as libbpf's cache is. A
+    // candidate is (source, id): source 0 is the target's own BTF, i > 0
+    // module i - 1's, searched only for roots the target has none of.
+    let mut cache: HashMap<TypeId, Vec<(usize, TypeId)>> = HashMap::new();
+    let mut modules: Option<Vec<Arc<Target>>> = None;
     for f in &mut obj.functions {
         let relos = std::mem::take(&mut f.core_relos);
         for (at, rec) in &relos {
@@ -1351,16 +1371,34 @@ pub fn apply(obj: &mut ObjectFile, target: &Target) -> Result<()> {
             let cands = match cache.entry(rec.type_id) {
                 std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
                 std::collections::hash_map::Entry::Vacant(e) => {
-                    let list = match root_key(local, rec) {
-                        Ok((tag, name)) if !name.is_empty() && rec.kind != kind::TYPE_ID_LOCAL => {
-                            target.candidates(tag, name)?.to_vec()
+                    let mut list = Vec::new();
+                    if let Ok((tag, name)) = root_key(local, rec) {
+                        if !name.is_empty() && rec.kind != kind::TYPE_ID_LOCAL {
+                            list.extend(target.candidates(tag, name)?.iter().map(|&c| (0, c)));
+                            if list.is_empty() {
+                                if let (None, Some(source)) = (&modules, &target.modules) {
+                                    modules = Some(source()?);
+                                }
+                                for (i, m) in modules.iter().flatten().enumerate() {
+                                    let found = m.candidates(tag, name)?;
+                                    list.extend(found.iter().map(|&c| (i + 1, c)));
+                                }
+                            }
                         }
-                        _ => Vec::new(),
-                    };
+                    }
                     e.insert(list)
                 }
             };
-            let (res, miss) = resolve_one(local, target.btf(), cands, rec, &loc)?;
+            let main = [target.btf()];
+            let all: Vec<&Btf>;
+            let sources: &[&Btf] = match &modules {
+                Some(ms) if !ms.is_empty() => {
+                    all = main.into_iter().chain(ms.iter().map(|m| m.btf())).collect();
+                    &all
+                }
+                _ => &main,
+            };
+            let (res, miss) = resolve_one(local, sources, cands, rec, &loc)?;
             if patch(&mut f.insns, *at, &res, &loc)? {
                 f.core_failures.push((*at, explain(local, rec, miss, &loc)));
             }

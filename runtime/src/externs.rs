@@ -16,10 +16,37 @@ use crate::obj::btf::Kind;
 use crate::obj::externs::{Extern, ExternKind, KconfigType, Resolution};
 use crate::obj::ObjectFile;
 
-/// Each extern's resolution (kconfig externs: `Missing`, unused), or why a
-/// strong (non-weak) one cannot be resolved.
-pub(crate) fn resolve_ksyms(file: &ObjectFile) -> Vec<std::result::Result<Resolution, String>> {
+/// The kernel module BTFs an open object's programs refer to (typed ksyms
+/// and kfuncs defined in modules), opened when the object is opened and
+/// held until its programs are loaded: a typed module ksym's instruction
+/// holds the module BTF's fd number, which the kernel's digest covers, so
+/// the fd must stay the same from `hash()` to `BPF_PROG_LOAD`.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ModuleFds {
+    /// The modules used, each once.
+    pub(crate) modules: Vec<std::sync::Arc<crate::kernel_btf::ModuleBtf>>,
+    /// `BPF_PROG_LOAD`'s `fd_array`: slot 0 unused, then the fd of each
+    /// module with a kfunc called, in the order of the externs (libbpf's
+    /// layout); a kfunc call's `off` is its module's index. Empty if no
+    /// module kfunc is called.
+    pub(crate) fd_array: Vec<i32>,
+}
+
+/// What [`resolve_ksyms`] found.
+pub(crate) struct Ksyms {
+    /// Each extern's resolution (kconfig externs: `Missing`, unused), or
+    /// why a strong (non-weak) one cannot be resolved.
+    pub(crate) resolved: Vec<std::result::Result<Resolution, String>>,
+    /// The module BTFs the resolutions name.
+    pub(crate) modules: ModuleFds,
+}
+
+/// Resolves an object's ksyms as libbpf does: typeless ones in
+/// `/proc/kallsyms`; typed ones and kfuncs in vmlinux's BTF, else in the
+/// kernel modules' BTF (in BTF id order, each module's own types).
+pub(crate) fn resolve_ksyms(file: &ObjectFile) -> Ksyms {
     let mut out = vec![Ok(Resolution::Missing); file.externs.len()];
+    let mut used = ModuleFds::default();
     let is_ksym = |e: &Extern, typed: bool| matches!(e.kind, ExternKind::Ksym { type_id, .. } if (type_id != 0) == typed);
     if file.externs.iter().any(|e| is_ksym(e, false)) {
         let names: Vec<&str> = file
@@ -47,6 +74,8 @@ pub(crate) fn resolve_ksyms(file: &ObjectFile) -> Vec<std::result::Result<Resolu
     }
     if file.externs.iter().any(|e| is_ksym(e, true)) {
         let kernel = crate::kernel_btf::target();
+        // Loaded once, when the first name is missing from vmlinux.
+        let mut modules: Option<std::result::Result<Vec<_>, String>> = None;
         for (i, e) in file.externs.iter().enumerate() {
             let ExternKind::Ksym { func, type_id } = e.kind else {
                 continue;
@@ -58,31 +87,39 @@ pub(crate) fn resolve_ksyms(file: &ObjectFile) -> Vec<std::result::Result<Resolu
                 Err(err) => Err(format!("the kernel's BTF is not available: {err}")),
                 Ok(k) => {
                     let name = if func { e.essential_name() } else { &e.name };
-                    let id = k.btf().find(name, |kind| {
+                    let wanted = |kind: &Kind| {
                         if func {
                             matches!(kind, Kind::Func { .. })
                         } else {
                             matches!(kind, Kind::Var { .. })
                         }
-                    });
-                    match id {
+                    };
+                    match k.btf().find(name, wanted) {
                         Some(id) => typed_match(file, e, type_id, k.btf(), id),
-                        None => match crate::kernel_btf::module_defining(name, func) {
-                            // libbpf resolves it in the module's BTF (with
-                            // the module BTF's fd in the instruction or in
-                            // fd_array); we do not yet, so fail closed.
-                            Ok(Some(module)) => Err(format!(
-                                "defined in the BTF of kernel module `{module}`; module \
-                                 {} are not supported by this loader yet",
-                                if func { "kfuncs" } else { "ksyms" }
-                            )),
-                            Ok(None) if e.weak => Ok(Resolution::Missing),
-                            Ok(None) => Err(format!(
-                                "not found in the kernel's BTF (vmlinux and modules, as a {})",
-                                if func { "FUNC" } else { "VAR" }
-                            )),
-                            Err(err) => Err(format!("reading module BTF: {err}")),
-                        },
+                        None => {
+                            let list = modules.get_or_insert_with(|| {
+                                crate::kernel_btf::modules()
+                                    .map_err(|err| format!("reading module BTF: {err}"))
+                            });
+                            match list {
+                                Err(err) => Err(err.clone()),
+                                Ok(list) => {
+                                    let found = list
+                                        .iter()
+                                        .find_map(|m| m.btf().find(name, wanted).map(|id| (m, id)));
+                                    match found {
+                                        Some((m, id)) => typed_match(file, e, type_id, m.btf(), id)
+                                            .and_then(|r| in_module(r, m, func, &mut used)),
+                                        None if e.weak => Ok(Resolution::Missing),
+                                        None => Err(format!(
+                                            "not found in the kernel's BTF (vmlinux and modules, \
+                                             as a {})",
+                                            if func { "FUNC" } else { "VAR" }
+                                        )),
+                                    }
+                                }
+                            }
+                        }
                     }
                 }
             };
@@ -91,12 +128,59 @@ pub(crate) fn resolve_ksyms(file: &ObjectFile) -> Vec<std::result::Result<Resolu
             }
         }
     }
-    out
+    Ksyms {
+        resolved: out,
+        modules: used,
+    }
 }
 
-/// A typed ksym found in vmlinux as `id`: resolved if its local type is
-/// compatible with the kernel's (libbpf's check); otherwise a weak kfunc
-/// is missing and anything else an error.
+/// A ksym resolved in module `m`'s BTF: the instruction names the module
+/// by its BTF fd (typed ksyms) or by its index in `fd_array` (kfunc
+/// calls), as libbpf's `bpf_object__resolve_ksym_*_btf_id` do; the module
+/// is kept open with the object.
+fn in_module(
+    r: Resolution,
+    m: &std::sync::Arc<crate::kernel_btf::ModuleBtf>,
+    func: bool,
+    used: &mut ModuleFds,
+) -> std::result::Result<Resolution, String> {
+    use std::os::fd::AsRawFd;
+    let Resolution::BtfId { id, .. } = r else {
+        return Ok(r);
+    };
+    let fd = m.fd().as_raw_fd();
+    if !used.modules.iter().any(|u| u.id() == m.id()) {
+        used.modules.push(std::sync::Arc::clone(m));
+    }
+    let mut fd_index = 0;
+    if func {
+        fd_index = match used.fd_array.iter().position(|&f| f == fd) {
+            Some(i) => i,
+            None => {
+                if used.fd_array.is_empty() {
+                    used.fd_array.push(0);
+                }
+                used.fd_array.push(fd);
+                used.fd_array.len() - 1
+            }
+        };
+    }
+    let fd_index = i16::try_from(fd_index).map_err(|_| {
+        format!(
+            "module `{}`'s index {fd_index} in fd_array does not fit the instruction's offset",
+            m.name()
+        )
+    })?;
+    Ok(Resolution::BtfId {
+        id,
+        btf_fd: fd,
+        fd_index,
+    })
+}
+
+/// A typed ksym found in `kernel` (vmlinux's or a module's BTF) as `id`:
+/// resolved if its local type is compatible with the kernel's (libbpf's
+/// check); otherwise a weak kfunc is missing and anything else an error.
 fn typed_match(
     file: &ObjectFile,
     e: &Extern,
@@ -229,6 +313,7 @@ fn has_bpf_cookie() -> bool {
         func_info: &[],
         line_info: &[],
         attach_btf_id: 0,
+        fd_array: &[],
     };
     crate::sys::prog_load(&opts, None).is_ok()
 }

@@ -5,12 +5,14 @@
 //! [`Btf::from_shared`] builds an offset table of the records, and CO-RE
 //! finds the few names an object asks for in place.
 
-use std::os::fd::AsRawFd;
-use std::sync::{Arc, OnceLock};
+use std::collections::HashMap;
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, Subject};
 use crate::obj::btf::Btf;
 use crate::obj::core::Target;
+use crate::sys;
 
 /// Where the kernel exposes its own BTF.
 pub const VMLINUX: &str = "/sys/kernel/btf/vmlinux";
@@ -70,17 +72,15 @@ impl Drop for Mapping {
     }
 }
 
-fn io(source: std::io::Error) -> Error {
-    Error::Io {
-        path: VMLINUX.into(),
+/// A BTF file's bytes: mapped if the kernel allows it (`/sys/kernel/btf`
+/// files since Linux 6.16, any regular file), else read.
+fn kernel_bytes(path: impl AsRef<std::path::Path>) -> Result<Arc<dyn AsRef<[u8]> + Send + Sync>> {
+    let path = path.as_ref();
+    let io = |source| Error::Io {
+        path: path.into(),
         source,
-    }
-}
-
-/// The kernel's BTF bytes: mapped if the kernel allows it (Linux 6.16 and
-/// later), else read.
-fn kernel_bytes() -> Result<Arc<dyn AsRef<[u8]> + Send + Sync>> {
-    let file = std::fs::File::open(VMLINUX).map_err(io)?;
+    };
+    let file = std::fs::File::open(path).map_err(io)?;
     if let Some(m) = Mapping::map(&file) {
         return Ok(Arc::new(m));
     }
@@ -89,15 +89,166 @@ fn kernel_bytes() -> Result<Arc<dyn AsRef<[u8]> + Send + Sync>> {
     Ok(Arc::new(data))
 }
 
+/// The running kernel's BTF (vmlinux), indexed on first use and shared by
+/// every later caller in the process, with the CO-RE target over it. Its
+/// target searches the kernel modules' BTF for candidates vmlinux lacks
+/// (as libbpf does).
+fn vmlinux() -> Result<&'static (Arc<Btf>, Arc<Target>)> {
+    static KERNEL: OnceLock<(Arc<Btf>, Arc<Target>)> = OnceLock::new();
+    if let Some(k) = KERNEL.get() {
+        return Ok(k);
+    }
+    let btf = Arc::new(Btf::from_shared(kernel_bytes(VMLINUX)?)?);
+    let target = Target::new(Arc::clone(&btf)).with_module_source(Arc::new(|| match modules() {
+        Ok(list) => Ok(list.into_iter().map(|m| Arc::clone(&m.target)).collect()),
+        Err(e) => Err(crate::obj::Error::Unsupported {
+            location: "kernel module BTF".into(),
+            feature: format!("searching it for CO-RE candidates failed: {e}"),
+        }),
+    }));
+    Ok(KERNEL.get_or_init(|| (btf, Arc::new(target))))
+}
+
 /// The running kernel's BTF as a CO-RE target, prepared on first use and
 /// shared by every later caller in the process.
 pub fn target() -> Result<Arc<Target>> {
-    static KERNEL: OnceLock<Arc<Target>> = OnceLock::new();
-    if let Some(t) = KERNEL.get() {
-        return Ok(Arc::clone(t));
+    Ok(Arc::clone(&vmlinux()?.1))
+}
+
+/// The BTF at `path` (for example a vmlinux BTF extracted for a kernel
+/// without `/sys/kernel/btf/vmlinux`) as a CO-RE target, read now and not
+/// cached. As with libbpf's custom BTF path, kernel modules are not
+/// searched for its missing candidates.
+pub fn target_from_path(path: impl AsRef<std::path::Path>) -> Result<Arc<Target>> {
+    let btf = Btf::from_shared(kernel_bytes(path.as_ref())?)?;
+    Ok(Arc::new(Target::new(Arc::new(btf))))
+}
+
+/// A kernel module's BTF (split BTF on top of vmlinux) and the fd that
+/// names it to the kernel: in `fd_array` for its kfuncs, in the `ld_imm64`
+/// of its typed ksyms. The fd is this value's, closed when it drops.
+#[derive(Debug)]
+pub struct ModuleBtf {
+    name: String,
+    id: u32,
+    fd: OwnedFd,
+    target: Arc<Target>,
+}
+
+impl ModuleBtf {
+    /// The module's name (`/sys/kernel/btf/<name>`).
+    pub fn name(&self) -> &str {
+        &self.name
     }
-    let target = Arc::new(Target::new(Arc::new(Btf::from_shared(kernel_bytes()?)?)));
-    Ok(Arc::clone(KERNEL.get_or_init(|| target)))
+
+    /// The BTF object's id.
+    pub fn id(&self) -> u32 {
+        self.id
+    }
+
+    /// The BTF object's fd.
+    pub fn fd(&self) -> BorrowedFd<'_> {
+        self.fd.as_fd()
+    }
+
+    /// The module's BTF: its own types after vmlinux's ids.
+    pub fn btf(&self) -> &Btf {
+        self.target.btf()
+    }
+
+    /// The module's BTF as a CO-RE target (its own types are the
+    /// candidates).
+    pub fn target(&self) -> &Arc<Target> {
+        &self.target
+    }
+}
+
+/// The raw BTF the kernel holds for the BTF object `fd` (a loaded
+/// object's, see [`crate::Object::btf_fd`], or a module's).
+pub fn btf_data(fd: BorrowedFd<'_>) -> Result<Vec<u8>> {
+    let info = |data| {
+        sys::btf_info(fd, data)
+            .map_err(|e| Error::syscall("BPF_OBJ_GET_INFO_BY_FD", Subject::Btf, e))
+    };
+    let size = info(None)?.size;
+    let mut data = vec![0u8; size as usize];
+    let again = info(Some(&mut data))?;
+    if again.size != size {
+        return Err(Error::syscall(
+            "BPF_OBJ_GET_INFO_BY_FD",
+            Subject::Btf,
+            std::io::Error::other("the BTF object changed size while read"),
+        ));
+    }
+    Ok(data)
+}
+
+/// The kernel modules' BTF objects present now, in BTF id order (as
+/// libbpf's `load_module_btfs`): every BTF object the kernel made other
+/// than vmlinux, each opened by id, its data read through its fd and
+/// parsed on top of vmlinux (parsed once per BTF id per process; the fds
+/// are the caller's). A kernel without module BTF, or a caller without
+/// the privilege to walk BTF ids, has none (as libbpf).
+pub fn modules() -> Result<Vec<Arc<ModuleBtf>>> {
+    static PARSED: OnceLock<Mutex<HashMap<u32, Arc<Target>>>> = OnceLock::new();
+    let base = Arc::clone(&vmlinux()?.0);
+    let walk = |e: std::io::Error| Error::syscall("BPF_BTF_GET_NEXT_ID", Subject::Btf, e);
+    let mut out = Vec::new();
+    let mut id = 0;
+    loop {
+        id = match sys::btf_get_next_id(id) {
+            Ok(next) => next,
+            Err(e) if matches!(e.raw_os_error(), Some(libc::ENOENT)) => break,
+            // Not allowed to walk ids (libbpf skips module BTFs), or a
+            // kernel without BTF ids.
+            Err(e) if matches!(e.raw_os_error(), Some(libc::EPERM | libc::EINVAL)) => break,
+            Err(e) => return Err(walk(e)),
+        };
+        let fd = match sys::btf_get_fd_by_id(id) {
+            Ok(fd) => fd,
+            // Unloaded since the walk saw it.
+            Err(e) if e.raw_os_error() == Some(libc::ENOENT) => continue,
+            Err(e) => return Err(Error::syscall("BPF_BTF_GET_FD_BY_ID", Subject::Btf, e)),
+        };
+        let info = sys::btf_info(fd.as_fd(), None)
+            .map_err(|e| Error::syscall("BPF_OBJ_GET_INFO_BY_FD", Subject::Btf, e))?;
+        if !info.kernel_btf || info.name == "vmlinux" {
+            continue;
+        }
+        let cached = PARSED
+            .get_or_init(Default::default)
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&id)
+            .cloned();
+        let target = match cached {
+            Some(t) => t,
+            None => {
+                let data = btf_data(fd.as_fd())?;
+                let btf =
+                    Btf::from_shared_split(Arc::new(data), Arc::clone(&base)).map_err(|e| {
+                        Error::io(
+                            format!("/sys/kernel/btf/{}", info.name),
+                            std::io::Error::new(std::io::ErrorKind::InvalidData, e.to_string()),
+                        )
+                    })?;
+                let t = Arc::new(Target::new(Arc::new(btf)));
+                PARSED
+                    .get_or_init(Default::default)
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .insert(id, Arc::clone(&t));
+                t
+            }
+        };
+        out.push(Arc::new(ModuleBtf {
+            name: info.name,
+            id,
+            fd,
+            target,
+        }));
+    }
+    Ok(out)
 }
 
 /// The addresses of `names` in `/proc/kallsyms`, read once per call and only
@@ -147,144 +298,4 @@ pub fn kallsyms(
         }
     }
     Ok(found)
-}
-
-/// The record length after the 12-byte header of a BTF type of `kind`
-/// with `vlen` entries (the kernel's layout), or `None` for a kind newer
-/// than Linux 6.18.
-fn record_tail(kind: u32, vlen: usize) -> Option<usize> {
-    Some(match kind {
-        1 | 14 | 17 => 4,
-        3 => 12,
-        4 | 5 | 15 | 19 => 12 * vlen,
-        6 | 13 => 8 * vlen,
-        2 | 7..=12 | 16 | 18 => 0,
-        _ => return None,
-    })
-}
-
-/// Whether split BTF `data` (a module's, on top of vmlinux `base`) defines
-/// a `FUNC` (if `func`) or `VAR` named `name`.
-fn split_btf_defines(data: &[u8], base: &Btf, name: &str, func: bool) -> Option<bool> {
-    let u32_at = |at: usize| {
-        data.get(at..at + 4)
-            .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-    };
-    if data.get(..2)? != [0x9f, 0xeb] {
-        return None;
-    }
-    let hdr_len = u32_at(4)? as usize;
-    let (type_off, type_len) = (u32_at(8)? as usize, u32_at(12)? as usize);
-    let (str_off, str_len) = (u32_at(16)? as usize, u32_at(20)? as usize);
-    let types = data.get(hdr_len + type_off..hdr_len + type_off + type_len)?;
-    let strings = data.get(hdr_len + str_off..hdr_len + str_off + str_len)?;
-    let base_len = base.strings().len();
-    let want_kind = if func { 12 } else { 14 };
-    let mut pos = 0;
-    while pos + 12 <= types.len() {
-        let rd = |at: usize| {
-            types
-                .get(at..at + 4)
-                .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-        };
-        let (name_off, info) = (rd(pos)? as usize, rd(pos + 4)?);
-        let kind = (info >> 24) & 0x1f;
-        if kind == want_kind {
-            let s = if name_off < base_len {
-                base.strings().get(name_off..)?
-            } else {
-                strings.get(name_off - base_len..)?
-            };
-            let end = s.iter().position(|&b| b == 0).unwrap_or(s.len());
-            if s.get(..end)? == name.as_bytes() {
-                return Some(true);
-            }
-        }
-        pos += 12 + record_tail(kind, (info & 0xffff) as usize)?;
-    }
-    Some(false)
-}
-
-/// The kernel module whose BTF (`/sys/kernel/btf/<module>`) defines a
-/// `FUNC` (if `func`) or `VAR` named `name`, searched as libbpf does when
-/// vmlinux does not have it. Read only when an object needs it.
-pub fn module_defining(name: &str, func: bool) -> Result<Option<String>> {
-    let base = target()?;
-    let dir = "/sys/kernel/btf";
-    let entries = match std::fs::read_dir(dir) {
-        Ok(d) => d,
-        Err(_) => return Ok(None),
-    };
-    let mut modules: Vec<_> = entries
-        .filter_map(std::result::Result::ok)
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| n != "vmlinux")
-        .collect();
-    modules.sort();
-    for m in modules {
-        let path = format!("{dir}/{m}");
-        let data = std::fs::read(&path).map_err(|source| Error::Io {
-            path: path.clone().into(),
-            source,
-        })?;
-        match split_btf_defines(&data, base.btf(), name, func) {
-            Some(true) => return Ok(Some(m)),
-            Some(false) => {}
-            None => {
-                return Err(Error::Io {
-                    path: path.into(),
-                    source: std::io::Error::new(
-                        std::io::ErrorKind::InvalidData,
-                        "malformed module BTF",
-                    ),
-                })
-            }
-        }
-    }
-    Ok(None)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// A BTF blob of `types` (u32 words) and `strings`.
-    fn blob(types: &[u32], strings: &[u8]) -> Vec<u8> {
-        let mut out = vec![0x9f, 0xeb, 1, 0];
-        let tl = (types.len() * 4) as u32;
-        for w in [24, 0, tl, tl, strings.len() as u32] {
-            out.extend_from_slice(&w.to_le_bytes());
-        }
-        for w in types {
-            out.extend_from_slice(&w.to_le_bytes());
-        }
-        out.extend_from_slice(strings);
-        out
-    }
-
-    #[test]
-    fn split_btf_names_come_from_the_module_or_the_base() {
-        // Base: [1] INT "int" (4 bytes, 32 bits); strings "\0int\0".
-        let base = Btf::parse(&blob(&[1, 1 << 24, 4, 32], b"\0int\0")).unwrap();
-        // Module: [2] FUNC_PROTO, [3] FUNC "mod_kfunc" (own string at base
-        // length 5), [4] VAR named "int" (a base string).
-        let module = blob(
-            &[0, 13 << 24, 0, 5, 12 << 24 | 1, 2, 1, 14 << 24, 1, 1],
-            b"mod_kfunc\0",
-        );
-        assert_eq!(
-            split_btf_defines(&module, &base, "mod_kfunc", true),
-            Some(true)
-        );
-        assert_eq!(
-            split_btf_defines(&module, &base, "mod_kfunc", false),
-            Some(false)
-        );
-        assert_eq!(split_btf_defines(&module, &base, "int", false), Some(true));
-        assert_eq!(
-            split_btf_defines(&module, &base, "other", true),
-            Some(false)
-        );
-        assert_eq!(split_btf_defines(&module[..20], &base, "x", true), None);
-    }
 }

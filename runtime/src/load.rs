@@ -102,12 +102,25 @@ impl OpenObject {
         } = self;
         let mut kconfig = crate::externs::fill_kconfig(&core, &mut maps)?;
         let file = core.file;
+        // Held until every program is loaded: fd_array and typed module
+        // ksyms name these fds.
+        let modules = core.modules;
 
+        // The BTF kinds this kernel accepts (probed, or as set), and the
+        // object's BTF sanitized for the rest, as libbpf does.
+        let features = match (core.btf_features, &file.btf) {
+            (Some(f), _) => f,
+            (None, Some(_)) => crate::probe::btf_features()?,
+            (None, None) => crate::obj::btf::sanitize::BtfFeatures::ALL,
+        };
         let btf = match file.btf.as_ref() {
-            Some(b) => Some(load_btf(b)?),
-            None => None,
+            Some(b) if features.btf => Some(load_btf(b, &features)?),
+            _ => None,
         };
         let btf_fd = btf.as_ref().map(AsFd::as_fd);
+        // As libbpf: programs get the object's BTF (func_info, line_info)
+        // only from a kernel with BTF functions.
+        let prog_btf_fd = btf_fd.filter(|_| features.func);
 
         let mut created = Vec::with_capacity(maps.len());
         // Pins made by this load, removed again if the load fails.
@@ -139,7 +152,14 @@ impl OpenObject {
         for p in progs {
             let fd = if p.autoload {
                 crate::externs::check_program(&p, &file, &mut kconfig)?;
-                let r = load_program(&p, &created, btf_fd, &license, file.kernel_version);
+                let r = load_program(
+                    &p,
+                    &created,
+                    prog_btf_fd,
+                    &modules.fd_array,
+                    &license,
+                    file.kernel_version,
+                );
                 let r = r.map_err(|e| crate::externs::explain_missing_kfunc(e, &file));
                 Some(r.map_err(|e| explain_exclusive_refusal(e, &p, &created, &proofs))?)
             } else {
@@ -155,6 +175,7 @@ impl OpenObject {
         }
         fill_slots(&created, Some(&loaded))?;
         new_pins.0.clear();
+        drop(modules);
         Ok(Object {
             maps: created,
             progs: loaded,
@@ -204,8 +225,17 @@ fn explain_exclusive_refusal(
     }
 }
 
-fn load_btf(btf: &Btf) -> Result<OwnedFd> {
-    let first = match sys::btf_load(btf.raw(), None) {
+/// `BPF_BTF_LOAD` of the object's BTF, sanitized first (a rewritten
+/// copy, type ids unchanged) if the kernel lacks a kind it may use.
+fn load_btf(btf: &Btf, features: &crate::obj::btf::sanitize::BtfFeatures) -> Result<OwnedFd> {
+    let sanitized;
+    let raw = if features.needs_sanitization() {
+        sanitized = crate::obj::btf::sanitize::sanitize(btf.raw(), features)?;
+        &sanitized[..]
+    } else {
+        btf.raw()
+    };
+    let first = match sys::btf_load(raw, None) {
         Ok(fd) => return Ok(fd),
         Err((first, _)) => first,
     };
@@ -218,7 +248,7 @@ fn load_btf(btf: &Btf) -> Result<OwnedFd> {
         });
     }
     let mut log = vec![0u8; LOG_SIZE];
-    match sys::btf_load(btf.raw(), Some(&mut log)) {
+    match sys::btf_load(raw, Some(&mut log)) {
         Ok(fd) => Ok(fd),
         Err((e, _)) => Err(Error::Verifier {
             subject: Subject::Btf,
@@ -457,7 +487,19 @@ fn create_plain(
         map_extra: def.map_extra,
         excl_prog_hash: hash,
     };
-    sys::map_create(&opts).map_err(|e| Error::syscall("BPF_MAP_CREATE", Subject::map(&def.name), e))
+    match sys::map_create(&opts) {
+        // As libbpf: a map the kernel refuses with its BTF types (say a
+        // global-data map whose DATASEC was sanitized into a struct, which
+        // the kernel takes only as a DATASEC) is created again without.
+        Err(_) if with_btf => sys::map_create(&MapCreateOpts {
+            btf_fd: None,
+            btf_key_type_id: 0,
+            btf_value_type_id: 0,
+            ..opts
+        }),
+        r => r,
+    }
+    .map_err(|e| Error::syscall("BPF_MAP_CREATE", Subject::map(&def.name), e))
 }
 
 /// Fills the initial slots of maps-of-maps (with `programs: None`) or of
@@ -632,6 +674,7 @@ fn load_program(
     p: &OpenProgram,
     maps: &[Map],
     btf_fd: Option<BorrowedFd<'_>>,
+    fd_array: &[i32],
     license: &CStr,
     kern_version: u32,
 ) -> Result<OwnedFd> {
@@ -694,6 +737,7 @@ fn load_program(
         func_info: &func_info,
         line_info: &line_info,
         attach_btf_id,
+        fd_array,
     };
     prog_load_logged(&p.def, &opts)
         .map_err(|e| crate::core_failure::explain(e, &p.linked.core_failures))

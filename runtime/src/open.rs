@@ -250,6 +250,12 @@ pub struct OpenCore {
     pub(crate) file: ObjectFile,
     /// `CONFIG_*=value` lines given to [`OpenObject::set_kconfig`].
     pub(crate) kconfig: Vec<String>,
+    /// Kernel module BTFs the programs' ksyms and kfuncs name, held open
+    /// until load (their fd numbers are in the instructions).
+    pub(crate) modules: crate::externs::ModuleFds,
+    /// BTF kinds the kernel is taken to support instead of probing it
+    /// ([`OpenObject::set_btf_features`]).
+    pub(crate) btf_features: Option<crate::obj::btf::sanitize::BtfFeatures>,
 }
 
 impl OpenCore {
@@ -341,10 +347,11 @@ impl OpenObject {
         // Ksyms are resolved now, lazily reading the kernel's BTF or
         // kallsyms only if the object has such externs: their ids and
         // addresses are instructions, so part of the digest.
-        let ksyms = if file.externs.iter().any(|e| !e.is_kconfig()) {
-            crate::externs::resolve_ksyms(&file)
+        let (ksyms, modules) = if file.externs.iter().any(|e| !e.is_kconfig()) {
+            let k = crate::externs::resolve_ksyms(&file);
+            (k.resolved, k.modules)
         } else {
-            Vec::new()
+            Default::default()
         };
         let resolutions: Vec<_> = ksyms
             .iter()
@@ -390,6 +397,8 @@ impl OpenObject {
                 object_id,
                 file,
                 kconfig: Vec::new(),
+                modules,
+                btf_features: None,
             },
             maps,
             progs,
@@ -475,6 +484,15 @@ impl OpenObject {
     /// value is checked against the extern's type at load.
     pub fn set_kconfig(&mut self, name: &str, value: &str) -> Result<()> {
         self.core.set_kconfig(name, value)
+    }
+
+    /// Takes the kernel to support exactly the BTF kinds `features` says
+    /// instead of probing it (libbpf's `FEAT_BTF_*` probes), so that the
+    /// object's BTF is sanitized for what it lacks before `BPF_BTF_LOAD`,
+    /// as libbpf does for old kernels. For testing the sanitization on a
+    /// kernel that needs none, or for a kernel whose probes mislead.
+    pub fn set_btf_features(&mut self, features: crate::obj::btf::sanitize::BtfFeatures) {
+        self.core.btf_features = Some(features);
     }
 
     /// Splits the object into its shared core, maps and programs (for

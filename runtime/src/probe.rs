@@ -50,6 +50,21 @@ enum Feature {
     Link(Link),
     ExclusiveMaps,
     Fentry,
+    Btf(BtfProbe),
+}
+
+/// One of libbpf's `FEAT_BTF_*` probes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum BtfProbe {
+    Btf,
+    Func,
+    GlobalFunc,
+    Datasec,
+    QmarkDatasec,
+    Float,
+    DeclTag,
+    TypeTag,
+    Enum64,
 }
 
 impl Feature {
@@ -62,6 +77,7 @@ impl Feature {
             Feature::Link(l) => format!("{l:?} links"),
             Feature::ExclusiveMaps => "exclusive maps".into(),
             Feature::Fentry => "fentry programs".into(),
+            Feature::Btf(p) => format!("BTF {p:?}"),
         }
     }
 }
@@ -393,6 +409,154 @@ pub fn link(kind: Link) -> Result<bool> {
             libc::EINVAL => Ok(false),
             e => Err(errno_error("feature probe: link", e)),
         }
+    })
+}
+
+/// `BPF_BTF_LOAD` of `types` (u32 words) and `strings`: supported if the
+/// kernel accepts it, not if it refuses it with `EINVAL` (an unknown
+/// kind, or a form the kernel's validation does not know).
+fn btf_loads(types: &[u32], strings: &[u8]) -> Result<bool> {
+    let type_len = (types.len() * 4) as u32;
+    let mut blob = Vec::with_capacity(24 + types.len() * 4 + strings.len());
+    // magic, version 1, flags 0, hdr_len 24, type_off, type_len, str_off,
+    // str_len.
+    blob.extend_from_slice(&0xeb9f_u16.to_le_bytes());
+    blob.extend_from_slice(&[1, 0]);
+    for w in [24, 0, type_len, type_len, strings.len() as u32] {
+        blob.extend_from_slice(&w.to_le_bytes());
+    }
+    for w in types {
+        blob.extend_from_slice(&w.to_le_bytes());
+    }
+    blob.extend_from_slice(strings);
+    match sys::btf_load(&blob, None) {
+        Ok(_) => Ok(true),
+        Err((e, _)) if e.raw_os_error() == Some(libc::EINVAL) => Ok(false),
+        Err((e, _)) => Err(Error::syscall("feature probe: BTF", Subject::Kernel, e)),
+    }
+}
+
+/// The BTF kinds the kernel accepts, probed as libbpf's `FEAT_BTF_*`
+/// probes do (loading a tiny BTF blob of each kind, once per process). The
+/// loader sanitizes an object's BTF for what is missing
+/// ([`crate::obj::btf::sanitize`]).
+pub fn btf_features() -> Result<crate::obj::btf::sanitize::BtfFeatures> {
+    const fn info(kind: u32, kflag: u32, vlen: u32) -> u32 {
+        (kflag << 31) | (kind << 24) | vlen
+    }
+    // BTF_INT_ENC(BTF_INT_SIGNED, 0, 32)
+    const INT_SIGNED_32: u32 = (1 << 24) | 32;
+    let probe = |p: BtfProbe| {
+        cached(Feature::Btf(p), || match p {
+            BtfProbe::Btf => btf_loads(&[1, info(1, 0, 0), 4, INT_SIGNED_32], b"\0int\0"),
+            // void x(int a) {}, with FUNC linkage static / global.
+            BtfProbe::Func | BtfProbe::GlobalFunc => {
+                let linkage = u32::from(p == BtfProbe::GlobalFunc);
+                btf_loads(
+                    &[
+                        1,
+                        info(1, 0, 0),
+                        4,
+                        INT_SIGNED_32,
+                        0,
+                        info(13, 0, 1),
+                        0,
+                        7,
+                        1,
+                        5,
+                        info(12, 0, linkage),
+                        2,
+                    ],
+                    b"\0int\0x\0a\0",
+                )
+            }
+            // static int x in DATASEC ".data" / "?.data".
+            BtfProbe::Datasec | BtfProbe::QmarkDatasec => {
+                let strings: &[u8] = if p == BtfProbe::Datasec {
+                    b"\0x\0.data\0"
+                } else {
+                    b"\0x\0?.data\0"
+                };
+                btf_loads(
+                    &[
+                        0,
+                        info(1, 0, 0),
+                        4,
+                        INT_SIGNED_32,
+                        1,
+                        info(14, 0, 0),
+                        1,
+                        0,
+                        3,
+                        info(15, 0, 1),
+                        4,
+                        2,
+                        0,
+                        4,
+                    ],
+                    strings,
+                )
+            }
+            BtfProbe::Float => btf_loads(&[1, info(16, 0, 0), 4], b"\0float\0"),
+            BtfProbe::DeclTag => btf_loads(
+                &[
+                    0,
+                    info(1, 0, 0),
+                    4,
+                    INT_SIGNED_32,
+                    1,
+                    info(14, 0, 0),
+                    1,
+                    0,
+                    1,
+                    info(17, 0, 0),
+                    2,
+                    u32::MAX,
+                ],
+                b"\0tag\0",
+            ),
+            BtfProbe::TypeTag => btf_loads(
+                &[
+                    0,
+                    info(1, 0, 0),
+                    4,
+                    INT_SIGNED_32,
+                    1,
+                    info(18, 0, 0),
+                    1,
+                    0,
+                    info(2, 0, 0),
+                    2,
+                ],
+                b"\0tag\0",
+            ),
+            BtfProbe::Enum64 => btf_loads(&[1, info(19, 0, 0), 8], b"\0enum64\0"),
+        })
+    };
+    let btf = probe(BtfProbe::Btf)?;
+    if !btf {
+        return Ok(crate::obj::btf::sanitize::BtfFeatures {
+            btf: false,
+            func: false,
+            global_func: false,
+            datasec: false,
+            float: false,
+            decl_tag: false,
+            type_tag: false,
+            enum64: false,
+            qmark_datasec: false,
+        });
+    }
+    Ok(crate::obj::btf::sanitize::BtfFeatures {
+        btf,
+        func: probe(BtfProbe::Func)?,
+        global_func: probe(BtfProbe::GlobalFunc)?,
+        datasec: probe(BtfProbe::Datasec)?,
+        float: probe(BtfProbe::Float)?,
+        decl_tag: probe(BtfProbe::DeclTag)?,
+        type_tag: probe(BtfProbe::TypeTag)?,
+        enum64: probe(BtfProbe::Enum64)?,
+        qmark_datasec: probe(BtfProbe::QmarkDatasec)?,
     })
 }
 

@@ -31,6 +31,8 @@ mod cmd {
     pub const PROG_TEST_RUN: u32 = 10;
     pub const OBJ_GET_INFO_BY_FD: u32 = 15;
     pub const BTF_LOAD: u32 = 18;
+    pub const BTF_GET_FD_BY_ID: u32 = 19;
+    pub const BTF_GET_NEXT_ID: u32 = 23;
     pub const MAP_LOOKUP_AND_DELETE_ELEM: u32 = 21;
     pub const MAP_FREEZE: u32 = 22;
     pub const MAP_LOOKUP_BATCH: u32 = 24;
@@ -207,6 +209,9 @@ pub struct ProgLoadOpts<'a> {
     pub line_info: &'a [u8],
     /// `attach_btf_id` (vmlinux BTF id for tracing programs).
     pub attach_btf_id: u32,
+    /// `fd_array`: the module BTF fds that kfunc calls name by index (the
+    /// instruction's `off`); slot 0 is unused, as in libbpf.
+    pub fd_array: &'a [i32],
 }
 
 /// `BPF_PROG_LOAD`, with an optional verifier log (level, buffer). On
@@ -248,9 +253,14 @@ pub fn prog_load(
         }
     }
     a.u32(108, o.attach_btf_id);
+    if !o.fd_array.is_empty() {
+        a.ptr(120, o.fd_array.as_ptr());
+    }
     // SAFETY: insns, license (NUL-terminated), log, func_info and
     // line_info are borrowed slices passed with their own lengths (record
-    // counts derived from the slice lengths), alive for the call.
+    // counts derived from the slice lengths), alive for the call. The
+    // kernel reads `fd_array` only at the indices the kfunc calls name,
+    // which the loader took from this very array (in bounds).
     match unsafe { bpf(cmd::PROG_LOAD, &mut a, 144) } {
         Ok(ret) => fd_from(ret).map_err(|e| (e, 0)),
         Err(e) => Err((e, a.get_u32(140))),
@@ -480,6 +490,70 @@ fn c_path(path: &std::path::Path) -> io::Result<std::ffi::CString> {
     use std::os::unix::ffi::OsStrExt;
     std::ffi::CString::new(path.as_os_str().as_bytes())
         .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "path contains a NUL byte"))
+}
+
+/// `BPF_BTF_GET_NEXT_ID`: the id of the next BTF object after `id`
+/// (`ENOENT` after the last).
+pub fn btf_get_next_id(id: u32) -> io::Result<u32> {
+    let mut a = Attr::new();
+    a.u32(0, id);
+    // SAFETY: no pointers.
+    unsafe { bpf(cmd::BTF_GET_NEXT_ID, &mut a, 12) }?;
+    Ok(a.get_u32(4))
+}
+
+/// `BPF_BTF_GET_FD_BY_ID`.
+pub fn btf_get_fd_by_id(id: u32) -> io::Result<OwnedFd> {
+    let mut a = Attr::new();
+    a.u32(0, id);
+    // SAFETY: no pointers.
+    fd_from(unsafe { bpf(cmd::BTF_GET_FD_BY_ID, &mut a, 12) }?)
+}
+
+/// What `BPF_OBJ_GET_INFO_BY_FD` says of a BTF object.
+#[derive(Debug, Clone)]
+pub struct BtfInfo {
+    /// Its name (`vmlinux`, a module's name, or empty for a program's).
+    pub name: String,
+    /// Whether the kernel made it (vmlinux or a module), not a loader.
+    pub kernel_btf: bool,
+    /// The size of its raw data.
+    pub size: u32,
+}
+
+/// `BPF_OBJ_GET_INFO_BY_FD` of a BTF object (`struct bpf_btf_info`), with
+/// its raw data copied into `data` when given (the data is copied only if
+/// `data` is large enough: compare [`BtfInfo::size`] with its length).
+pub fn btf_info(fd: BorrowedFd<'_>, data: Option<&mut [u8]>) -> io::Result<BtfInfo> {
+    let mut name = [0u8; 64];
+    // struct bpf_btf_info: btf (u64), btf_size, id, name (u64), name_len,
+    // kernel_btf.
+    #[repr(C, align(8))]
+    struct Info([u8; 32]);
+    let mut info = Info([0; 32]);
+    let (ptr, len) = match data {
+        Some(d) => (d.as_mut_ptr(), u32::try_from(d.len()).unwrap_or(u32::MAX)),
+        None => (std::ptr::null_mut(), 0),
+    };
+    info.0[0..8].copy_from_slice(&(ptr as usize as u64).to_ne_bytes());
+    info.0[8..12].copy_from_slice(&len.to_ne_bytes());
+    info.0[16..24].copy_from_slice(&(name.as_mut_ptr() as usize as u64).to_ne_bytes());
+    info.0[24..28].copy_from_slice(&(name.len() as u32).to_ne_bytes());
+    let mut a = Attr::new();
+    a.u32(0, raw(fd));
+    a.u32(4, 32);
+    a.ptr(8, info.0.as_mut_ptr());
+    // SAFETY: the info buffer (32 bytes, its length beside it) and the two
+    // buffers it points to (the data, `len` bytes, and the name, 64 bytes,
+    // each with its length in the info) are borrowed for the call; the
+    // kernel writes at most those lengths.
+    unsafe { bpf(cmd::OBJ_GET_INFO_BY_FD, &mut a, 16) }?;
+    let end = name.iter().position(|&b| b == 0).unwrap_or(name.len());
+    Ok(BtfInfo {
+        size: ne_u32(&info.0, 8),
+        name: String::from_utf8_lossy(name.get(..end).unwrap_or_default()).into_owned(),
+        kernel_btf: ne_u32(&info.0, 28) != 0,
+    })
 }
 
 /// `BPF_OBJ_PIN`: pins the object behind `fd` at `path` (on a bpffs).
