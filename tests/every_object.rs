@@ -126,6 +126,14 @@ pub struct KernelTraceObject;
 #[bpf_skeleton("tests/bpf/skel_attach.bpf.o")]
 pub struct SkelAttachObject;
 
+/// `tests/bpf/module_kfunc.bpf.o`.
+#[bpf_skeleton("tests/bpf/module_kfunc.bpf.o")]
+pub struct ModuleKfuncObject;
+
+/// `tests/bpf/sanitize.bpf.o`.
+#[bpf_skeleton("tests/bpf/sanitize.bpf.o")]
+pub struct SanitizeObject;
+
 /// Every object of the corpus the loader opens, and its skeleton's `open()`.
 /// A skeleton's `open()`, its result dropped.
 type Open = fn() -> bpf_skeleton::Result<()>;
@@ -164,6 +172,8 @@ const SKELETONS: &[(&str, Open)] = &[
     ("func_last.bpf.o", || FuncLastObject::open().map(drop)),
     ("kernel_trace.bpf.o", || KernelTraceObject::open().map(drop)),
     ("skel_attach.bpf.o", || SkelAttachObject::open().map(drop)),
+    ("module_kfunc.bpf.o", || ModuleKfuncObject::open().map(drop)),
+    ("sanitize.bpf.o", || SanitizeObject::open().map(drop)),
 ];
 
 #[test]

@@ -1,9 +1,11 @@
-//! The running kernel's BTF: the one place that reads
-//! `/sys/kernel/btf/vmlinux`. It is mapped (or, where the kernel does not
-//! allow mapping it, read) once per process, and only when an object needs
-//! it (CO-RE relocations, BTF attach targets). Nothing is decoded up front:
-//! [`Btf::from_shared`] builds an offset table of the records, and CO-RE
-//! finds the few names an object asks for in place.
+//! The running kernel's BTF and symbols: the one place that reads
+//! `/sys/kernel/btf/vmlinux`, the kernel modules' BTF and `/proc/kallsyms`.
+//! vmlinux's BTF is mapped (or, where the kernel does not allow mapping
+//! it, read) once per process, and only when an object needs it (CO-RE
+//! relocations, BTF attach targets, typed ksyms). Nothing is decoded up
+//! front: [`Btf::from_shared`] builds an offset table of the records, and
+//! CO-RE finds the few names an object asks for in place. Module BTF is
+//! read only when vmlinux lacks a name an object needs, as libbpf does.
 
 use std::collections::HashMap;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};

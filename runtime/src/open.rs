@@ -226,7 +226,11 @@ impl OpenProgram {
     /// The SHA-256 digest the kernel will compute for this program. Known
     /// before load: it depends only on the relocated instructions (ksym
     /// BTF ids and kallsyms addresses are resolved at open; map fds are
-    /// not hashed).
+    /// not hashed). A typed ksym defined in a kernel module puts the
+    /// module BTF's fd number into the instructions (as libbpf does), so
+    /// that program's digest differs from process to process; the fd is
+    /// held from open to load, so the digest reported here is still the
+    /// one the kernel computes.
     ///
     /// On Linux 6.18 and later the kernel's program tag (`bpftool prog
     /// show`'s `tag`, `bpf_prog_info.tag`) is the first 8 bytes of this
