@@ -107,10 +107,14 @@ impl OpenObject {
         let modules = core.modules;
 
         // The BTF kinds this kernel accepts (probed, or as set), and the
-        // object's BTF sanitized for the rest, as libbpf does.
+        // object's BTF sanitized for the rest, as libbpf does. Probes that
+        // fail (no CAP_BPF, say) sanitize nothing: loading the BTF then
+        // fails with the error that names the cause.
         let features = match (core.btf_features, &file.btf) {
             (Some(f), _) => f,
-            (None, Some(_)) => crate::probe::btf_features()?,
+            (None, Some(_)) => {
+                crate::probe::btf_features().unwrap_or(crate::obj::btf::sanitize::BtfFeatures::ALL)
+            }
             (None, None) => crate::obj::btf::sanitize::BtfFeatures::ALL,
         };
         let btf = match file.btf.as_ref() {

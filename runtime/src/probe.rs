@@ -113,6 +113,20 @@ fn cached(f: Feature, probe: impl FnOnce() -> Result<bool>) -> Result<bool> {
     })
 }
 
+/// Like [`cached`], but a failure is not remembered: the loader runs these
+/// probes itself, possibly first on a thread without `CAP_BPF` (its
+/// capabilities are its own), and that thread's refusal must not become
+/// every other thread's answer.
+fn cached_if_ok(f: Feature, probe: impl FnOnce() -> Result<bool>) -> Result<bool> {
+    let mut c = cache().lock().unwrap_or_else(|p| p.into_inner());
+    if let Some(Ok(b)) = c.get(&f) {
+        return Ok(*b);
+    }
+    let b = probe()?;
+    c.insert(f, Ok(b));
+    Ok(b)
+}
+
 /// The running kernel's release, as `uname -r` prints it.
 pub fn kernel_release() -> String {
     // SAFETY: `utsname` is plain old data; all-zero is a valid value.
@@ -437,9 +451,10 @@ fn btf_loads(types: &[u32], strings: &[u8]) -> Result<bool> {
 }
 
 /// The BTF kinds the kernel accepts, probed as libbpf's `FEAT_BTF_*`
-/// probes do (loading a tiny BTF blob of each kind, once per process). The
-/// loader sanitizes an object's BTF for what is missing
-/// ([`crate::obj::btf::sanitize`]).
+/// probes do (loading a tiny BTF blob of each kind, once per process; a
+/// probe that fails, say for lack of `CAP_BPF`, is an error and is asked
+/// again next time). The loader sanitizes an object's BTF for what is
+/// missing ([`crate::obj::btf::sanitize`]).
 pub fn btf_features() -> Result<crate::obj::btf::sanitize::BtfFeatures> {
     const fn info(kind: u32, kflag: u32, vlen: u32) -> u32 {
         (kflag << 31) | (kind << 24) | vlen
@@ -447,7 +462,7 @@ pub fn btf_features() -> Result<crate::obj::btf::sanitize::BtfFeatures> {
     // BTF_INT_ENC(BTF_INT_SIGNED, 0, 32)
     const INT_SIGNED_32: u32 = (1 << 24) | 32;
     let probe = |p: BtfProbe| {
-        cached(Feature::Btf(p), || match p {
+        cached_if_ok(Feature::Btf(p), || match p {
             BtfProbe::Btf => btf_loads(&[1, info(1, 0, 0), 4, INT_SIGNED_32], b"\0int\0"),
             // void x(int a) {}, with FUNC linkage static / global.
             BtfProbe::Func | BtfProbe::GlobalFunc => {
