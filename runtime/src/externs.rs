@@ -1,11 +1,13 @@
 //! Values for an object's externs, as libbpf 1.7 finds them: `__ksym`
-//! variables and kfuncs in the running kernel's BTF (typeless ksyms in
-//! `/proc/kallsyms`), and `__kconfig` values from the virtual `LINUX_*`
+//! variables and kfuncs in the running kernel's BTF, vmlinux's first, then
+//! the kernel modules' (typeless ksyms in `/proc/kallsyms`), and `__kconfig` values from the virtual `LINUX_*`
 //! externs, user overrides and the kernel's Kconfig (`/boot/config-$(uname
 //! -r)`, else `/proc/config.gz`).
 //!
-//! Ksyms are resolved when the object is opened (the BTF ids are part of
-//! the instructions, so of the digest `hash()` reports); what a program
+//! Ksyms are resolved when the object is opened (the BTF ids, a module
+//! kfunc's `fd_array` index and a typed module ksym's module BTF fd are
+//! part of the instructions, so of the digest `hash()` reports; the
+//! module BTF fds are held until load); what a program
 //! cannot have is remembered and refused when that program loads. Kconfig
 //! values live in the `.kconfig` map and are read at load.
 
