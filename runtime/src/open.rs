@@ -591,6 +591,10 @@ impl OpenProgram {
     /// show`'s `tag`, `bpf_prog_info.tag`) is the first 8 bytes of this
     /// digest; earlier kernels compute the tag with SHA-1 over the same
     /// instructions, so there it is not a prefix of `hash()`.
+    ///
+    /// For a program with an [`open_error`](Self::open_error) from CO-RE
+    /// the instructions are only partly relocated: it cannot load, and its
+    /// digest names no program the kernel will ever run.
     pub fn hash(&self) -> [u8; 32] {
         self.hash
     }
