@@ -156,6 +156,15 @@ fn a_missing_custom_btf_file_is_an_error_naming_it() {
         e.to_string().contains("bpf-skeleton-setters-no-such.btf"),
         "{e}"
     );
+    let not_btf = std::env::temp_dir().join(format!(
+        "bpf-skeleton-setters-{}-not.btf",
+        std::process::id()
+    ));
+    std::fs::write(&not_btf, b"not BTF at all").unwrap();
+    let e = OpenObject::from_file_with(corpus(OBJ), &OpenOptions::new().btf_custom_path(&not_btf))
+        .unwrap_err();
+    std::fs::remove_file(&not_btf).unwrap();
+    assert!(e.to_string().contains("-not.btf"), "{e}");
 }
 
 #[test]
@@ -432,7 +441,8 @@ fn log_level_keeps_the_verifier_log_of_a_successful_load() {
     let mut o = open();
     let p = o.program_mut("plain").unwrap();
     p.set_log_level(2);
-    p.set_log_size(16);
+    // 128 bytes: the smallest buffer Linux before 6.4 accepts (else EINVAL).
+    p.set_log_size(128);
     let e = o.load().unwrap_err();
     assert!(
         matches!(&e, Error::Verifier { subject, source, .. }
@@ -466,10 +476,6 @@ fn program_type_changes_the_kernel_type_not_the_hash() {
         .unwrap()
         .set_prog_type(BPF_PROG_TYPE_SCHED_CLS);
     assert_eq!(o.program("plain").unwrap().hash(), before);
-    let exclusive = exclusive_maps();
-    if exclusive {
-        o.set_exclusive("hits", "plain").unwrap();
-    }
     let obj = o.load().unwrap();
     let info = obj.program("plain").unwrap().info().unwrap();
     assert_eq!(info.prog_type, BPF_PROG_TYPE_SCHED_CLS);
@@ -480,9 +486,22 @@ fn program_type_changes_the_kernel_type_not_the_hash() {
             "the kernel's digest is the one reported"
         );
     }
-    if exclusive {
-        assert_eq!(obj.map("hits").unwrap().exclusive_program(), Some("plain"));
+}
+
+#[test]
+fn a_retyped_program_keeps_its_exclusive_map() {
+    if !exclusive_maps() {
+        return;
     }
+    let mut o = open();
+    o.program_mut("plain")
+        .unwrap()
+        .set_prog_type(BPF_PROG_TYPE_SCHED_CLS);
+    o.set_exclusive("hits", "plain").unwrap();
+    let obj = o.load().unwrap();
+    assert_eq!(obj.map("hits").unwrap().exclusive_program(), Some("plain"));
+    obj.program("plain").unwrap().test_run(&packet(64)).unwrap();
+    assert_eq!(value_u64(obj.map("hits").unwrap(), &0u32.to_ne_bytes()), 1);
 }
 
 #[test]

@@ -101,9 +101,11 @@ pub fn target() -> Result<Arc<Target>> {
 /// without `/sys/kernel/btf/vmlinux`) as a CO-RE target. Not cached: read
 /// at every call.
 pub fn target_at(path: &std::path::Path) -> Result<Arc<Target>> {
-    Ok(Arc::new(Target::new(Arc::new(Btf::from_shared(
-        kernel_bytes(path)?,
-    )?))))
+    let btf = Btf::from_shared(kernel_bytes(path)?).map_err(|e| Error::Io {
+        path: path.into(),
+        source: std::io::Error::new(std::io::ErrorKind::InvalidData, e.to_string()),
+    })?;
+    Ok(Arc::new(Target::new(Arc::new(btf))))
 }
 
 /// The addresses of `names` in `/proc/kallsyms`, read once per call and only

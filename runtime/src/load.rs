@@ -723,31 +723,41 @@ fn prog_load_with_log(
     level: u32,
     size: usize,
 ) -> Result<(OwnedFd, String)> {
-    let size = if size == 0 {
+    // A size the caller chose is kept (ENOSPC if the log does not fit, as
+    // libbpf); the default grows to what the kernel reports it needs.
+    let grow = size == 0;
+    let mut size = if grow {
         LOG_SIZE
     } else {
         size.min(MAX_LOG_SIZE)
     };
-    let mut log = vec![0u8; size];
-    match sys::prog_load(opts, Some((level, &mut log))) {
-        Ok(fd) => Ok((fd, log_text(&log))),
-        Err((e, _)) => {
-            let op = "BPF_PROG_LOAD";
-            if let Some(capability) = crate::caps::missing_for(op, Some(def.kind.prog_type), &e) {
-                return Err(Error::MissingCapability {
-                    op,
-                    subject: Subject::program(&def.name),
-                    capability,
-                    source: e,
-                });
-            }
-            let err = Error::Verifier {
-                subject: Subject::program(&def.name),
-                source: e,
-                log: log_text(&log),
-            };
-            Err(crate::attach::explain_load_refusal(def, err))
+    loop {
+        let mut log = vec![0u8; size];
+        let (e, true_size) = match sys::prog_load(opts, Some((level, &mut log))) {
+            Ok(fd) => return Ok((fd, log_text(&log))),
+            Err(failed) => failed,
+        };
+        let needed = true_size as usize;
+        let nospc = e.raw_os_error() == Some(libc::ENOSPC);
+        if grow && nospc && needed > size && needed <= MAX_LOG_SIZE {
+            size = needed;
+            continue;
         }
+        let op = "BPF_PROG_LOAD";
+        if let Some(capability) = crate::caps::missing_for(op, Some(def.kind.prog_type), &e) {
+            return Err(Error::MissingCapability {
+                op,
+                subject: Subject::program(&def.name),
+                capability,
+                source: e,
+            });
+        }
+        let err = Error::Verifier {
+            subject: Subject::program(&def.name),
+            source: e,
+            log: log_text(&log),
+        };
+        return Err(crate::attach::explain_load_refusal(def, err));
     }
 }
 
