@@ -82,6 +82,10 @@ pub struct RejectObject;
 #[bpf_skeleton("tests/bpf/sections.bpf.o")]
 pub struct SectionsObject;
 
+/// `tests/bpf/setters.bpf.o`.
+#[bpf_skeleton("tests/bpf/setters.bpf.o")]
+pub struct SettersObject;
+
 /// `tests/bpf/tailcall.bpf.o`.
 #[bpf_skeleton("tests/bpf/tailcall.bpf.o")]
 pub struct TailcallObject;
@@ -149,6 +153,7 @@ const SKELETONS: &[(&str, Open)] = &[
     ("pin.bpf.o", || PinObject::open().map(drop)),
     ("reject.bpf.o", || RejectObject::open().map(drop)),
     ("sections.bpf.o", || SectionsObject::open().map(drop)),
+    ("setters.bpf.o", || SettersObject::open().map(drop)),
     ("tailcall.bpf.o", || TailcallObject::open().map(drop)),
     ("trampoline.bpf.o", || TrampolineObject::open().map(drop)),
     ("types.bpf.o", || TypesObject::open().map(drop)),

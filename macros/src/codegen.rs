@@ -611,7 +611,14 @@ pub fn expand(item: &ItemStruct, skel: &Skeleton) -> TokenStream {
             /// Parses and relocates the embedded object. Nothing is in the
             /// kernel yet.
             pub fn open() -> #rt::Result<#open_name> {
-                let (core, maps, progs) = #sk::open_table(Self::OBJECT, &Self::TABLE)?;
+                Self::open_with(&#rt::OpenOptions::new())
+            }
+
+            /// [`open`](Self::open) with open options: a BTF file for CO-RE
+            /// on kernels without `/sys/kernel/btf/vmlinux`, the pin root,
+            /// Kconfig overrides, the object's name.
+            pub fn open_with(options: &#rt::OpenOptions) -> #rt::Result<#open_name> {
+                let (core, maps, progs) = #sk::open_table_with(Self::OBJECT, &Self::TABLE, options)?;
                 let maps: #module::OpenMaps = #open_maps;
                 let progs: #module::OpenProgs = #open_progs;
                 #( let #sec_fields = maps.#sec_fields.initial_typed::<#module::types::#sec_types>()?; )*

@@ -1328,7 +1328,11 @@ pub fn wanted(obj: &ObjectFile) -> Vec<(KindTag, &[u8])> {
 /// Applies every CO-RE relocation of `obj` against `target`, once: the
 /// relocations are consumed. Each poisoned instruction is recorded in its
 /// function's [`core_failures`](crate::Function::core_failures) with the
-/// reason, so that a verifier rejection can be explained.
+/// reason, so that a verifier rejection can be explained. A relocation
+/// that cannot be applied at all is recorded as its function's
+/// [`core_error`](crate::Function::core_error) (the function's later
+/// relocations are left unapplied); only the target BTF's own failures are
+/// errors of the whole call.
 pub fn apply(obj: &mut ObjectFile, target: &Target) -> Result<()> {
     // One pass over the target for every name the object mentions.
     target.prepare(&wanted(obj))?;
@@ -1353,16 +1357,31 @@ pub fn apply(obj: &mut ObjectFile, target: &Target) -> Result<()> {
                 std::collections::hash_map::Entry::Vacant(e) => {
                     let list = match root_key(local, rec) {
                         Ok((tag, name)) if !name.is_empty() && rec.kind != kind::TYPE_ID_LOCAL => {
-                            target.candidates(tag, name)?.to_vec()
+                            match target.candidates(tag, name) {
+                                Ok(c) => c.to_vec(),
+                                Err(err) => {
+                                    f.core_error = Some(err);
+                                    break;
+                                }
+                            }
                         }
                         _ => Vec::new(),
                     };
                     e.insert(list)
                 }
             };
-            let (res, miss) = resolve_one(local, target.btf(), cands, rec, &loc)?;
-            if patch(&mut f.insns, *at, &res, &loc)? {
-                f.core_failures.push((*at, explain(local, rec, miss, &loc)));
+            // An error here belongs to this function only: the programs
+            // that include it fail their own load with it (libbpf relocates
+            // only the programs it loads), the others are unaffected.
+            let applied = resolve_one(local, target.btf(), cands, rec, &loc)
+                .and_then(|(res, miss)| Ok((patch(&mut f.insns, *at, &res, &loc)?, miss)));
+            match applied {
+                Ok((true, miss)) => f.core_failures.push((*at, explain(local, rec, miss, &loc))),
+                Ok((false, _)) => {}
+                Err(e) => {
+                    f.core_error = Some(e);
+                    break;
+                }
             }
         }
     }

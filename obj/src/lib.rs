@@ -98,6 +98,10 @@ pub struct Function {
     /// Instructions CO-RE poisoned: (index within the function, which
     /// relocation failed and why), to explain a verifier rejection.
     pub core_failures: Vec<(usize, String)>,
+    /// A CO-RE relocation of this function that could not be applied at
+    /// all (not a poisoning): every program that includes the function
+    /// fails its own load with it, and no other program is affected.
+    pub core_error: Option<Error>,
     /// Global (non-static) linkage.
     pub global: bool,
 }
@@ -633,6 +637,7 @@ fn section_functions(
         out.push(Function {
             core_relos,
             core_failures: Vec::new(),
+            core_error: None,
             name: s.name.clone(),
             section: index,
             section_name: sec.name.clone(),

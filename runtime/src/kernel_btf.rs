@@ -70,17 +70,14 @@ impl Drop for Mapping {
     }
 }
 
-fn io(source: std::io::Error) -> Error {
-    Error::Io {
-        path: VMLINUX.into(),
+/// The BTF bytes of the file at `path`: mapped if possible (the kernel
+/// allows mapping its own BTF from Linux 6.16), else read.
+fn kernel_bytes(path: &std::path::Path) -> Result<Arc<dyn AsRef<[u8]> + Send + Sync>> {
+    let io = |source| Error::Io {
+        path: path.into(),
         source,
-    }
-}
-
-/// The kernel's BTF bytes: mapped if the kernel allows it (Linux 6.16 and
-/// later), else read.
-fn kernel_bytes() -> Result<Arc<dyn AsRef<[u8]> + Send + Sync>> {
-    let file = std::fs::File::open(VMLINUX).map_err(io)?;
+    };
+    let file = std::fs::File::open(path).map_err(io)?;
     if let Some(m) = Mapping::map(&file) {
         return Ok(Arc::new(m));
     }
@@ -96,8 +93,19 @@ pub fn target() -> Result<Arc<Target>> {
     if let Some(t) = KERNEL.get() {
         return Ok(Arc::clone(t));
     }
-    let target = Arc::new(Target::new(Arc::new(Btf::from_shared(kernel_bytes()?)?)));
+    let target = target_at(std::path::Path::new(VMLINUX))?;
     Ok(Arc::clone(KERNEL.get_or_init(|| target)))
+}
+
+/// The BTF in the file at `path` (e.g. a custom vmlinux BTF for a kernel
+/// without `/sys/kernel/btf/vmlinux`) as a CO-RE target. Not cached: read
+/// at every call.
+pub fn target_at(path: &std::path::Path) -> Result<Arc<Target>> {
+    let btf = Btf::from_shared(kernel_bytes(path)?).map_err(|e| Error::Io {
+        path: path.into(),
+        source: std::io::Error::new(std::io::ErrorKind::InvalidData, e.to_string()),
+    })?;
+    Ok(Arc::new(Target::new(Arc::new(btf))))
 }
 
 /// The addresses of `names` in `/proc/kallsyms`, read once per call and only

@@ -98,8 +98,9 @@ impl OpenObject {
         let OpenObject {
             core,
             mut maps,
-            progs,
+            mut progs,
         } = self;
+        progs.iter_mut().for_each(OpenProgram::finalize_kind);
         let mut kconfig = crate::externs::fill_kconfig(&core, &mut maps)?;
         let file = core.file;
 
@@ -137,13 +138,15 @@ impl OpenObject {
         let license = nul_terminated(&file.license);
         let mut loaded = Vec::with_capacity(progs.len());
         for p in progs {
-            let fd = if p.autoload {
+            let (fd, log) = if p.autoload {
                 crate::externs::check_program(&p, &file, &mut kconfig)?;
                 let r = load_program(&p, &created, btf_fd, &license, file.kernel_version);
                 let r = r.map_err(|e| crate::externs::explain_missing_kfunc(e, &file));
-                Some(r.map_err(|e| explain_exclusive_refusal(e, &p, &created, &proofs))?)
+                let (fd, log) =
+                    r.map_err(|e| explain_exclusive_refusal(e, &p, &created, &proofs))?;
+                (Some(fd), log)
             } else {
-                None
+                (None, None)
             };
             loaded.push(Program {
                 insn_count: p.linked.insns.len(),
@@ -151,6 +154,7 @@ impl OpenObject {
                 def: p.def,
                 fd,
                 autoattach: p.autoattach,
+                log,
             });
         }
         fill_slots(&created, Some(&loaded))?;
@@ -595,7 +599,7 @@ fn attach_btf_id(target: &AttachTarget, prog: &str) -> Result<u32> {
 /// What keeps a program from loading that its section already says: as
 /// libbpf, these fail the program's own load only (and only when it is
 /// autoloaded), never the object's open.
-fn loadable(def: &ProgramDef) -> Result<()> {
+fn loadable(def: &ProgramDef, btf_id_given: bool) -> Result<()> {
     let kind = &def.kind;
     let refuse = |what: String| {
         Err(Error::Unsupported {
@@ -619,11 +623,13 @@ fn loadable(def: &ProgramDef) -> Result<()> {
              this loader cannot be given yet",
             def.section
         )),
-        _ if kind.needs_btf_target && kind.attach_target.is_none() => refuse(format!(
-            "section `{}` names no attach target (as in `{}/<target>`)",
-            def.section,
-            def.section.trim_start_matches('?')
-        )),
+        _ if kind.needs_btf_target && kind.attach_target.is_none() && !btf_id_given => {
+            refuse(format!(
+                "section `{}` names no attach target (as in `{}/<target>`)",
+                def.section,
+                def.section.trim_start_matches('?')
+            ))
+        }
         _ => Ok(()),
     }
 }
@@ -634,7 +640,7 @@ fn load_program(
     btf_fd: Option<BorrowedFd<'_>>,
     license: &CStr,
     kern_version: u32,
-) -> Result<OwnedFd> {
+) -> Result<(OwnedFd, Option<String>)> {
     let mut insns = p.linked.insns.clone();
     for &(at, m) in &p.linked.map_slots {
         let map = maps.get(m).ok_or_else(|| {
@@ -677,10 +683,11 @@ fn load_program(
         })
         .collect();
     let kind = &p.def.kind;
-    loadable(&p.def)?;
-    let attach_btf_id = match &kind.attach_target {
-        Some(t) => attach_btf_id(t, p.name())?,
-        None => 0,
+    loadable(&p.def, p.attach_btf_id_override().is_some())?;
+    let attach_btf_id = match (p.attach_btf_id_override(), &kind.attach_target) {
+        (Some(id), _) => id,
+        (None, Some(t)) => attach_btf_id(t, p.name())?,
+        (None, None) => 0,
     };
     let opts = ProgLoadOpts {
         prog_type: kind.prog_type,
@@ -695,8 +702,63 @@ fn load_program(
         line_info: &line_info,
         attach_btf_id,
     };
+    let explain = |e| crate::core_failure::explain(e, &p.linked.core_failures);
+    if p.log_level > 0 {
+        return prog_load_with_log(&p.def, &opts, p.log_level, p.log_size)
+            .map(|(fd, log)| (fd, Some(log)))
+            .map_err(explain);
+    }
     prog_load_logged(&p.def, &opts)
-        .map_err(|e| crate::core_failure::explain(e, &p.linked.core_failures))
+        .map(|fd| (fd, None))
+        .map_err(explain)
+}
+
+/// `BPF_PROG_LOAD` of `def` with a verifier log at `level` from the first
+/// attempt (a program's `set_log_level`): the log of a successful load is
+/// returned with it. A log of `size` bytes (0: the default) that does not
+/// fit fails the load with `ENOSPC`, as in libbpf.
+fn prog_load_with_log(
+    def: &ProgramDef,
+    opts: &ProgLoadOpts<'_>,
+    level: u32,
+    size: usize,
+) -> Result<(OwnedFd, String)> {
+    // A size the caller chose is kept (ENOSPC if the log does not fit, as
+    // libbpf); the default grows to what the kernel reports it needs.
+    let grow = size == 0;
+    let mut size = if grow {
+        LOG_SIZE
+    } else {
+        size.min(MAX_LOG_SIZE)
+    };
+    loop {
+        let mut log = vec![0u8; size];
+        let (e, true_size) = match sys::prog_load(opts, Some((level, &mut log))) {
+            Ok(fd) => return Ok((fd, log_text(&log))),
+            Err(failed) => failed,
+        };
+        let needed = true_size as usize;
+        let nospc = e.raw_os_error() == Some(libc::ENOSPC);
+        if grow && nospc && needed > size && needed <= MAX_LOG_SIZE {
+            size = needed;
+            continue;
+        }
+        let op = "BPF_PROG_LOAD";
+        if let Some(capability) = crate::caps::missing_for(op, Some(def.kind.prog_type), &e) {
+            return Err(Error::MissingCapability {
+                op,
+                subject: Subject::program(&def.name),
+                capability,
+                source: e,
+            });
+        }
+        let err = Error::Verifier {
+            subject: Subject::program(&def.name),
+            source: e,
+            log: log_text(&log),
+        };
+        return Err(crate::attach::explain_load_refusal(def, err));
+    }
 }
 
 /// `BPF_PROG_LOAD` of `def`: first without a log (the fast path), then, on

@@ -270,9 +270,18 @@ impl BigBss {
     /// Parses and relocates the embedded object. Nothing is in the
     /// kernel yet.
     pub fn open() -> ::bpf_skeleton::runtime::Result<OpenBigBss> {
-        let (core, maps, progs) = ::bpf_skeleton::runtime::skel::open_table(
+        Self::open_with(&::bpf_skeleton::runtime::OpenOptions::new())
+    }
+    /// [`open`](Self::open) with open options: a BTF file for CO-RE
+    /// on kernels without `/sys/kernel/btf/vmlinux`, the pin root,
+    /// Kconfig overrides, the object's name.
+    pub fn open_with(
+        options: &::bpf_skeleton::runtime::OpenOptions,
+    ) -> ::bpf_skeleton::runtime::Result<OpenBigBss> {
+        let (core, maps, progs) = ::bpf_skeleton::runtime::skel::open_table_with(
             Self::OBJECT,
             &Self::TABLE,
+            options,
         )?;
         let maps: big_bss::OpenMaps = ::bpf_skeleton::runtime::skel::handles(maps)?;
         let progs: big_bss::OpenProgs = ::bpf_skeleton::runtime::skel::handles(progs)?;

@@ -267,6 +267,62 @@ macro_rules! sizing_on_loaded_maps {
             {
                 match SetMapBeforeLoad::never(self) {}
             }
+
+            /// Open maps only: set it before `load()`.
+            pub fn set_type<P>(&self, _value: P) -> Infallible
+            where
+                Self: SetMapBeforeLoad,
+            {
+                match SetMapBeforeLoad::never(self) {}
+            }
+
+            /// Open maps only: set it before `load()`.
+            pub fn set_key_size<P>(&self, _value: P) -> Infallible
+            where
+                Self: SetMapBeforeLoad,
+            {
+                match SetMapBeforeLoad::never(self) {}
+            }
+
+            /// Open maps only: set it before `load()`.
+            pub fn set_value_size<P>(&self, _value: P) -> Infallible
+            where
+                Self: SetMapBeforeLoad,
+            {
+                match SetMapBeforeLoad::never(self) {}
+            }
+
+            /// Open maps only: set it before `load()`.
+            pub fn set_map_flags<P>(&self, _value: P) -> Infallible
+            where
+                Self: SetMapBeforeLoad,
+            {
+                match SetMapBeforeLoad::never(self) {}
+            }
+
+            /// Open maps only: set it before `load()`.
+            pub fn set_numa_node<P>(&self, _value: P) -> Infallible
+            where
+                Self: SetMapBeforeLoad,
+            {
+                match SetMapBeforeLoad::never(self) {}
+            }
+
+            /// Open maps only: set it before `load()`.
+            pub fn set_map_extra<P>(&self, _value: P) -> Infallible
+            where
+                Self: SetMapBeforeLoad,
+            {
+                match SetMapBeforeLoad::never(self) {}
+            }
+
+            /// Open maps only: set it before `load()`.
+            pub fn set_inner_map<P>(&self, _value: P) -> Infallible
+            where
+                Self: SetMapBeforeLoad,
+            {
+                match SetMapBeforeLoad::never(self) {}
+            }
         }
     )*};
 }
@@ -297,6 +353,62 @@ impl<S, K, A> Program<S, K, A> {
     /// Open programs only: set it before `load()` (`attach()` of the
     /// loaded skeleton then skips the program).
     pub fn set_autoattach(&self, _autoattach: bool) -> Infallible
+    where
+        Self: SetProgramBeforeLoad,
+    {
+        match SetProgramBeforeLoad::never(self) {}
+    }
+
+    /// Open programs only: set it before `load()`.
+    pub fn set_prog_type<P>(&self, _value: P) -> Infallible
+    where
+        Self: SetProgramBeforeLoad,
+    {
+        match SetProgramBeforeLoad::never(self) {}
+    }
+
+    /// Open programs only: set it before `load()`.
+    pub fn set_expected_attach_type<P>(&self, _value: P) -> Infallible
+    where
+        Self: SetProgramBeforeLoad,
+    {
+        match SetProgramBeforeLoad::never(self) {}
+    }
+
+    /// Open programs only: set it before `load()`.
+    pub fn set_flags<P>(&self, _value: P) -> Infallible
+    where
+        Self: SetProgramBeforeLoad,
+    {
+        match SetProgramBeforeLoad::never(self) {}
+    }
+
+    /// Open programs only: set it before `load()`.
+    pub fn set_attach_target<P>(&self, _value: P) -> Infallible
+    where
+        Self: SetProgramBeforeLoad,
+    {
+        match SetProgramBeforeLoad::never(self) {}
+    }
+
+    /// Open programs only: set it before `load()`.
+    pub fn set_attach_btf_id<P>(&self, _value: P) -> Infallible
+    where
+        Self: SetProgramBeforeLoad,
+    {
+        match SetProgramBeforeLoad::never(self) {}
+    }
+
+    /// Open programs only: set it before `load()`.
+    pub fn set_log_level<P>(&self, _value: P) -> Infallible
+    where
+        Self: SetProgramBeforeLoad,
+    {
+        match SetProgramBeforeLoad::never(self) {}
+    }
+
+    /// Open programs only: set it before `load()`.
+    pub fn set_log_size<P>(&self, _value: P) -> Infallible
     where
         Self: SetProgramBeforeLoad,
     {
