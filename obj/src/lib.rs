@@ -22,6 +22,7 @@ pub mod insn;
 pub mod maps;
 pub mod reloc;
 pub mod section;
+pub mod struct_ops;
 
 use std::collections::BTreeMap;
 
@@ -271,6 +272,15 @@ impl ObjectFile {
                 });
             }
         }
+        // struct_ops maps come last, as in libbpf (after `.kconfig`): their
+        // members point at programs, so they are read once those are known.
+        let struct_ops_programs: Vec<(usize, &str)> = programs
+            .iter()
+            .filter(|p| p.kind.prog_type == struct_ops::PROG_TYPE)
+            .map(|p| (p.function, p.name.as_str()))
+            .collect();
+        let ops = struct_ops::maps(&elf, btf.as_ref(), &functions, &struct_ops_programs)?;
+        map_defs.extend(ops);
         check_unique(map_defs.iter().map(|m| m.name.as_str()), "map")?;
         check_unique(programs.iter().map(|p| p.name.as_str()), "program")?;
 

@@ -47,6 +47,7 @@ pub mod probe;
 pub mod prog;
 pub mod ringbuf;
 pub mod skel;
+pub mod struct_ops;
 mod sys;
 pub mod user_ringbuf;
 

@@ -14,6 +14,7 @@ use crate::obj::section::AttachTarget;
 use crate::obj::{MapDef, ProgramDef};
 use crate::open::{OpenMap, OpenObject, OpenProgram};
 use crate::prog::Program;
+use crate::struct_ops::ProgTarget as StructOpsTarget;
 use crate::sys::{self, MapCreateOpts, ProgLoadOpts};
 
 /// Initial verifier log size; grown to what the kernel reports it needs.
@@ -101,6 +102,7 @@ impl OpenObject {
             progs,
         } = self;
         let mut kconfig = crate::externs::fill_kconfig(&core, &mut maps)?;
+        let ops = crate::struct_ops::prepare(core.file.btf.as_ref(), &mut maps)?;
         let file = core.file;
 
         let btf = match file.btf.as_ref() {
@@ -113,7 +115,11 @@ impl OpenObject {
         // Pins made by this load, removed again if the load fails.
         let mut new_pins = NewPins(Vec::new());
         let mut proofs = Vec::new();
-        for m in maps {
+        for (index, m) in maps.into_iter().enumerate() {
+            if let Some(kv) = ops.values.get(&index) {
+                created.push(crate::struct_ops::create_map(m, btf_fd, kv)?);
+                continue;
+            }
             let designated = match &m.exclusive {
                 Some((p, name)) => Some(
                     progs
@@ -137,9 +143,12 @@ impl OpenObject {
         let license = nul_terminated(&file.license);
         let mut loaded = Vec::with_capacity(progs.len());
         for p in progs {
-            let fd = if p.autoload {
+            // As libbpf: a struct_ops program a struct_ops map points at is
+            // loaded, whatever its autoload says.
+            let ops_target = ops.programs.get(p.name()).copied();
+            let fd = if p.autoload || ops_target.is_some() {
                 crate::externs::check_program(&p, &file, &mut kconfig)?;
-                let r = load_program(&p, &created, btf_fd, &license, file.kernel_version);
+                let r = load_program(&p, &created, btf_fd, &license, file.kernel_version, ops_target);
                 let r = r.map_err(|e| crate::externs::explain_missing_kfunc(e, &file));
                 Some(r.map_err(|e| explain_exclusive_refusal(e, &p, &created, &proofs))?)
             } else {
@@ -154,6 +163,7 @@ impl OpenObject {
             });
         }
         fill_slots(&created, Some(&loaded))?;
+        crate::struct_ops::fill_all(&mut created, &loaded);
         new_pins.0.clear();
         Ok(Object {
             maps: created,
@@ -456,6 +466,7 @@ fn create_plain(
         btf_value_type_id: if with_btf { def.btf_value_type_id } else { 0 },
         map_extra: def.map_extra,
         excl_prog_hash: hash,
+        btf_vmlinux_value_type_id: 0,
     };
     sys::map_create(&opts).map_err(|e| Error::syscall("BPF_MAP_CREATE", Subject::map(&def.name), e))
 }
@@ -595,7 +606,7 @@ fn attach_btf_id(target: &AttachTarget, prog: &str) -> Result<u32> {
 /// What keeps a program from loading that its section already says: as
 /// libbpf, these fail the program's own load only (and only when it is
 /// autoloaded), never the object's open.
-fn loadable(def: &ProgramDef) -> Result<()> {
+fn loadable(def: &ProgramDef, struct_ops: Option<StructOpsTarget>) -> Result<()> {
     let kind = &def.kind;
     let refuse = |what: String| {
         Err(Error::Unsupported {
@@ -609,9 +620,10 @@ fn loadable(def: &ProgramDef) -> Result<()> {
              program type",
             def.section
         )),
-        27 => refuse(
-            "struct_ops programs are loaded as members of a struct_ops map, which this \
-             loader does not support yet"
+        27 if struct_ops.is_none() => refuse(
+            "it is a struct_ops program that no struct_ops map of this object points at \
+             (libbpf: \"isn't referenced anywhere\"): its kernel ops type and member are \
+             known only from the map"
                 .to_string(),
         ),
         28 => refuse(format!(
@@ -634,6 +646,7 @@ fn load_program(
     btf_fd: Option<BorrowedFd<'_>>,
     license: &CStr,
     kern_version: u32,
+    struct_ops: Option<StructOpsTarget>,
 ) -> Result<OwnedFd> {
     let mut insns = p.linked.insns.clone();
     for &(at, m) in &p.linked.map_slots {
@@ -677,10 +690,14 @@ fn load_program(
         })
         .collect();
     let kind = &p.def.kind;
-    loadable(&p.def)?;
-    let attach_btf_id = match &kind.attach_target {
-        Some(t) => attach_btf_id(t, p.name())?,
-        None => 0,
+    loadable(&p.def, struct_ops)?;
+    let (attach_btf_id, expected_attach_type) = match (struct_ops, &kind.attach_target) {
+        (Some(t), _) => (t.btf_id, t.member),
+        (None, Some(t)) => (
+            attach_btf_id(t, p.name())?,
+            kind.expected_attach_type.unwrap_or(0),
+        ),
+        (None, None) => (0, kind.expected_attach_type.unwrap_or(0)),
     };
     let opts = ProgLoadOpts {
         prog_type: kind.prog_type,
@@ -689,11 +706,12 @@ fn load_program(
         kern_version,
         prog_flags: kind.flags,
         name: p.name(),
-        expected_attach_type: kind.expected_attach_type.unwrap_or(0),
+        expected_attach_type,
         prog_btf_fd: btf_fd,
         func_info: &func_info,
         line_info: &line_info,
         attach_btf_id,
+        attach_btf_obj_fd: None,
     };
     prog_load_logged(&p.def, &opts)
         .map_err(|e| crate::core_failure::explain(e, &p.linked.core_failures))
