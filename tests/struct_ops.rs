@@ -7,6 +7,7 @@
 mod common;
 
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::sync::Mutex;
 
 use bpf_skeleton::runtime::obj::maps::map_type;
 use bpf_skeleton::runtime::obj::struct_ops::F_LINK;
@@ -22,6 +23,14 @@ const UNKNOWN_OBJ: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/tests/bpf/struct_ops_unknown.bpf.o"
 );
+
+/// Tests that register ops hold this: the ops names are kernel-wide.
+static REGISTERING: Mutex<()> = Mutex::new(());
+
+/// The typed skeleton: struct_ops maps are `StructOpsMap`s with
+/// `attach_struct_ops()`, and `attach()` registers them into `links`.
+#[bpf_skeleton::bpf_skeleton("tests/bpf/struct_ops.bpf.o")]
+struct LinkCc;
 
 #[test]
 fn the_object_model_has_the_ops_maps_and_their_programs() {
@@ -181,6 +190,7 @@ fn counter(obj: &Object, name: &str) -> u64 {
 /// Registers the ops of `path`'s map `map`, checks that a connection using
 /// `cc` runs the BPF `init`, then that dropping the handle unregisters it.
 fn register_run_unregister(path: &str, map: &str, cc: &'static str, link: bool) {
+    let _serial = REGISTERING.lock().unwrap_or_else(|e| e.into_inner());
     let mut open = OpenObject::from_file(path).unwrap();
     if open.program("bsk_lonely").is_ok() {
         open.set_autoload("bsk_lonely", false).unwrap();
@@ -299,4 +309,34 @@ fn only_struct_ops_maps_attach_as_struct_ops() {
         }
         e => panic!("expected InvalidArgument, got {e}"),
     }
+}
+
+#[test]
+fn the_skeleton_attach_registers_struct_ops_maps_and_drop_unregisters() {
+    if common::kernel_version() < (6, 4) {
+        common::skip("struct_ops links (.struct_ops.link) need Linux 6.4");
+        return;
+    }
+    let _serial = REGISTERING.lock().unwrap_or_else(|e| e.into_inner());
+    let mut open = LinkCc::open().unwrap();
+    open.progs.bsk_lonely.set_autoload(false);
+    let mut skel = open.load().unwrap();
+    assert!(skel.links.bsk_cc_link.is_none());
+    assert!(!offered("bsk_so_link"));
+    skel.attach().unwrap();
+    assert!(skel.links.bsk_cc_link.is_some());
+    assert!(skel.links.bsk_init.is_none(), "struct_ops programs have no link of their own");
+    assert!(offered("bsk_so_link"), "{}", available());
+    connect_with("bsk_so_link").unwrap();
+    assert_eq!(skel.bss.init_calls(), 1);
+    // attach() again keeps the registration it has.
+    skel.attach().unwrap();
+    skel.links.bsk_cc_link = None;
+    assert!(!offered("bsk_so_link"));
+    // The typed map handle registers on its own too.
+    let link = skel.maps.bsk_cc_link.attach_struct_ops().unwrap();
+    assert!(offered("bsk_so_link"));
+    drop(link);
+    drop(skel);
+    assert!(!offered("bsk_so_link"));
 }
