@@ -106,6 +106,14 @@ pub fn links_struct(
 /// The skeleton's `attach()`: one call into the runtime, whatever the
 /// number of programs.
 pub fn attach_method(has_progs: bool, ops_maps: &[&MapItem], rt: &TokenStream) -> TokenStream {
+    if ops_maps.is_empty() {
+        let body = if has_progs {
+            quote!(#rt::skel::attach_all(&self.progs, &mut self.links))
+        } else {
+            quote!(::core::result::Result::Ok(()))
+        };
+        return attach_fn(body, quote!(), rt);
+    }
     let progs = if has_progs {
         quote!(#rt::skel::attach_all(&self.progs, &mut self.links)?;)
     } else {
@@ -122,15 +130,24 @@ pub fn attach_method(has_progs: bool, ops_maps: &[&MapItem], rt: &TokenStream) -
         )*
         ::core::result::Result::Ok(())
     };
+    let doc = quote! {
+        ///
+        /// Then registers every struct_ops map whose slot in `self.links`
+        /// is empty (libbpf's `bpf_map__attach_struct_ops`).
+    };
+    attach_fn(body, doc, rt)
+}
+
+fn attach_fn(body: TokenStream, doc: TokenStream, rt: &TokenStream) -> TokenStream {
     quote! {
         /// Attaches every loaded program whose section names its hook
         /// (`tp/C/N`, `raw_tp/N`, `tp_btf/N`, `iter/I`, `kprobe/F`,
         /// `uprobe/BIN:F`...), whose autoattach was left on and whose link
         /// slot is empty, keeping the links in `self.links` (libbpf's
         /// skeleton attach). Programs whose section does not say where
-        /// (`xdp`, `tc`, `socket`, cgroup sections...) are skipped. Then
-        /// registers every struct_ops map whose link slot is empty. Stops at
-        /// the first failure, which names the program or map.
+        /// (`xdp`, `tc`, `socket`, cgroup sections...) are skipped. Stops at
+        /// the first failure, which names the program.
+        #doc
         pub fn attach(&mut self) -> #rt::Result<()> {
             #body
         }
