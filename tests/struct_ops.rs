@@ -60,6 +60,17 @@ fn the_object_model_has_the_ops_maps_and_their_programs() {
         ]
     );
     assert!(ops.data.windows(11).any(|w| w == b"bsk_so_link"));
+    // A map of `?.struct_ops` is not created (so not in the model), and a
+    // program only it points at is not autoloaded; one that a created map
+    // points at too is.
+    assert!(file.map_index("bsk_cc_optional").is_none());
+    let autoload = |name: &str| {
+        let i = file.program_index(name).unwrap();
+        file.programs[i].kind.autoload
+    };
+    assert!(!autoload("bsk_optional_init"));
+    assert!(autoload("bsk_ssthresh"));
+    assert!(autoload("bsk_lonely"));
 
     let plain = ObjectFile::parse(&std::fs::read(PLAIN_OBJ).unwrap()).unwrap();
     let map = &plain.maps[plain.map_index("bsk_cc_plain").unwrap()];

@@ -280,7 +280,23 @@ impl ObjectFile {
             .map(|p| (p.function, p.name.as_str()))
             .collect();
         let ops = struct_ops::maps(&elf, btf.as_ref(), &functions, &struct_ops_programs)?;
-        map_defs.extend(ops);
+        // As libbpf: a program only maps of a `?` section point at is not
+        // autoloaded; those maps are not created (they are left out).
+        let points_at = |created: bool, name: &str| {
+            ops.iter()
+                .filter_map(|m| m.struct_ops.as_deref())
+                .filter(|o| o.autocreate == created)
+                .any(|o| o.programs.iter().flatten().any(|p| p == name))
+        };
+        for p in &mut programs {
+            if points_at(false, &p.name) && !points_at(true, &p.name) {
+                p.kind.autoload = false;
+            }
+        }
+        map_defs.extend(
+            ops.into_iter()
+                .filter(|m| m.struct_ops.as_ref().is_some_and(|o| o.autocreate)),
+        );
         check_unique(map_defs.iter().map(|m| m.name.as_str()), "map")?;
         check_unique(programs.iter().map(|p| p.name.as_str()), "program")?;
 

@@ -38,14 +38,19 @@ pub struct StructOps {
     pub data: Vec<u8>,
     /// Registered through a BPF link (`.struct_ops.link`).
     pub link: bool,
+    /// Created at load: false in a `?`-prefixed section (libbpf's
+    /// `SEC("?.struct_ops")`), whose maps are not created and whose
+    /// programs are not autoloaded unless another map points at them.
+    pub autocreate: bool,
     /// One entry per member of the object's struct, in declaration order:
     /// the name of the program that member points at, if any.
     pub programs: Vec<Option<String>>,
 }
 
-/// Whether `name` is a section of struct_ops maps. A `?`-prefixed one (not
-/// created by default, in libbpf) is not: its programs are refused at load.
+/// Whether `name` is a section of struct_ops maps (with or without the
+/// `?` prefix of maps not created by default).
 pub fn is_section(name: &str) -> bool {
+    let name = name.strip_prefix('?').unwrap_or(name);
     name == SECTION || name == LINK_SECTION
 }
 
@@ -75,6 +80,8 @@ pub(crate) fn maps(
         let Kind::Datasec { vars, .. } = &btf.get(ds)?.kind else {
             continue;
         };
+        let autocreate = !sec.name.starts_with('?');
+        let link = sec.name.trim_start_matches('?') == LINK_SECTION;
         let first = out.len();
         for v in vars {
             let var = btf.get(v.ty)?;
@@ -119,12 +126,13 @@ pub(crate) fn maps(
             def.key_size = 4;
             def.value_size = *size;
             def.max_entries = 1;
-            def.map_flags = if sec.name == LINK_SECTION { F_LINK } else { 0 };
+            def.map_flags = if link { F_LINK } else { 0 };
             def.struct_ops = Some(Box::new(StructOps {
                 type_id,
                 type_name,
                 data,
-                link: sec.name == LINK_SECTION,
+                link,
+                autocreate,
                 programs: vec![None; members.len()],
             }));
             out.push(def);
