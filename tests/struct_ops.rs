@@ -190,7 +190,12 @@ fn socket2_addr(addr: std::net::SocketAddr) -> libc::sockaddr_in {
 
 /// A `__u64` global of `.bss`.
 fn counter(obj: &Object, name: &str) -> u64 {
-    let names = ["init_calls", "release_calls", "cong_avoid_calls", "ssthresh_calls"];
+    let names = [
+        "init_calls",
+        "release_calls",
+        "cong_avoid_calls",
+        "ssthresh_calls",
+    ];
     let at = names.iter().position(|n| *n == name).unwrap() * 8;
     let bss = obj.map(".bss").unwrap();
     let mut b = [0u8; 8];
@@ -207,7 +212,12 @@ fn register_run_unregister(path: &str, map: &str, cc: &'static str, link: bool) 
         open.set_autoload("bsk_lonely", false).unwrap();
     }
     let obj = open.load().unwrap();
-    for p in ["bsk_init", "bsk_ssthresh", "bsk_cong_avoid", "bsk_undo_cwnd"] {
+    for p in [
+        "bsk_init",
+        "bsk_ssthresh",
+        "bsk_cong_avoid",
+        "bsk_undo_cwnd",
+    ] {
         let prog = obj.program(p).unwrap();
         assert!(prog.fd().is_some(), "{p} is loaded");
         assert_eq!(prog.info().unwrap().prog_type, 27, "{p}");
@@ -234,7 +244,11 @@ fn register_run_unregister(path: &str, map: &str, cc: &'static str, link: bool) 
     assert_eq!(counter(&obj, "init_calls"), 1);
 
     drop(handle);
-    assert!(!offered(cc), "{cc} still registered after drop: {}", available());
+    assert!(
+        !offered(cc),
+        "{cc} still registered after drop: {}",
+        available()
+    );
     assert_eq!(
         connect_with(cc).unwrap_err().raw_os_error(),
         Some(libc::ENOENT)
@@ -279,7 +293,13 @@ fn a_struct_ops_program_no_map_points_at_fails_its_own_load_and_says_why() {
     let mut open = OpenObject::from_file(LINK_OBJ).unwrap();
     assert!(open.program("bsk_lonely").unwrap().autoload());
     // Only the lonely program and the plain XDP program.
-    for p in ["bsk_init", "bsk_release", "bsk_cong_avoid", "bsk_ssthresh", "bsk_undo_cwnd"] {
+    for p in [
+        "bsk_init",
+        "bsk_release",
+        "bsk_cong_avoid",
+        "bsk_ssthresh",
+        "bsk_undo_cwnd",
+    ] {
         open.set_autoload(p, false).unwrap();
     }
     match open.load().unwrap_err() {
@@ -309,7 +329,13 @@ fn an_ops_type_the_kernel_lacks_is_named() {
 #[test]
 fn only_struct_ops_maps_attach_as_struct_ops() {
     let mut open = OpenObject::from_file(PLAIN_OBJ).unwrap();
-    for p in ["bsk_init", "bsk_release", "bsk_cong_avoid", "bsk_ssthresh", "bsk_undo_cwnd"] {
+    for p in [
+        "bsk_init",
+        "bsk_release",
+        "bsk_cong_avoid",
+        "bsk_ssthresh",
+        "bsk_undo_cwnd",
+    ] {
         open.set_autoload(p, false).unwrap();
     }
     let obj = open.load().unwrap();
@@ -336,7 +362,10 @@ fn the_skeleton_attach_registers_struct_ops_maps_and_drop_unregisters() {
     assert!(!offered("bsk_so_link"));
     skel.attach().unwrap();
     assert!(skel.links.bsk_cc_link.is_some());
-    assert!(skel.links.bsk_init.is_none(), "struct_ops programs have no link of their own");
+    assert!(
+        skel.links.bsk_init.is_none(),
+        "struct_ops programs have no link of their own"
+    );
     assert!(offered("bsk_so_link"), "{}", available());
     connect_with("bsk_so_link").unwrap();
     assert_eq!(skel.bss.init_calls(), 1);

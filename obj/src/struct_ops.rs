@@ -72,7 +72,10 @@ pub(crate) fn maps(
         }
         let sloc = format!("section `{}`", sec.name);
         let btf = btf.ok_or_else(|| {
-            Error::malformed(&sloc, "struct_ops maps need a .BTF section (compile with -g)")
+            Error::malformed(
+                &sloc,
+                "struct_ops maps need a .BTF section (compile with -g)",
+            )
         })?;
         let ds = btf
             .find(&sec.name, |k| matches!(k, Kind::Datasec { .. }))
@@ -143,9 +146,7 @@ pub(crate) fn maps(
                 .get_mut(first..)
                 .unwrap_or_default()
                 .iter_mut()
-                .find(|m| {
-                    r.offset >= m.offset && r.offset - m.offset < u64::from(m.value_size)
-                })
+                .find(|m| r.offset >= m.offset && r.offset - m.offset < u64::from(m.value_size))
                 .ok_or_else(|| Error::malformed(&rloc, "not inside any struct_ops variable"))?;
             let moff = r.offset - def.offset;
             let sym = elf.symbol(r.symbol).ok_or_else(|| {
@@ -181,9 +182,9 @@ pub(crate) fn maps(
                 .section
                 .filter(|_| sym.value % 8 == 0)
                 .and_then(|s| {
-                    functions.iter().position(|f| {
-                        f.section == s && f.start as u64 == sym.value / 8
-                    })
+                    functions
+                        .iter()
+                        .position(|f| f.section == s && f.start as u64 == sym.value / 8)
                 })
                 .ok_or_else(|| {
                     Error::malformed(

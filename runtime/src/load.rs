@@ -148,7 +148,14 @@ impl OpenObject {
             let ops_target = ops.programs.get(p.name()).copied();
             let fd = if p.autoload || ops_target.is_some() {
                 crate::externs::check_program(&p, &file, &mut kconfig)?;
-                let r = load_program(&p, &created, btf_fd, &license, file.kernel_version, ops_target);
+                let r = load_program(
+                    &p,
+                    &created,
+                    btf_fd,
+                    &license,
+                    file.kernel_version,
+                    ops_target,
+                );
                 let r = r.map_err(|e| crate::externs::explain_missing_kfunc(e, &file));
                 Some(r.map_err(|e| explain_exclusive_refusal(e, &p, &created, &proofs))?)
             } else {

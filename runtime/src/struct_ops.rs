@@ -228,7 +228,11 @@ fn kernel_value(
 
 /// `BPF_MAP_CREATE` of a struct_ops map: the object's BTF, no key or value
 /// type ids, the kernel's value type id.
-pub(crate) fn create(def: &MapDef, btf_fd: Option<BorrowedFd<'_>>, kv: &KernelValue) -> Result<OwnedFd> {
+pub(crate) fn create(
+    def: &MapDef,
+    btf_fd: Option<BorrowedFd<'_>>,
+    kv: &KernelValue,
+) -> Result<OwnedFd> {
     let opts = sys::MapCreateOpts {
         map_type: def.map_type,
         key_size: def.key_size,
@@ -243,7 +247,10 @@ pub(crate) fn create(def: &MapDef, btf_fd: Option<BorrowedFd<'_>>, kv: &KernelVa
     sys::map_create(&opts).map_err(|e| {
         if kv.link && e.raw_os_error() == Some(libc::EINVAL) && !links_supported() {
             return Error::KernelLacks {
-                requested: format!("struct_ops map `{}` in section `.struct_ops.link`", def.name),
+                requested: format!(
+                    "struct_ops map `{}` in section `.struct_ops.link`",
+                    def.name
+                ),
                 feature: "struct_ops links (BPF_F_LINK)",
                 minimum: "6.4",
                 kernel: crate::probe::kernel_release(),

@@ -18,8 +18,7 @@ use std::convert::Infallible;
 
 use super::{
     BloomFilter, DataMap, Map, MapOfMaps, OpenDataMap, OpenMap, OpenProgram, PerCpuMap,
-    PerfEventArray, ProgArray, Program, Queue, RawMap, RingBuf, Stack, StructOpsMap,
-    UserRingBuf,
+    PerfEventArray, ProgArray, Program, Queue, RawMap, RingBuf, Stack, StructOpsMap, UserRingBuf,
 };
 use crate::error::Result;
 
