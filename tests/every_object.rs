@@ -134,6 +134,10 @@ pub struct StructOpsObject;
 #[bpf_skeleton("tests/bpf/struct_ops_legacy.bpf.o")]
 pub struct StructOpsLegacyObject;
 
+/// `tests/bpf/struct_ops_mismatch.bpf.o`.
+#[bpf_skeleton("tests/bpf/struct_ops_mismatch.bpf.o")]
+pub struct StructOpsMismatchObject;
+
 /// `tests/bpf/struct_ops_unknown.bpf.o`.
 #[bpf_skeleton("tests/bpf/struct_ops_unknown.bpf.o")]
 pub struct StructOpsUnknownObject;
@@ -179,6 +183,9 @@ const SKELETONS: &[(&str, Open)] = &[
     ("struct_ops.bpf.o", || StructOpsObject::open().map(drop)),
     ("struct_ops_legacy.bpf.o", || {
         StructOpsLegacyObject::open().map(drop)
+    }),
+    ("struct_ops_mismatch.bpf.o", || {
+        StructOpsMismatchObject::open().map(drop)
     }),
     ("struct_ops_unknown.bpf.o", || {
         StructOpsUnknownObject::open().map(drop)

@@ -327,6 +327,24 @@ fn an_ops_type_the_kernel_lacks_is_named() {
 }
 
 #[test]
+fn a_member_whose_size_differs_from_the_kernels_is_named() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/bpf/struct_ops_mismatch.bpf.o"
+    );
+    match OpenObject::from_file(path).unwrap().load().unwrap_err() {
+        Error::Unsupported { subject, what } => {
+            assert_eq!(subject, Subject::map("bsk_cc_mismatch"));
+            assert!(
+                what.contains("member `flags`: 8 bytes in the object but 4 in the kernel"),
+                "{what}"
+            );
+        }
+        e => panic!("expected Unsupported, got {e}"),
+    }
+}
+
+#[test]
 fn only_struct_ops_maps_attach_as_struct_ops() {
     let mut open = OpenObject::from_file(PLAIN_OBJ).unwrap();
     for p in [
@@ -379,4 +397,26 @@ fn the_skeleton_attach_registers_struct_ops_maps_and_drop_unregisters() {
     drop(link);
     drop(skel);
     assert!(!offered("bsk_so_link"));
+}
+
+#[test]
+fn a_struct_ops_program_says_its_map_is_what_attaches() {
+    let mut open = OpenObject::from_file(PLAIN_OBJ).unwrap();
+    for p in [
+        "bsk_init",
+        "bsk_release",
+        "bsk_cong_avoid",
+        "bsk_ssthresh",
+        "bsk_undo_cwnd",
+    ] {
+        open.set_autoload(p, false).unwrap();
+    }
+    let obj = open.load().unwrap();
+    match obj.program("bsk_init").unwrap().attach().unwrap_err() {
+        Error::InvalidArgument { subject, message } => {
+            assert_eq!(subject, Subject::program("bsk_init"));
+            assert!(message.contains("attach_struct_ops"), "{message}");
+        }
+        e => panic!("expected InvalidArgument, got {e}"),
+    }
 }
