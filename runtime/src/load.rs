@@ -226,6 +226,13 @@ fn load_btf(btf: &Btf) -> Result<OwnedFd> {
         Ok(fd) => return Ok(fd),
         Err((first, _)) => first,
     };
+    // A kernel that refuses `?` in DATASEC names (`?.struct_ops`) gets
+    // them renamed, as libbpf's sanitization does.
+    if let Some(renamed) = crate::struct_ops::qmark_datasecs_renamed(btf) {
+        if let Ok(fd) = sys::btf_load(&renamed, None) {
+            return Ok(fd);
+        }
+    }
     if let Some(capability) = crate::caps::missing_for("BPF_BTF_LOAD", None, &first) {
         return Err(Error::MissingCapability {
             op: "BPF_BTF_LOAD",

@@ -414,3 +414,54 @@ fn register_failed(what: &str, kv: &KernelValue, e: std::io::Error) -> Error {
         source: e,
     }
 }
+
+/// The object's BTF with every `?`-prefixed DATASEC name (`?.struct_ops`)
+/// renamed to start with `_`, as libbpf sanitizes it for kernels that
+/// refuse `?` in a DATASEC name (Linux 6.1 does; 6.12 does not). `None`
+/// if there is no such name.
+pub(crate) fn qmark_datasecs_renamed(btf: &Btf) -> Option<Vec<u8>> {
+    let raw = btf.raw();
+    let word = |at: usize| {
+        raw.get(at..at + 4)
+            .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize)
+    };
+    let strings = word(4)?.checked_add(word(16)?)?;
+    let mut out: Option<Vec<u8>> = None;
+    for id in 1..btf.len() as TypeId {
+        let Ok(v) = btf.view(id) else { continue };
+        if v.tag() != KindTag::Datasec || !v.name().is_ok_and(|n| n.first() == Some(&b'?')) {
+            continue;
+        }
+        let at = strings.checked_add(v.name_off() as usize)?;
+        let bytes = out.get_or_insert_with(|| raw.to_vec());
+        *bytes.get_mut(at)? = b'_';
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::obj::btf::Kind;
+
+    #[test]
+    fn qmark_datasec_names_are_renamed_and_nothing_else_changes() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/bpf/struct_ops.bpf.o");
+        let file = crate::ObjectFile::parse(&std::fs::read(path).unwrap()).unwrap();
+        let btf = file.btf.as_ref().unwrap();
+        let is_datasec = |k: &Kind| matches!(k, Kind::Datasec { .. });
+        assert!(btf.find("?.struct_ops", is_datasec).is_some());
+        let renamed = qmark_datasecs_renamed(btf).unwrap();
+        assert_eq!(renamed.len(), btf.raw().len());
+        let differ = renamed
+            .iter()
+            .zip(btf.raw())
+            .filter(|(a, b)| a != b)
+            .count();
+        assert_eq!(differ, 1);
+        let again = Btf::parse(&renamed).unwrap();
+        assert!(again.find("_.struct_ops", is_datasec).is_some());
+        assert!(again.find(".struct_ops.link", is_datasec).is_some());
+        assert!(qmark_datasecs_renamed(&again).is_none());
+    }
+}
