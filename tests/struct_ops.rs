@@ -426,3 +426,44 @@ fn a_struct_ops_program_says_its_map_is_what_attaches() {
         e => panic!("expected InvalidArgument, got {e}"),
     }
 }
+
+#[test]
+fn a_struct_ops_link_moves_to_another_map_of_the_same_ops() {
+    if common::kernel_version() < (6, 4) {
+        common::skip("struct_ops links (.struct_ops.link) need Linux 6.4");
+        return;
+    }
+    let _serial = REGISTERING.lock().unwrap_or_else(|e| e.into_inner());
+    let load = || {
+        let mut open = OpenObject::from_file(LINK_OBJ).unwrap();
+        open.set_autoload("bsk_lonely", false).unwrap();
+        open.load().unwrap()
+    };
+    let (first, second) = (load(), load());
+    let link = first
+        .map("bsk_cc_link")
+        .unwrap()
+        .attach_struct_ops()
+        .unwrap();
+    connect_with("bsk_so_link").unwrap();
+    assert_eq!(counter(&first, "init_calls"), 1);
+    link.update_struct_ops_map(second.map("bsk_cc_link").unwrap())
+        .unwrap();
+    connect_with("bsk_so_link").unwrap();
+    assert_eq!(
+        counter(&first, "init_calls"),
+        1,
+        "the old ops no longer run"
+    );
+    assert_eq!(counter(&second, "init_calls"), 1, "the new ops run");
+    // Not a struct_ops map: refused before any syscall.
+    match link
+        .update_struct_ops_map(second.map(".bss").unwrap())
+        .unwrap_err()
+    {
+        Error::InvalidArgument { .. } => {}
+        e => panic!("expected InvalidArgument, got {e}"),
+    }
+    drop(link);
+    assert!(!offered("bsk_so_link"));
+}

@@ -386,6 +386,55 @@ impl Map {
     }
 }
 
+impl Link {
+    /// Replaces the struct_ops map this struct_ops link registered by
+    /// `map` (libbpf's `bpf_link__update_map`), with no moment where
+    /// neither is registered. `map` must be a `.struct_ops.link` map of the
+    /// same ops type; the kernel may require more (a TCP congestion control
+    /// must keep its name).
+    pub fn update_struct_ops_map(&self, map: &Map) -> Result<()> {
+        let what = format!(
+            "{} (new struct_ops map `{}`)",
+            self.description(),
+            map.name()
+        );
+        let kv = match map.struct_ops.as_ref() {
+            Some(kv) if kv.link && self.is_bpf_link() => kv,
+            _ => {
+                return Err(Error::invalid(
+                    Subject::Link(what),
+                    "both the link and the new map must be struct_ops links: a link made by \
+                     `attach_struct_ops` and a map of a `.struct_ops.link` section",
+                ))
+            }
+        };
+        let key = 0u32.to_ne_bytes();
+        // SAFETY: a struct_ops map has a 4-byte key; its value size is the
+        // kernel value's length (set at load from the same value).
+        let updated = unsafe { sys::map_update(map.fd.as_fd(), &key, &kv.value, 0) };
+        match updated {
+            Ok(()) => {}
+            Err(e) if e.raw_os_error() == Some(libc::EBUSY) => {}
+            Err(e) => return Err(register_failed(&what, kv, e)),
+        }
+        // `new_map_fd` shares `new_prog_fd`'s place in `link_update`.
+        sys::link_update(self.as_fd(), map.fd.as_fd()).map_err(|e| Error::AttachFailed {
+            what,
+            op: "BPF_LINK_UPDATE",
+            reason: match e.raw_os_error() {
+                Some(libc::EINVAL) => {
+                    "the kernel refused the new map: another ops type, a map without \
+                     BPF_F_LINK, or ops the subsystem cannot swap in (a TCP congestion \
+                     control must keep its name)"
+                        .into()
+                }
+                _ => String::new(),
+            },
+            source: e,
+        })
+    }
+}
+
 fn register_failed(what: &str, kv: &KernelValue, e: std::io::Error) -> Error {
     let op = if kv.link && e.raw_os_error() != Some(libc::EEXIST) {
         "BPF_LINK_CREATE"
