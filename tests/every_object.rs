@@ -130,6 +130,22 @@ pub struct KernelTraceObject;
 #[bpf_skeleton("tests/bpf/skel_attach.bpf.o")]
 pub struct SkelAttachObject;
 
+/// `tests/bpf/struct_ops.bpf.o`.
+#[bpf_skeleton("tests/bpf/struct_ops.bpf.o")]
+pub struct StructOpsObject;
+
+/// `tests/bpf/struct_ops_legacy.bpf.o`.
+#[bpf_skeleton("tests/bpf/struct_ops_legacy.bpf.o")]
+pub struct StructOpsLegacyObject;
+
+/// `tests/bpf/struct_ops_mismatch.bpf.o`.
+#[bpf_skeleton("tests/bpf/struct_ops_mismatch.bpf.o")]
+pub struct StructOpsMismatchObject;
+
+/// `tests/bpf/struct_ops_unknown.bpf.o`.
+#[bpf_skeleton("tests/bpf/struct_ops_unknown.bpf.o")]
+pub struct StructOpsUnknownObject;
+
 /// Every object of the corpus the loader opens, and its skeleton's `open()`.
 /// A skeleton's `open()`, its result dropped.
 type Open = fn() -> bpf_skeleton::Result<()>;
@@ -169,6 +185,16 @@ const SKELETONS: &[(&str, Open)] = &[
     ("func_last.bpf.o", || FuncLastObject::open().map(drop)),
     ("kernel_trace.bpf.o", || KernelTraceObject::open().map(drop)),
     ("skel_attach.bpf.o", || SkelAttachObject::open().map(drop)),
+    ("struct_ops.bpf.o", || StructOpsObject::open().map(drop)),
+    ("struct_ops_legacy.bpf.o", || {
+        StructOpsLegacyObject::open().map(drop)
+    }),
+    ("struct_ops_mismatch.bpf.o", || {
+        StructOpsMismatchObject::open().map(drop)
+    }),
+    ("struct_ops_unknown.bpf.o", || {
+        StructOpsUnknownObject::open().map(drop)
+    }),
 ];
 
 #[test]

@@ -7,7 +7,7 @@ use bpf_skeleton_obj::section::{attach_type, prog_type};
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use crate::model::ProgItem;
+use crate::model::{MapItem, ProgItem};
 
 /// The runtime's kind marker for a program: which typed attach methods
 /// its handle has.
@@ -49,9 +49,22 @@ pub fn prog_ty(p: &ProgItem, sk: &TokenStream, skel_ty: &TokenStream) -> TokenSt
 
 /// The generated `Links` struct (one `Option<Link>` per program) and its
 /// `LinkSlots` impl; empty without programs.
-pub fn links_struct(progs: &[ProgItem], rt: &TokenStream, ivis: &TokenStream) -> TokenStream {
+pub fn links_struct(
+    progs: &[ProgItem],
+    ops_maps: &[&MapItem],
+    rt: &TokenStream,
+    ivis: &TokenStream,
+) -> TokenStream {
     let sk = quote!(#rt::skel);
     let fields = progs.iter().map(|p| &p.field);
+    let ops_fields = ops_maps.iter().map(|m| &m.field);
+    let ops_docs = ops_maps.iter().map(|m| {
+        format!(
+            "The registration of struct_ops map `{}` (section `{}`), set by the skeleton's \
+             `attach()`; dropping it unregisters the ops.",
+            m.def.name, m.def.section
+        )
+    });
     let docs = progs.iter().map(|p| {
         format!(
             "The link of `{}` (section `{}`), set by the skeleton's `attach()`{}; dropping it \
@@ -69,8 +82,9 @@ pub fn links_struct(progs: &[ProgItem], rt: &TokenStream, ivis: &TokenStream) ->
         quote!()
     } else {
         quote! {
-            /// SAFETY: `#[repr(C)]`, and every field is an `Option<Link>`,
-            /// one per program in the order of `Progs`.
+            /// SAFETY: `#[repr(C)]`, and every field is an `Option<Link>`:
+            /// one per program in the order of `Progs`, then one per
+            /// struct_ops map.
             #[allow(unsafe_code)]
             unsafe impl #sk::LinkSlots for Links {}
         }
@@ -83,6 +97,7 @@ pub fn links_struct(progs: &[ProgItem], rt: &TokenStream, ivis: &TokenStream) ->
         #[repr(C)]
         #ivis struct Links {
             #( #[doc = #docs] pub #fields: ::core::option::Option<#rt::Link>, )*
+            #( #[doc = #ops_docs] pub #ops_fields: ::core::option::Option<#rt::Link>, )*
         }
         #slots
     }
@@ -90,12 +105,40 @@ pub fn links_struct(progs: &[ProgItem], rt: &TokenStream, ivis: &TokenStream) ->
 
 /// The skeleton's `attach()`: one call into the runtime, whatever the
 /// number of programs.
-pub fn attach_method(has_progs: bool, rt: &TokenStream) -> TokenStream {
-    let body = if has_progs {
-        quote!(#rt::skel::attach_all(&self.progs, &mut self.links))
+pub fn attach_method(has_progs: bool, ops_maps: &[&MapItem], rt: &TokenStream) -> TokenStream {
+    if ops_maps.is_empty() {
+        let body = if has_progs {
+            quote!(#rt::skel::attach_all(&self.progs, &mut self.links))
+        } else {
+            quote!(::core::result::Result::Ok(()))
+        };
+        return attach_fn(body, quote!(), rt);
+    }
+    let progs = if has_progs {
+        quote!(#rt::skel::attach_all(&self.progs, &mut self.links)?;)
     } else {
-        quote!(::core::result::Result::Ok(()))
+        quote!()
     };
+    // struct_ops maps register after the programs, as in libbpf's skeleton.
+    let ops = ops_maps.iter().map(|m| &m.field);
+    let body = quote! {
+        #progs
+        #(
+            if self.links.#ops.is_none() {
+                self.links.#ops = ::core::option::Option::Some(self.maps.#ops.attach_struct_ops()?);
+            }
+        )*
+        ::core::result::Result::Ok(())
+    };
+    let doc = quote! {
+        ///
+        /// Then registers every struct_ops map whose slot in `self.links`
+        /// is empty (libbpf's `bpf_map__attach_struct_ops`).
+    };
+    attach_fn(body, doc, rt)
+}
+
+fn attach_fn(body: TokenStream, doc: TokenStream, rt: &TokenStream) -> TokenStream {
     quote! {
         /// Attaches every loaded program whose section names its hook
         /// (`tp/C/N`, `raw_tp/N`, `tp_btf/N`, `iter/I`, `kprobe/F`,
@@ -104,6 +147,7 @@ pub fn attach_method(has_progs: bool, rt: &TokenStream) -> TokenStream {
         /// skeleton attach). Programs whose section does not say where
         /// (`xdp`, `tc`, `socket`, cgroup sections...) are skipped. Stops at
         /// the first failure, which names the program.
+        #doc
         pub fn attach(&mut self) -> #rt::Result<()> {
             #body
         }

@@ -114,6 +114,11 @@ fn map_code(
             quote!(#sk::Shape::Any),
             false,
         ),
+        MapKind::StructOps => (
+            quote!(#sk::StructOpsMap<#skel_ty>),
+            quote!(#sk::Shape::Any),
+            false,
+        ),
         MapKind::Data { section, .. } => {
             // The section's struct, or its bytes without BTF.
             let n = proc_macro2::Literal::usize_unsuffixed(m.def.value_size as usize);
@@ -370,8 +375,13 @@ pub fn expand(item: &ItemStruct, skel: &Skeleton) -> TokenStream {
         .iter()
         .map(|p| crate::attach::prog_ty(p, &sk, &skel_ty))
         .collect();
-    let links_struct = crate::attach::links_struct(&skel.progs, rt, &ivis);
-    let attach_method = crate::attach::attach_method(!skel.progs.is_empty(), rt);
+    let ops_maps: Vec<&MapItem> = skel
+        .maps
+        .iter()
+        .filter(|m| matches!(m.kind, MapKind::StructOps))
+        .collect();
+    let links_struct = crate::attach::links_struct(&skel.progs, &ops_maps, rt, &ivis);
+    let attach_method = crate::attach::attach_method(!skel.progs.is_empty(), &ops_maps, rt);
 
     // Data sections with BTF: a typed field on both skeletons.
     let sections: Vec<(&MapItem, &proc_macro2::Ident, &Vec<Var>, bool)> = skel

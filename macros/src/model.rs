@@ -36,6 +36,8 @@ pub enum MapKind {
     MapOfMaps { key: RType },
     /// Raw access only.
     Raw,
+    /// A struct_ops map: raw access and `attach_struct_ops()`.
+    StructOps,
     /// A global-data section: a one-element array whose value is the
     /// section struct, plus (with BTF) typed variables.
     Data {
@@ -372,6 +374,7 @@ fn map_kind(def: &MapDef, mut gen: Option<&mut TypeGen>) -> Result<MapKind, Stri
         | map_type::XSKMAP
         | map_type::SOCKMAP
         | map_type::SOCKHASH => MapKind::KeyValue { key, value },
+        map_type::STRUCT_OPS => MapKind::StructOps,
         _ => MapKind::Raw,
     })
 }

@@ -22,6 +22,7 @@ pub mod insn;
 pub mod maps;
 pub mod reloc;
 pub mod section;
+pub mod struct_ops;
 
 use std::collections::BTreeMap;
 
@@ -275,6 +276,31 @@ impl ObjectFile {
                 });
             }
         }
+        // struct_ops maps come last, as in libbpf (after `.kconfig`): their
+        // members point at programs, so they are read once those are known.
+        let struct_ops_programs: Vec<(usize, &str)> = programs
+            .iter()
+            .filter(|p| p.kind.prog_type == struct_ops::PROG_TYPE)
+            .map(|p| (p.function, p.name.as_str()))
+            .collect();
+        let ops = struct_ops::maps(&elf, btf.as_ref(), &functions, &struct_ops_programs)?;
+        // As libbpf: a program only maps of a `?` section point at is not
+        // autoloaded; those maps are not created (they are left out).
+        let points_at = |created: bool, name: &str| {
+            ops.iter()
+                .filter_map(|m| m.struct_ops.as_deref())
+                .filter(|o| o.autocreate == created)
+                .any(|o| o.programs.iter().flatten().any(|p| p == name))
+        };
+        for p in &mut programs {
+            if points_at(false, &p.name) && !points_at(true, &p.name) {
+                p.kind.autoload = false;
+            }
+        }
+        map_defs.extend(
+            ops.into_iter()
+                .filter(|m| m.struct_ops.as_ref().is_some_and(|o| o.autocreate)),
+        );
         check_unique(map_defs.iter().map(|m| m.name.as_str()), "map")?;
         check_unique(programs.iter().map(|p| p.name.as_str()), "program")?;
 

@@ -229,6 +229,7 @@ fn has_bpf_cookie() -> bool {
         func_info: &[],
         line_info: &[],
         attach_btf_id: 0,
+        attach_btf_obj_fd: None,
     };
     crate::sys::prog_load(&opts, None).is_ok()
 }

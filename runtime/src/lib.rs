@@ -18,7 +18,8 @@
 //! The layers, in the order data flows: [`obj`] (bytes to object model,
 //! relocation; no syscalls; its own crate), [`hash`], [`kernel_btf`] (the
 //! running kernel's BTF), [`open`] (settings before load), [`load`] (kernel
-//! objects), [`map`] and [`prog`] (loaded handles); then [`attach`]
+//! objects; [`struct_ops`] builds the kernel value of struct_ops maps and
+//! registers them), [`map`] and [`prog`] (loaded handles); then [`attach`]
 //! (programs to hooks, giving a [`link::Link`]) with [`perf_event`] under
 //! it; [`ringbuf`] and [`perf`] consume what programs write, [`user_ringbuf`]
 //! produces what they drain. Skeletons use [`skel`] (typed handles) and [`global`] (global
@@ -48,6 +49,7 @@ pub mod probe;
 pub mod prog;
 pub mod ringbuf;
 pub mod skel;
+pub mod struct_ops;
 mod sys;
 pub mod user_ringbuf;
 

@@ -54,6 +54,9 @@ enum Kind {
     PerfIoctl,
     /// A socket filter: the fd is a duplicate of the socket.
     Socket,
+    /// A `.struct_ops` map registered by its update: the fd is a duplicate
+    /// of the map; dropping deletes its element, which unregisters it.
+    StructOpsMap,
 }
 
 /// An attached program. Dropping it detaches the program (unless the link
@@ -106,6 +109,15 @@ impl Link {
         }
     }
 
+    pub(crate) fn struct_ops_map(map: OwnedFd, what: String) -> Self {
+        Link {
+            fd: map,
+            kind: Kind::StructOpsMap,
+            what,
+            pin: None,
+        }
+    }
+
     /// Whether this is a BPF link (pinnable, updatable, with [`info`]).
     ///
     /// [`info`]: Link::info
@@ -132,6 +144,13 @@ impl Link {
             Kind::Socket => Err(Error::invalid(
                 Subject::Link(self.what.clone()),
                 format!("cannot {op}: socket filters are attached with setsockopt, not a BPF link"),
+            )),
+            Kind::StructOpsMap => Err(Error::invalid(
+                Subject::Link(self.what.clone()),
+                format!(
+                    "cannot {op}: a `.struct_ops` map is registered by its map update, not a \
+                     BPF link (use `.struct_ops.link`, Linux 6.4, for a link)"
+                ),
             )),
         }
     }
@@ -279,6 +298,14 @@ impl AsFd for Link {
 
 impl Drop for Link {
     fn drop(&mut self) {
+        if let Kind::StructOpsMap = self.kind {
+            // Unregistering, as libbpf's detach of a link-less struct_ops:
+            // deleting the map's only element.
+            let key = 0u32.to_ne_bytes();
+            // SAFETY: a struct_ops map's key is 4 bytes; the fd is owned by
+            // this link.
+            let _ = unsafe { sys::map_delete(self.fd.as_fd(), &key) };
+        }
         if let Kind::Socket = self.kind {
             // Detaching the socket filter from the socket (closing our
             // duplicate alone would leave it attached).

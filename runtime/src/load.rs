@@ -14,6 +14,7 @@ use crate::obj::section::AttachTarget;
 use crate::obj::{MapDef, ProgramDef};
 use crate::open::{OpenMap, OpenObject, OpenProgram};
 use crate::prog::Program;
+use crate::struct_ops::ProgTarget as StructOpsTarget;
 use crate::sys::{self, MapCreateOpts, ProgLoadOpts};
 
 /// Initial verifier log size; grown to what the kernel reports it needs.
@@ -102,6 +103,7 @@ impl OpenObject {
         } = self;
         progs.iter_mut().for_each(OpenProgram::finalize_kind);
         let mut kconfig = crate::externs::fill_kconfig(&core, &mut maps)?;
+        let ops = crate::struct_ops::prepare(core.file.btf.as_ref(), &mut maps)?;
         let file = core.file;
 
         let btf = match file.btf.as_ref() {
@@ -114,7 +116,11 @@ impl OpenObject {
         // Pins made by this load, removed again if the load fails.
         let mut new_pins = NewPins(Vec::new());
         let mut proofs = Vec::new();
-        for m in maps {
+        for (index, m) in maps.into_iter().enumerate() {
+            if let Some(kv) = ops.values.get(&index) {
+                created.push(crate::struct_ops::create_map(m, btf_fd, kv)?);
+                continue;
+            }
             let designated = match &m.exclusive {
                 Some((p, name)) => Some(
                     progs
@@ -138,9 +144,19 @@ impl OpenObject {
         let license = nul_terminated(&file.license);
         let mut loaded = Vec::with_capacity(progs.len());
         for p in progs {
-            let (fd, log) = if p.autoload {
+            // As libbpf: a struct_ops program a struct_ops map points at is
+            // loaded, whatever its autoload says.
+            let ops_target = ops.programs.get(p.name()).copied();
+            let (fd, log) = if p.autoload || ops_target.is_some() {
                 crate::externs::check_program(&p, &file, &mut kconfig)?;
-                let r = load_program(&p, &created, btf_fd, &license, file.kernel_version);
+                let r = load_program(
+                    &p,
+                    &created,
+                    btf_fd,
+                    &license,
+                    file.kernel_version,
+                    ops_target,
+                );
                 let r = r.map_err(|e| crate::externs::explain_missing_kfunc(e, &file));
                 let (fd, log) =
                     r.map_err(|e| explain_exclusive_refusal(e, &p, &created, &proofs))?;
@@ -158,6 +174,7 @@ impl OpenObject {
             });
         }
         fill_slots(&created, Some(&loaded))?;
+        crate::struct_ops::fill_all(&mut created, &loaded);
         new_pins.0.clear();
         Ok(Object {
             maps: created,
@@ -213,6 +230,13 @@ fn load_btf(btf: &Btf) -> Result<OwnedFd> {
         Ok(fd) => return Ok(fd),
         Err((first, _)) => first,
     };
+    // A kernel that refuses `?` in DATASEC names (`?.struct_ops`) gets
+    // them renamed, as libbpf's sanitization does.
+    if let Some(renamed) = crate::struct_ops::qmark_datasecs_renamed(btf) {
+        if let Ok(fd) = sys::btf_load(&renamed, None) {
+            return Ok(fd);
+        }
+    }
     if let Some(capability) = crate::caps::missing_for("BPF_BTF_LOAD", None, &first) {
         return Err(Error::MissingCapability {
             op: "BPF_BTF_LOAD",
@@ -460,6 +484,7 @@ fn create_plain(
         btf_value_type_id: if with_btf { def.btf_value_type_id } else { 0 },
         map_extra: def.map_extra,
         excl_prog_hash: hash,
+        btf_vmlinux_value_type_id: 0,
     };
     sys::map_create(&opts).map_err(|e| Error::syscall("BPF_MAP_CREATE", Subject::map(&def.name), e))
 }
@@ -599,7 +624,11 @@ fn attach_btf_id(target: &AttachTarget, prog: &str) -> Result<u32> {
 /// What keeps a program from loading that its section already says: as
 /// libbpf, these fail the program's own load only (and only when it is
 /// autoloaded), never the object's open.
-fn loadable(def: &ProgramDef, btf_id_given: bool) -> Result<()> {
+fn loadable(
+    def: &ProgramDef,
+    btf_id_given: bool,
+    struct_ops: Option<StructOpsTarget>,
+) -> Result<()> {
     let kind = &def.kind;
     let refuse = |what: String| {
         Err(Error::Unsupported {
@@ -613,9 +642,10 @@ fn loadable(def: &ProgramDef, btf_id_given: bool) -> Result<()> {
              program type",
             def.section
         )),
-        27 => refuse(
-            "struct_ops programs are loaded as members of a struct_ops map, which this \
-             loader does not support yet"
+        27 if struct_ops.is_none() => refuse(
+            "it is a struct_ops program that no struct_ops map of this object points at \
+             (libbpf: \"isn't referenced anywhere\"): its kernel ops type and member are \
+             known only from the map"
                 .to_string(),
         ),
         28 => refuse(format!(
@@ -640,6 +670,7 @@ fn load_program(
     btf_fd: Option<BorrowedFd<'_>>,
     license: &CStr,
     kern_version: u32,
+    struct_ops: Option<StructOpsTarget>,
 ) -> Result<(OwnedFd, Option<String>)> {
     let mut insns = p.linked.insns.clone();
     for &(at, m) in &p.linked.map_slots {
@@ -683,12 +714,16 @@ fn load_program(
         })
         .collect();
     let kind = &p.def.kind;
-    loadable(&p.def, p.attach_btf_id_override().is_some())?;
-    let attach_btf_id = match (p.attach_btf_id_override(), &kind.attach_target) {
-        (Some(id), _) => id,
-        (None, Some(t)) => attach_btf_id(t, p.name())?,
-        (None, None) => 0,
-    };
+    let btf_id_override = p.attach_btf_id_override();
+    loadable(&p.def, btf_id_override.is_some(), struct_ops)?;
+    let expected = kind.expected_attach_type.unwrap_or(0);
+    let (attach_btf_id, expected_attach_type) =
+        match (struct_ops, btf_id_override, &kind.attach_target) {
+            (Some(t), _, _) => (t.btf_id, t.member),
+            (None, Some(id), _) => (id, expected),
+            (None, None, Some(t)) => (attach_btf_id(t, p.name())?, expected),
+            (None, None, None) => (0, expected),
+        };
     let opts = ProgLoadOpts {
         prog_type: kind.prog_type,
         insns: &code,
@@ -696,11 +731,12 @@ fn load_program(
         kern_version,
         prog_flags: kind.flags,
         name: p.name(),
-        expected_attach_type: kind.expected_attach_type.unwrap_or(0),
+        expected_attach_type,
         prog_btf_fd: btf_fd,
         func_info: &func_info,
         line_info: &line_info,
         attach_btf_id,
+        attach_btf_obj_fd: None,
     };
     let explain = |e| crate::core_failure::explain(e, &p.linked.core_failures);
     if p.log_level > 0 {

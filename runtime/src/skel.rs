@@ -158,6 +158,25 @@ pub struct RawMap<S> {
     _skel: Marker<S>,
 }
 
+/// A created struct_ops map (`.struct_ops` or `.struct_ops.link`): the
+/// kernel ops it holds (e.g. a `tcp_congestion_ops`) are registered by
+/// [`attach_struct_ops`](Self::attach_struct_ops), which the skeleton's
+/// `attach()` calls too.
+#[repr(transparent)]
+pub struct StructOpsMap<S> {
+    inner: map::Map,
+    _skel: Marker<S>,
+}
+
+impl<S> StructOpsMap<S> {
+    /// Registers the ops with the kernel (libbpf's
+    /// `bpf_map__attach_struct_ops`); dropping the returned [`Link`]
+    /// unregisters them. See [`map::Map::attach_struct_ops`].
+    pub fn attach_struct_ops(&self) -> Result<crate::link::Link> {
+        self.inner.attach_struct_ops()
+    }
+}
+
 /// A program of loaded skeleton `S`, of kind `K` (a [`kind`] marker
 /// deciding which typed attach methods it has) and auto-attachability `A`
 /// ([`Auto`]: its section names its hook, it has `attach()`; or
@@ -191,6 +210,7 @@ debug_via_inner!(
     PerfEventArray,
     MapOfMaps<K>,
     RawMap,
+    StructOpsMap,
     Program<K, A>
 );
 
@@ -491,6 +511,7 @@ loaded_map_common!(
     PerfEventArray,
     MapOfMaps<K>,
     RawMap,
+    StructOpsMap,
     DataMap<T>
 );
 

@@ -168,8 +168,9 @@ Uses maps: `.rodata`.*/
         ///The link of `debug_only` (section `?xdp`), set by the skeleton's `attach()` only if you store one here (its section does not name its hook); dropping it detaches the program.
         pub debug_only: ::core::option::Option<::bpf_skeleton::runtime::Link>,
     }
-    /// SAFETY: `#[repr(C)]`, and every field is an `Option<Link>`,
-    /// one per program in the order of `Progs`.
+    /// SAFETY: `#[repr(C)]`, and every field is an `Option<Link>`:
+    /// one per program in the order of `Progs`, then one per
+    /// struct_ops map.
     #[allow(unsafe_code)]
     unsafe impl ::bpf_skeleton::runtime::skel::LinkSlots for Links {}
     /// The maps of an open skeleton.

@@ -83,6 +83,13 @@ impl Program {
     /// Attaches the program where its section name says (libbpf's
     /// auto-attach). Fails for sections that do not name a target.
     pub fn attach(&self) -> Result<Link> {
+        if self.prog_type() == crate::obj::struct_ops::PROG_TYPE {
+            return Err(Error::invalid(
+                self.subject(),
+                "a struct_ops program does not attach on its own: register the struct_ops \
+                 map that points at it (`Map::attach_struct_ops`, or the skeleton's `attach()`)",
+            ));
+        }
         let Some(target) = self.auto_attach_target() else {
             return Err(Error::invalid(
                 self.subject(),

@@ -360,8 +360,9 @@ impl<S, K, A> Program<S, K, A> {
 ///
 /// # Safety
 /// Implement only for a `#[repr(C)]` struct every field of which is an
-/// `Option<Link>`, one per program of the skeleton, in the order of its
-/// `Progs` fields. Then it is `[Option<Link>; n]` in memory.
+/// `Option<Link>`: first one per program of the skeleton, in the order of
+/// its `Progs` fields, then any number more (one per struct_ops map). Then
+/// it is `[Option<Link>; n + m]` in memory, the first `n` the programs'.
 #[doc(hidden)]
 pub unsafe trait LinkSlots: Sized {}
 
@@ -379,12 +380,20 @@ where
     let layout = |size: usize, align: usize, item: usize, item_align: usize| {
         n > 0 && item > 0 && n.checked_mul(item) == Some(size) && align == item_align
     };
+    // Links may hold more slots after the programs' (struct_ops maps').
+    let prefix = |size: usize, align: usize, item: usize, item_align: usize| {
+        n > 0
+            && item > 0
+            && size % item == 0
+            && n.checked_mul(item).is_some_and(|p| p <= size)
+            && align == item_align
+    };
     if !layout(
         size_of::<P>(),
         align_of::<P>(),
         size_of::<prog::Program>(),
         align_of::<prog::Program>(),
-    ) || !layout(
+    ) || !prefix(
         size_of::<L>(),
         align_of::<L>(),
         size_of::<Option<Link>>(),
@@ -399,9 +408,10 @@ where
     // alignment checked above); the slice borrows `progs`.
     let progs: &[prog::Program] =
         unsafe { std::slice::from_raw_parts((progs as *const P).cast::<prog::Program>(), n) };
-    // SAFETY: `LinkSlots` makes `L` laid out as `[Option<Link>; n]` (size
-    // and alignment checked above: the same `n`); the slice borrows `links`
-    // mutably and any `Option<Link>` written is a valid field value.
+    // SAFETY: `LinkSlots` makes `L` laid out as `[Option<Link>; n + m]`
+    // whose first `n` are the programs' (size and alignment checked above:
+    // at least `n` slots); the slice borrows `links` mutably and any
+    // `Option<Link>` written is a valid field value.
     let links: &mut [Option<Link>] =
         unsafe { std::slice::from_raw_parts_mut((links as *mut L).cast::<Option<Link>>(), n) };
     for (prog, slot) in progs.iter().zip(links.iter_mut()) {

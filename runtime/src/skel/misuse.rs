@@ -18,7 +18,7 @@ use std::convert::Infallible;
 
 use super::{
     BloomFilter, DataMap, Map, MapOfMaps, OpenDataMap, OpenMap, OpenProgram, PerCpuMap,
-    PerfEventArray, ProgArray, Program, Queue, RawMap, RingBuf, Stack, UserRingBuf,
+    PerfEventArray, ProgArray, Program, Queue, RawMap, RingBuf, Stack, StructOpsMap, UserRingBuf,
 };
 use crate::error::Result;
 
@@ -230,6 +230,7 @@ exclusivity_on_loaded_maps!(
     PerfEventArray,
     MapOfMaps<K>,
     RawMap,
+    StructOpsMap,
     DataMap<T>,
     Queue<V>,
     Stack<V>,
@@ -334,6 +335,7 @@ sizing_on_loaded_maps!(
     PerfEventArray,
     MapOfMaps<K>,
     RawMap,
+    StructOpsMap,
     Queue<V>,
     Stack<V>,
     BloomFilter<V>,

@@ -152,6 +152,9 @@ pub struct MapCreateOpts<'a> {
     /// (Linux 6.18 exclusive maps): `excl_prog_hash` at offset 80 and
     /// `excl_prog_hash_size` = 32 at offset 88.
     pub excl_prog_hash: Option<&'a [u8; 32]>,
+    /// For a struct_ops map: the kernel's `struct bpf_struct_ops_<name>`
+    /// id (`btf_vmlinux_value_type_id`, offset 60).
+    pub btf_vmlinux_value_type_id: u32,
 }
 
 /// `BPF_MAP_CREATE`.
@@ -172,6 +175,7 @@ pub fn map_create(o: &MapCreateOpts<'_>) -> io::Result<OwnedFd> {
         a.u32(52, o.btf_key_type_id);
         a.u32(56, o.btf_value_type_id);
     }
+    a.u32(60, o.btf_vmlinux_value_type_id);
     a.u64(64, o.map_extra);
     if let Some(hash) = o.excl_prog_hash {
         a.ptr(80, hash.as_ptr());
@@ -207,6 +211,9 @@ pub struct ProgLoadOpts<'a> {
     pub line_info: &'a [u8],
     /// `attach_btf_id` (vmlinux BTF id for tracing programs).
     pub attach_btf_id: u32,
+    /// `attach_btf_obj_fd` (offset 112): the kernel module BTF that
+    /// `attach_btf_id` is in; `None` for vmlinux.
+    pub attach_btf_obj_fd: Option<BorrowedFd<'a>>,
 }
 
 /// `BPF_PROG_LOAD`, with an optional verifier log (level, buffer). On
@@ -248,6 +255,9 @@ pub fn prog_load(
         }
     }
     a.u32(108, o.attach_btf_id);
+    if let Some(fd) = o.attach_btf_obj_fd {
+        a.u32(112, raw(fd));
+    }
     // SAFETY: insns, license (NUL-terminated), log, func_info and
     // line_info are borrowed slices passed with their own lengths (record
     // counts derived from the slice lengths), alive for the call.
