@@ -151,8 +151,10 @@ impl OpenObject {
                 def: p.def,
                 fd,
                 autoattach: p.autoattach,
+                usdt: None,
             });
         }
+        crate::attach::usdt::wire(&created, &mut loaded)?;
         fill_slots(&created, Some(&loaded))?;
         new_pins.0.clear();
         Ok(Object {

@@ -30,6 +30,8 @@ pub struct Program {
     pub(crate) insn_count: usize,
     /// Whether a skeleton's `attach()` attaches it (set before load).
     pub(crate) autoattach: bool,
+    /// For a loaded `usdt` program, its object's USDT spec map.
+    pub(crate) usdt: Option<std::sync::Arc<crate::attach::usdt::Specs>>,
 }
 
 /// What the kernel reports about a program (`bpf_prog_info` prefix).
@@ -140,6 +142,7 @@ impl Program {
             def,
             fd: Some(fd),
             autoattach: true,
+            usdt: None,
         })
     }
 
