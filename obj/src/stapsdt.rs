@@ -107,12 +107,14 @@ impl Notes {
         let shared = match header.e_type(endian) {
             elf::ET_EXEC => false,
             elf::ET_DYN => true,
-            t => return Err(Error::unsupported(
-                "ELF header",
-                format!(
+            t => {
+                return Err(Error::unsupported(
+                    "ELF header",
+                    format!(
                     "USDT probes in an ELF file of type {t} (only executables and shared objects)"
                 ),
-            )),
+                ))
+            }
         };
         let sections = header
             .sections(endian, data)
@@ -686,6 +688,40 @@ mod tests {
         let mut c = d[..24].to_vec();
         c.extend_from_slice(b"p\0n\0:x\0");
         assert_eq!(parse_desc(&c, 0).unwrap().args, "");
+    }
+
+    /// fuzz/seeds/stapsdt/notes.elf: a static ET_EXEC (assembled with
+    /// `as`/`ld`) with one probe `prov:probe` at 0x401000 (file offset
+    /// 0x1000), `.stapsdt.base` at 0x402000 and a semaphore at 0x403001
+    /// (file offset 0x2001).
+    const SEED: &[u8] = include_bytes!("../../fuzz/seeds/stapsdt/notes.elf");
+
+    #[test]
+    fn resolves_sites_of_an_executable() {
+        let notes = Notes::parse(SEED).unwrap();
+        assert!(!notes.shared);
+        assert_eq!(notes.notes.len(), 1);
+        let sites = notes.sites("prov", "probe").unwrap();
+        assert_eq!(sites.len(), 1);
+        let s = &sites[0];
+        assert_eq!((s.address, s.file_offset), (0x401000, 0x1000));
+        assert_eq!(s.semaphore_offset, 0x2001);
+        assert_eq!(s.note.base, 0x402000);
+        assert_eq!(s.spec.args.len(), 5);
+        assert!(notes.sites("prov", "other").unwrap().is_empty());
+        assert!(notes.sites("other", "probe").unwrap().is_empty());
+
+        // Prelink moved `.stapsdt.base` after the notes were written: the
+        // probe moves with it (off its segment's end; into a data one).
+        let mut moved = notes.clone();
+        moved.base_section += 0x10;
+        assert!(moved.sites("prov", "probe").is_err());
+        moved.base_section -= 0x10 + 0xf00;
+        let e = moved.sites("prov", "probe").unwrap_err().to_string();
+        assert!(
+            e.contains("0x400100 lies in a non-executable segment"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -139,8 +139,9 @@ kind_trait!(
     /// Kinds `attach_socket` accepts.
     SocketProgram, "`attach_socket` needs a socket filter program; this is a `{Self}` program", "not a socket filter program", [Socket]);
 kind_trait!(
-    /// Kinds `attach_kprobe`, `attach_ksyscall` and `attach_uprobe` accept.
-    ProbeProgram, "`attach_kprobe/attach_uprobe` needs a kprobe-type program; this is a `{Self}` program", "not a kprobe-type program", [Probe]);
+    /// Kinds `attach_kprobe`, `attach_ksyscall` and `attach_uprobe` accept
+    /// (not `usdt` programs, whose arguments need `attach_usdt`).
+    ProbeProgram, "`attach_kprobe/attach_uprobe` needs a kprobe, ksyscall or uprobe program; this is a `{Self}` program", "not a kprobe, ksyscall or uprobe program", [Probe]);
 kind_trait!(
     /// Kinds `attach_perf_event` accepts (as the kernel does).
     PerfEventProgram, "`attach_perf_event` needs a perf_event, kprobe or tracepoint program; this is a `{Self}` program", "not a perf_event, kprobe or tracepoint program",
