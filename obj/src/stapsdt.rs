@@ -214,7 +214,9 @@ impl Notes {
                     format!("probe address 0x{address:x} lies in a non-executable segment"),
                 ));
             }
-            let file_offset = address - va + off;
+            let file_offset = (address - va)
+                .checked_add(off)
+                .ok_or_else(|| bad(at(), "probe file offset overflows"))?;
             let semaphore_offset = if note.semaphore != 0 {
                 let sema = adjust(note.semaphore);
                 let (va, off, exec) = self.segment(sema).ok_or_else(|| {
@@ -229,7 +231,9 @@ impl Notes {
                         format!("semaphore address 0x{sema:x} lies in an executable segment"),
                     ));
                 }
-                sema - va + off
+                (sema - va)
+                    .checked_add(off)
+                    .ok_or_else(|| bad(at(), "semaphore file offset overflows"))?
             } else {
                 0
             };
