@@ -98,6 +98,10 @@ pub struct TrampolineObject;
 #[bpf_skeleton("tests/bpf/types.bpf.o")]
 pub struct TypesObject;
 
+/// `tests/bpf/usdt.bpf.o`.
+#[bpf_skeleton("tests/bpf/usdt.bpf.o")]
+pub struct UsdtObject;
+
 /// `tests/bpf/core_exact.bpf.o`.
 #[bpf_skeleton("tests/bpf/core_exact.bpf.o")]
 pub struct CoreExactObject;
@@ -173,6 +177,7 @@ const SKELETONS: &[(&str, Open)] = &[
     ("tailcall.bpf.o", || TailcallObject::open().map(drop)),
     ("trampoline.bpf.o", || TrampolineObject::open().map(drop)),
     ("types.bpf.o", || TypesObject::open().map(drop)),
+    ("usdt.bpf.o", || UsdtObject::open().map(drop)),
     ("core_exact.bpf.o", || CoreExactObject::open().map(drop)),
     ("core_signed.bpf.o", || CoreSignedObject::open().map(drop)),
     ("externs.bpf.o", || ExternsObject::open().map(drop)),

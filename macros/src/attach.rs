@@ -21,6 +21,7 @@ fn kind_marker(p: &ProgItem) -> &'static str {
         CGROUP_SKB | CGROUP_SOCK | CGROUP_SOCK_ADDR | SOCK_OPS | CGROUP_DEVICE | CGROUP_SYSCTL
         | CGROUP_SOCKOPT => "Cgroup",
         SOCKET_FILTER => "Socket",
+        KPROBE if auto_attach::is_usdt(&p.def.section) => "Usdt",
         KPROBE => "Probe",
         PERF_EVENT => "PerfEvent",
         SK_LOOKUP | FLOW_DISSECTOR => "Netns",

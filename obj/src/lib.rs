@@ -22,6 +22,7 @@ pub mod insn;
 pub mod maps;
 pub mod reloc;
 pub mod section;
+pub mod stapsdt;
 pub mod struct_ops;
 
 use std::collections::BTreeMap;
@@ -203,6 +204,7 @@ impl ObjectFile {
         };
         if let Some(b) = btf.as_mut() {
             maps::fix_datasecs(&elf, b)?;
+            mark_hidden_static(&elf, b)?;
         }
         let extern_list = externs::collect(&elf, &mut btf)?;
         let ext = match (elf.section_by_name(".BTF.ext"), btf.as_ref()) {
@@ -674,6 +676,37 @@ fn section_functions(
             line_info,
             global: s.global,
         });
+    }
+    Ok(())
+}
+
+/// libbpf's rule for global or weak functions in `.text` with hidden (or
+/// internal) visibility: their BTF FUNC is marked static, so that the
+/// verifier checks them in their callers' context rather than as global
+/// functions (`usdt.bpf.h`'s `__weak __hidden` helpers need it: as a
+/// global function, `bpf_usdt_arg`'s `long *res` could be NULL).
+fn mark_hidden_static(elf: &Elf, btf: &mut Btf) -> Result<()> {
+    let Some((text, _)) = elf.section_by_name(".text") else {
+        return Ok(());
+    };
+    let mut patched = false;
+    for sym in elf.symbols.iter().flatten() {
+        if !sym.global || !sym.hidden || sym.kind != SymbolType::Func || sym.section != Some(text) {
+            continue;
+        }
+        let found = btf
+            .types()
+            .find(|(_, t)| t.name == sym.name && matches!(t.kind, Kind::Func { linkage: 1, .. }))
+            .map(|(id, _)| id);
+        if let Some(id) = found {
+            let info = btf.record_word(id, 4)?;
+            // FUNC's vlen is its linkage: 0 static, 1 global.
+            btf.patch_record(id, 4, info & !0xffff)?;
+            patched = true;
+        }
+    }
+    if patched {
+        *btf = btf.reparsed()?;
     }
     Ok(())
 }

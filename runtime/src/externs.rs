@@ -199,7 +199,7 @@ pub fn kernel_version() -> u32 {
 
 /// libbpf's `FEAT_BPF_COOKIE`: a tracepoint program calling
 /// `bpf_get_attach_cookie` loads.
-fn has_bpf_cookie() -> bool {
+pub(crate) fn has_bpf_cookie() -> bool {
     use crate::obj::insn::{encode, Insn, CALL};
     let insns = [
         Insn {

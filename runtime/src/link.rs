@@ -57,6 +57,12 @@ enum Kind {
     /// A `.struct_ops` map registered by its update: the fd is a duplicate
     /// of the map; dropping deletes its element, which unregisters it.
     StructOpsMap,
+    /// A USDT attachment: a uprobe link per probe site (the fd duplicates
+    /// the first one's), then the spec ids they use, freed after them.
+    Usdt {
+        probes: Vec<Link>,
+        _specs: crate::attach::usdt::SpecIds,
+    },
 }
 
 /// An attached program. Dropping it detaches the program (unless the link
@@ -118,6 +124,36 @@ impl Link {
         }
     }
 
+    pub(crate) fn usdt(
+        probes: Vec<Link>,
+        specs: crate::attach::usdt::SpecIds,
+        what: String,
+    ) -> Result<Self> {
+        let fd = match probes.first() {
+            Some(first) => first.fd.try_clone(),
+            None => return Err(Error::invalid(Subject::Link(what), "no USDT probe sites")),
+        }
+        .map_err(|e| Error::syscall("dup (USDT link)", Subject::Link(what.clone()), e))?;
+        Ok(Link {
+            fd,
+            kind: Kind::Usdt {
+                probes,
+                _specs: specs,
+            },
+            what,
+            pin: None,
+        })
+    }
+
+    /// For a USDT attachment ([`Program::attach_usdt`]), its uprobe links,
+    /// one per probe site; empty for any other link.
+    pub fn usdt_probes(&self) -> &[Link] {
+        match &self.kind {
+            Kind::Usdt { probes, .. } => probes,
+            _ => &[],
+        }
+    }
+
     /// Whether this is a BPF link (pinnable, updatable, with [`info`]).
     ///
     /// [`info`]: Link::info
@@ -150,6 +186,14 @@ impl Link {
                 format!(
                     "cannot {op}: a `.struct_ops` map is registered by its map update, not a \
                      BPF link (use `.struct_ops.link`, Linux 6.4, for a link)"
+                ),
+            )),
+            Kind::Usdt { ref probes, .. } => Err(Error::invalid(
+                Subject::Link(self.what.clone()),
+                format!(
+                    "cannot {op}: a USDT attachment is {} uprobe links, not one BPF link \
+                     (see `usdt_probes`)",
+                    probes.len()
                 ),
             )),
         }
@@ -290,7 +334,8 @@ impl Link {
 
 impl AsFd for Link {
     /// The BPF link's fd; for a socket filter, a duplicate of the socket;
-    /// for a perf event attached by ioctl, the perf event.
+    /// for a perf event attached by ioctl, the perf event; for a USDT
+    /// attachment, a duplicate of its first uprobe link's.
     fn as_fd(&self) -> BorrowedFd<'_> {
         self.fd.as_fd()
     }

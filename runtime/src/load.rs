@@ -171,8 +171,10 @@ impl OpenObject {
                 fd,
                 autoattach: p.autoattach,
                 log,
+                usdt: None,
             });
         }
+        crate::attach::usdt::wire(&created, &mut loaded)?;
         fill_slots(&created, Some(&loaded))?;
         crate::struct_ops::fill_all(&mut created, &loaded);
         new_pins.0.clear();

@@ -32,6 +32,8 @@ pub struct Program {
     pub(crate) autoattach: bool,
     /// The verifier log of its load, when a log level was set before load.
     pub(crate) log: Option<String>,
+    /// For a loaded `usdt` program, its object's USDT spec map.
+    pub(crate) usdt: Option<std::sync::Arc<crate::attach::usdt::Specs>>,
 }
 
 /// What the kernel reports about a program (`bpf_prog_info` prefix).
@@ -149,6 +151,7 @@ impl Program {
             fd: Some(fd),
             autoattach: true,
             log: None,
+            usdt: None,
         })
     }
 

@@ -34,7 +34,7 @@ mod table;
 pub use attach::{
     attach_all, kind, Auto, AutoAttachable, CgroupProgram, IterProgram, LinkSlots, Manual,
     NetnsProgram, PerfEventProgram, ProbeProgram, RawTracepointProgram, SocketProgram, TcProgram,
-    TraceProgram, TracepointProgram, XdpProgram,
+    TraceProgram, TracepointProgram, UsdtProgram, XdpProgram,
 };
 pub use events::EventRingBuf;
 pub use misuse::{

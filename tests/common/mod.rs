@@ -33,6 +33,7 @@ pub const LOADABLE: &[&str] = &[
     "int128.bpf.o",
     "big_bss.bpf.o",
     "externs.bpf.o",
+    "usdt.bpf.o",
 ];
 
 /// A 64-byte Ethernet-sized packet for XDP test runs.

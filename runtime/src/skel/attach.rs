@@ -60,6 +60,9 @@ pub mod kind {
     /// `lsm/`.
     #[derive(Debug)]
     pub enum Trace {}
+    /// `usdt` programs (kprobe-type, reading `usdt.bpf.h`'s spec map).
+    #[derive(Debug)]
+    pub enum Usdt {}
     /// Every other kind: only the by-name runtime methods.
     #[derive(Debug)]
     pub enum Other {}
@@ -90,6 +93,7 @@ mod sealed {
         Netns,
         Iter,
         Trace,
+        Usdt,
         Other
     );
 }
@@ -135,8 +139,9 @@ kind_trait!(
     /// Kinds `attach_socket` accepts.
     SocketProgram, "`attach_socket` needs a socket filter program; this is a `{Self}` program", "not a socket filter program", [Socket]);
 kind_trait!(
-    /// Kinds `attach_kprobe`, `attach_ksyscall` and `attach_uprobe` accept.
-    ProbeProgram, "`attach_kprobe/attach_uprobe` needs a kprobe-type program; this is a `{Self}` program", "not a kprobe-type program", [Probe]);
+    /// Kinds `attach_kprobe`, `attach_ksyscall` and `attach_uprobe` accept
+    /// (not `usdt` programs, whose arguments need `attach_usdt`).
+    ProbeProgram, "`attach_kprobe/attach_uprobe` needs a kprobe, ksyscall or uprobe program; this is a `{Self}` program", "not a kprobe, ksyscall or uprobe program", [Probe]);
 kind_trait!(
     /// Kinds `attach_perf_event` accepts (as the kernel does).
     PerfEventProgram, "`attach_perf_event` needs a perf_event, kprobe or tracepoint program; this is a `{Self}` program", "not a perf_event, kprobe or tracepoint program",
@@ -147,6 +152,9 @@ kind_trait!(
 kind_trait!(
     /// Kinds `attach_iter` accepts.
     IterProgram, "`attach_iter` needs an iterator program; this is a `{Self}` program", "not an iterator program", [Iter]);
+kind_trait!(
+    /// Kinds `attach_usdt` accepts.
+    UsdtProgram, "`attach_usdt` needs a usdt program; this is a `{Self}` program", "not a usdt program", [Usdt]);
 kind_trait!(
     /// Kinds `attach_trace` accepts.
     TraceProgram, "`attach_trace` needs a tp_btf, fentry, fexit, fmod_ret or lsm program; this is a `{Self}` program", "not a tp_btf, fentry, fexit, fmod_ret or lsm program", [Trace]);
@@ -336,6 +344,24 @@ impl<S, K, A> Program<S, K, A> {
         K: IterProgram,
     {
         self.inner.attach_iter_with(target)
+    }
+
+    /// Attaches a `usdt` program to every site of USDT probe
+    /// `provider:name` in `binary`, for process `pid` (`None`: every
+    /// process); `cookie` is what `bpf_usdt_cookie()` returns (see
+    /// [`prog::Program::attach_usdt`]).
+    pub fn attach_usdt(
+        &self,
+        pid: Option<i32>,
+        binary: impl AsRef<Path>,
+        provider: &str,
+        name: &str,
+        cookie: u64,
+    ) -> Result<Link>
+    where
+        K: UsdtProgram,
+    {
+        self.inner.attach_usdt(pid, binary, provider, name, cookie)
     }
 
     /// Attaches a `tp_btf`, `fentry`, `fexit`, `fmod_ret` or `lsm` program
