@@ -11,6 +11,11 @@
 //!   typed map lookup/update vs the raw bpf() syscall on the same map.
 //!
 //! Ratios are ours / peer (below 1: we are faster).
+//!
+//! Tools: `bench warm FILTER` (only objects whose path contains FILTER);
+//! `bench open-loop OBJECT N` (N warm opens, for
+//! `valgrind --tool=callgrind --toggle-collect='*open_loop*'`);
+//! `bench core-dump OBJECT...` (relocated instructions, to diff builds).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -85,6 +90,40 @@ fn ours_load(bytes: &[u8]) -> Res {
     Ok(())
 }
 
+/// Prints `path`'s functions after CO-RE against the running kernel.
+fn core_dump(path: &str) {
+    use bpf_skeleton::runtime::{kernel_btf, obj::core, ObjectFile};
+    println!("== {path}");
+    let bytes = std::fs::read(path).unwrap_or_default();
+    let mut file = match ObjectFile::parse(&bytes) {
+        Ok(f) => f,
+        Err(e) => return println!("parse: {e}"),
+    };
+    let applied = kernel_btf::target()
+        .map_err(|e| e.to_string())
+        .and_then(|k| core::apply(&mut file, &k).map_err(|e| e.to_string()));
+    if let Err(e) = applied {
+        return println!("apply: {e}");
+    }
+    for f in &file.functions {
+        println!("fn {}", f.name);
+        for i in &f.insns {
+            println!("  {:02x} {:02x} {} {}", i.code, i.regs, i.off, i.imm);
+        }
+        for (at, why) in &f.core_failures {
+            println!("  poisoned {at}: {why}");
+        }
+    }
+}
+
+/// `n` warm opens (what `open-loop` profiles).
+#[inline(never)]
+fn open_loop(bytes: &[u8], n: usize) {
+    for _ in 0..n {
+        let _ = ours_open(bytes);
+    }
+}
+
 fn aya_open(bytes: &[u8]) -> Res {
     let o = aya_obj::Object::parse(bytes).map_err(|e| format!("{e:?}"))?;
     std::hint::black_box(o);
@@ -142,7 +181,7 @@ fn measure(op: fn(&[u8]) -> Res, bytes: &[u8], iters: usize) -> Result<Duration,
     ))
 }
 
-fn warm() {
+fn warm(filter: Option<&str>) {
     let dir = root().join("tests/bpf");
     println!("== warm: in-process medians");
     println!(
@@ -154,6 +193,7 @@ fn warm() {
         .map(|o| dir.join(o))
         .chain(std::iter::once(root().join(LARGE)))
         .chain(CORE_OBJECTS.iter().map(|o| root().join(o)))
+        .filter(|p| filter.is_none_or(|f| p.to_string_lossy().contains(f)))
         .collect();
     for path in &paths {
         let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("?");
@@ -656,12 +696,81 @@ fn main() {
         }
         return;
     }
+    if args.get(1).map(String::as_str) == Some("open-loop") {
+        // For a profiler (valgrind --tool=callgrind
+        // --toggle-collect='*open_loop*'): one untimed open (kernel BTF
+        // mapped, candidates found), then N warm opens.
+        let (Some(path), n) = (args.get(2), args.get(3).and_then(|n| n.parse().ok())) else {
+            eprintln!("usage: bench open-loop OBJECT [N]");
+            std::process::exit(2);
+        };
+        let bytes = std::fs::read(path).unwrap_or_default();
+        if let Err(e) = ours_open(&bytes) {
+            eprintln!("{e}");
+            std::process::exit(1);
+        }
+        open_loop(&bytes, n.unwrap_or(100));
+        return;
+    }
+    if args.get(1).map(String::as_str) == Some("core-dump") {
+        // Every CO-RE-relocated instruction and poisoned-instruction
+        // explanation of the objects named, against this kernel: diff two
+        // builds' output to check a CO-RE change alters no result.
+        for path in args.get(2..).unwrap_or_default() {
+            core_dump(path);
+        }
+        return;
+    }
+    if args.get(1).map(String::as_str) == Some("open-loop") {
+        // For a profiler (valgrind --tool=callgrind
+        // --toggle-collect='*open_loop*'): one untimed open (kernel BTF
+        // mapped, candidates found), then N warm opens.
+        let (Some(path), n) = (args.get(2), args.get(3).and_then(|n| n.parse().ok())) else {
+            eprintln!("usage: bench open-loop OBJECT [N]");
+            std::process::exit(2);
+        };
+        let bytes = std::fs::read(path).unwrap_or_default();
+        if let Err(e) = ours_open(&bytes) {
+            eprintln!("{e}");
+            std::process::exit(1);
+        }
+        open_loop(&bytes, n.unwrap_or(100));
+        return;
+    }
+    if args.get(1).map(String::as_str) == Some("core-dump") {
+        for path in &args[2..] {
+            println!("== {path}");
+            let bytes = std::fs::read(path).unwrap_or_default();
+            let mut f = match bpf_skeleton::runtime::ObjectFile::parse(&bytes) {
+                Ok(f) => f,
+                Err(e) => {
+                    println!("parse: {e}");
+                    continue;
+                }
+            };
+            let k = bpf_skeleton::runtime::kernel_btf::target().unwrap();
+            if let Err(e) = bpf_skeleton::runtime::obj::core::apply(&mut f, &k) {
+                println!("apply: {e}");
+                continue;
+            }
+            for func in &f.functions {
+                println!("fn {}", func.name);
+                for i in &func.insns {
+                    println!("  {:02x} {:02x} {} {}", i.code, i.regs, i.off, i.imm);
+                }
+                for (at, why) in &func.core_failures {
+                    println!("  poison {at}: {why}");
+                }
+            }
+        }
+        return;
+    }
     let only = args.get(1).map(String::as_str);
     if only.is_none() || only == Some("cold") {
         cold();
     }
     if only.is_none() || only == Some("warm") {
-        warm();
+        warm(args.get(2).map(String::as_str));
     }
     if only.is_none() || only == Some("micro") {
         sha256();
