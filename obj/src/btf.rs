@@ -920,7 +920,10 @@ impl Btf {
     /// Type `id`, read in place.
     pub fn view(&self, id: TypeId) -> Result<TypeView<'_>> {
         let data = self.raw();
-        let strings = self.strings();
+        // As `strings()`, without a second look through the byte holder.
+        let strings = data
+            .get(self.str_start..self.str_start + self.str_len)
+            .unwrap_or_default();
         if id == 0 {
             return Ok(TypeView {
                 data,
