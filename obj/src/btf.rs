@@ -322,9 +322,14 @@ fn bytes_at<S: Into<String>>(strings: &[u8], off: u32, what: impl FnOnce() -> S)
 
 /// Reads the NUL-terminated string at `off` of a string table.
 pub(crate) fn str_at(strings: &[u8], off: u32, what: &str) -> Result<String> {
-    let bytes = bytes_at(strings, off, || what)?;
+    str_at_with(strings, off, || what)
+}
+
+/// [`str_at`] with the error's location formatted only on failure.
+fn str_at_with<S: Into<String>>(strings: &[u8], off: u32, what: impl Fn() -> S) -> Result<String> {
+    let bytes = bytes_at(strings, off, &what)?;
     String::from_utf8(bytes.to_vec())
-        .map_err(|_| Error::malformed(what, format!("string at {off} is not UTF-8")))
+        .map_err(|_| Error::malformed(what(), format!("string at {off} is not UTF-8")))
 }
 
 /// The name up to any `___flavor` suffix (CO-RE's "essential" name).
@@ -635,7 +640,7 @@ impl<'a> TypeView<'a> {
         let record = self.pos.saturating_sub(type_start);
         let tloc = || format!(".BTF type [{id}] at offset {record}");
         let trunc = || Error::malformed(tloc(), "truncated type record");
-        let name_of = |off: u32| str_at(self.strings, off, &tloc());
+        let name_of = |off: u32| str_at_with(self.strings, off, tloc);
         let w = |at: usize| self.word(at).ok_or_else(trunc);
         let sot = self.size_or_type;
         let vlen = self.vlen() as usize;
@@ -915,7 +920,10 @@ impl Btf {
     /// Type `id`, read in place.
     pub fn view(&self, id: TypeId) -> Result<TypeView<'_>> {
         let data = self.raw();
-        let strings = self.strings();
+        // As `strings()`, without a second look through the byte holder.
+        let strings = data
+            .get(self.str_start..self.str_start + self.str_len)
+            .unwrap_or_default();
         if id == 0 {
             return Ok(TypeView {
                 data,
