@@ -58,7 +58,7 @@ impl RType {
     /// `U128` are not, and are checked by name).
     fn is_prim(&self) -> bool {
         match self {
-            RType::Prim(p) => !p.contains("::"),
+            RType::Prim(p) => prim_size(p).is_some(),
             RType::Named(_) => false,
             RType::Array(t, _) => t.is_prim(),
         }
@@ -722,8 +722,8 @@ impl<'a> TypeGen<'a> {
         let prim: u32 = field_types
             .iter()
             .filter(|t| t.is_prim())
-            .map(prim_size)
-            .sum();
+            .map(prim_total)
+            .fold(0, u32::saturating_add);
         let _ = write!(
             o,
             "const _: () = {rt}::skel::layout::layout::<{ident}>({size}, {align}, &[{prim}"
@@ -999,16 +999,22 @@ fn plain_impls(o: &mut String, rt: &str, ident: &Ident) {
     );
 }
 
+/// The size of a builtin integer or float type; `None` for anything else.
+fn prim_size(p: &str) -> Option<u32> {
+    Some(match p {
+        "u8" | "i8" => 1,
+        "u16" | "i16" => 2,
+        "u32" | "i32" | "f32" => 4,
+        "u64" | "i64" | "f64" => 8,
+        _ => return None,
+    })
+}
+
 /// The size of a builtin primitive type or an array of them (`is_prim`).
-fn prim_size(t: &RType) -> u32 {
+fn prim_total(t: &RType) -> u32 {
     match t {
-        RType::Prim(p) => match p.as_str() {
-            "u16" | "i16" => 2,
-            "u32" | "i32" | "f32" => 4,
-            "u64" | "i64" | "f64" => 8,
-            _ => 1,
-        },
-        RType::Array(e, n) => prim_size(e) * n,
+        RType::Prim(p) => prim_size(p).unwrap_or(0),
+        RType::Array(e, n) => prim_total(e).saturating_mul(*n),
         RType::Named(_) => 0,
     }
 }
