@@ -4,6 +4,8 @@
 
 use bpf_skeleton_obj::auto_attach;
 use bpf_skeleton_obj::section::{attach_type, prog_type};
+use std::fmt::Write;
+
 use proc_macro2::TokenStream;
 use quote::quote;
 
@@ -36,38 +38,32 @@ pub fn auto_attachable(p: &ProgItem) -> bool {
     auto_attach::parse(&p.def.section).is_some()
 }
 
-/// The loaded handle type of program `p`:
+/// The loaded handle type of program `p`, as source:
 /// `Program<Skel, kind::K, Auto|Manual>`.
-pub fn prog_ty(p: &ProgItem, sk: &TokenStream, skel_ty: &TokenStream) -> TokenStream {
-    let k = proc_macro2::Ident::new(kind_marker(p), proc_macro2::Span::call_site());
-    let a = if auto_attachable(p) {
-        quote!(#sk::Auto)
-    } else {
-        quote!(#sk::Manual)
-    };
-    quote!(#sk::Program<#skel_ty, #sk::kind::#k, #a>)
+pub fn prog_ty(p: &ProgItem, sk: &str, skel_ty: &str) -> String {
+    let k = kind_marker(p);
+    let a = if auto_attachable(p) { "Auto" } else { "Manual" };
+    format!("{sk}::Program<{skel_ty}, {sk}::kind::{k}, {sk}::{a}>")
 }
 
 /// The generated `Links` struct (one `Option<Link>` per program) and its
-/// `LinkSlots` impl; empty without programs.
+/// `LinkSlots` impl, as source; no `LinkSlots` without programs. After the
+/// programs' fields, one per struct_ops map.
 pub fn links_struct(
+    out: &mut String,
     progs: &[ProgItem],
     ops_maps: &[&MapItem],
-    rt: &TokenStream,
-    ivis: &TokenStream,
-) -> TokenStream {
-    let sk = quote!(#rt::skel);
-    let fields = progs.iter().map(|p| &p.field);
-    let ops_fields = ops_maps.iter().map(|m| &m.field);
-    let ops_docs = ops_maps.iter().map(|m| {
-        format!(
-            "The registration of struct_ops map `{}` (section `{}`), set by the skeleton's \
-             `attach()`; dropping it unregisters the ops.",
-            m.def.name, m.def.section
-        )
-    });
-    let docs = progs.iter().map(|p| {
-        format!(
+    rt: &str,
+    ivis: &str,
+) {
+    out.push_str(
+        "#[doc = \" The links of a loaded skeleton, one per program, `None` until attached. \
+         They are dropped (the programs detached) before the programs and maps when the \
+         skeleton drops.\"] #[derive(Debug, Default)] #[repr(C)] ",
+    );
+    let _ = write!(out, "{ivis} struct Links {{");
+    for p in progs {
+        let doc = format!(
             "The link of `{}` (section `{}`), set by the skeleton's `attach()`{}; dropping it \
              detaches the program.",
             p.def.name,
@@ -77,30 +73,33 @@ pub fn links_struct(
             } else {
                 " only if you store one here (its section does not name its hook)"
             }
-        )
-    });
-    let slots = if progs.is_empty() {
-        quote!()
-    } else {
-        quote! {
-            /// SAFETY: `#[repr(C)]`, and every field is an `Option<Link>`:
-            /// one per program in the order of `Progs`, then one per
-            /// struct_ops map.
-            #[allow(unsafe_code)]
-            unsafe impl #sk::LinkSlots for Links {}
-        }
-    };
-    quote! {
-        /// The links of a loaded skeleton, one per program, `None` until
-        /// attached. They are dropped (the programs detached) before the
-        /// programs and maps when the skeleton drops.
-        #[derive(Debug, Default)]
-        #[repr(C)]
-        #ivis struct Links {
-            #( #[doc = #docs] pub #fields: ::core::option::Option<#rt::Link>, )*
-            #( #[doc = #ops_docs] pub #ops_fields: ::core::option::Option<#rt::Link>, )*
-        }
-        #slots
+        );
+        let _ = write!(
+            out,
+            "#[doc = {doc:?}] pub {}: ::core::option::Option<{rt}::Link>,",
+            p.field
+        );
+    }
+    for m in ops_maps {
+        let doc = format!(
+            "The registration of struct_ops map `{}` (section `{}`), set by the skeleton's \
+             `attach()`; dropping it unregisters the ops.",
+            m.def.name, m.def.section
+        );
+        let _ = write!(
+            out,
+            "#[doc = {doc:?}] pub {}: ::core::option::Option<{rt}::Link>,",
+            m.field
+        );
+    }
+    out.push('}');
+    if !progs.is_empty() {
+        let _ = write!(
+            out,
+            "#[doc = \" SAFETY: `#[repr(C)]`, and every field is an `Option<Link>`: one per \
+             program in the order of `Progs`, then one per struct_ops map.\"] \
+             #[allow(unsafe_code)] unsafe impl {rt}::skel::LinkSlots for Links {{}}"
+        );
     }
 }
 

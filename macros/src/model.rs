@@ -127,7 +127,9 @@ pub struct Skeleton {
     /// The runtime's path in generated code.
     pub rt: proc_macro2::TokenStream,
     /// Definitions of the generated types (module `types`).
-    pub types: Vec<proc_macro2::TokenStream>,
+    pub types: proc_macro2::TokenStream,
+    /// How many items `types` defines.
+    pub type_count: usize,
     pub maps: Vec<MapItem>,
     pub progs: Vec<ProgItem>,
     pub exclusive: Vec<Exclusive>,
@@ -223,7 +225,7 @@ pub fn build(args: &Args) -> syn::Result<Skeleton> {
         Some(p) => quote::quote!(#p::runtime),
         None => quote::quote!(::bpf_skeleton::runtime),
     };
-    let mut gen = file.btf.as_ref().map(|b| TypeGen::new(b, rt.clone()));
+    let mut gen = file.btf.as_ref().map(|b| TypeGen::new(b, &rt));
     let prog_fields = field_names(file.programs.iter().map(|p| p.name.as_str()));
 
     let mut maps = Vec::with_capacity(file.maps.len());
@@ -296,11 +298,13 @@ pub fn build(args: &Args) -> syn::Result<Skeleton> {
         (Err(e), _) | (_, Err(e)) => return Err(e),
     };
     events?;
+    let (types, type_count) = gen.map(TypeGen::into_items).unwrap_or_default();
     Ok(Skeleton {
         rt,
         abs_path,
         written_path: args.path.value(),
-        types: gen.map(TypeGen::into_items).unwrap_or_default(),
+        types,
+        type_count,
         maps,
         progs,
         exclusive,
@@ -317,8 +321,8 @@ fn key_or_value(
 ) -> Result<RType, String> {
     match gen {
         Some(g) if id != 0 => g.ty(id, hint),
-        _ if size == 0 => Ok(RType::Prim(quote::quote!(()))),
-        _ => Ok(RType::Array(Box::new(RType::Prim(quote::quote!(u8))), size)),
+        _ if size == 0 => Ok(RType::Prim("()".to_string())),
+        _ => Ok(RType::Array(Box::new(RType::Prim("u8".to_string())), size)),
     }
 }
 

@@ -383,6 +383,32 @@ fn check_unique<'a>(names: impl Iterator<Item = &'a str>, kind: &str) -> Result<
 
 /// Splits executable section `index` into functions and classifies every
 /// relocation (and every unrelocated bpf-to-bpf call) in it.
+/// Whether `v` is sorted by `key`.
+fn sorted_by<T>(v: &[T], key: impl Fn(&T) -> u32) -> bool {
+    v.windows(2).all(|w| match w {
+        [a, b] => key(a) <= key(b),
+        _ => true,
+    })
+}
+
+/// The records of `v` whose `key` (a byte offset) lies in `range`, in
+/// order: by binary search if `sorted`, else by a scan.
+fn in_range<'a, T>(
+    v: &'a [T],
+    range: &std::ops::Range<u64>,
+    sorted: bool,
+    key: impl Fn(&T) -> u32 + Copy + 'a,
+) -> Box<dyn Iterator<Item = &'a T> + 'a> {
+    if sorted {
+        let lo = v.partition_point(|x| u64::from(key(x)) < range.start);
+        let hi = v.partition_point(|x| u64::from(key(x)) < range.end);
+        Box::new(v.get(lo..hi).unwrap_or_default().iter())
+    } else {
+        let range = range.clone();
+        Box::new(v.iter().filter(move |x| range.contains(&u64::from(key(x)))))
+    }
+}
+
 fn section_functions(
     elf: &Elf,
     index: usize,
@@ -601,6 +627,14 @@ fn section_functions(
     }
     let func_infos = ext.func_info.get(&sec.name);
     let line_infos = ext.line_info.get(&sec.name);
+    // Sorted by offset (as clang emits them), each function's records are
+    // found by binary search: a section of many functions is not scanned
+    // once per function.
+    let line_sorted = line_infos.is_some_and(|v| sorted_by(v, |li| li.insn_off));
+    let core_sorted = ext
+        .core_relos
+        .get(&sec.name)
+        .is_some_and(|v| sorted_by(v, |r| r.insn_off));
     let mut covered = 0usize;
     for (k, s) in syms.iter().enumerate() {
         let floc = format!("function `{}` in {sloc}", s.name);
@@ -643,8 +677,7 @@ fn section_functions(
             .map(|fi| fi.type_id);
         let line_info = line_infos
             .map(|v| {
-                v.iter()
-                    .filter(|li| byte_range.contains(&u64::from(li.insn_off)))
+                in_range(v, &byte_range, line_sorted, |li| li.insn_off)
                     .map(|li| LineInfo {
                         insn_off: li.insn_off / INSN_SIZE as u32 - start as u32,
                         ..*li
@@ -656,8 +689,7 @@ fn section_functions(
             .core_relos
             .get(&sec.name)
             .map(|v| {
-                v.iter()
-                    .filter(|r| byte_range.contains(&u64::from(r.insn_off)))
+                in_range(v, &byte_range, core_sorted, |r| r.insn_off)
                     .map(|r| ((r.insn_off / INSN_SIZE as u32) as usize - start, r.clone()))
                     .collect()
             })

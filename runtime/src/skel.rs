@@ -28,6 +28,8 @@ use crate::{map, open, prog};
 
 mod attach;
 mod events;
+#[doc(hidden)]
+pub mod layout;
 mod misuse;
 mod poller;
 mod table;
