@@ -82,6 +82,10 @@ pub struct RejectObject;
 #[bpf_skeleton("tests/bpf/sections.bpf.o")]
 pub struct SectionsObject;
 
+/// `tests/bpf/setters.bpf.o`.
+#[bpf_skeleton("tests/bpf/setters.bpf.o")]
+pub struct SettersObject;
+
 /// `tests/bpf/tailcall.bpf.o`.
 #[bpf_skeleton("tests/bpf/tailcall.bpf.o")]
 pub struct TailcallObject;
@@ -93,6 +97,10 @@ pub struct TrampolineObject;
 /// `tests/bpf/types.bpf.o`.
 #[bpf_skeleton("tests/bpf/types.bpf.o")]
 pub struct TypesObject;
+
+/// `tests/bpf/usdt.bpf.o`.
+#[bpf_skeleton("tests/bpf/usdt.bpf.o")]
+pub struct UsdtObject;
 
 /// `tests/bpf/core_exact.bpf.o`.
 #[bpf_skeleton("tests/bpf/core_exact.bpf.o")]
@@ -133,6 +141,21 @@ pub struct ModuleKfuncObject;
 /// `tests/bpf/sanitize.bpf.o`.
 #[bpf_skeleton("tests/bpf/sanitize.bpf.o")]
 pub struct SanitizeObject;
+/// `tests/bpf/struct_ops.bpf.o`.
+#[bpf_skeleton("tests/bpf/struct_ops.bpf.o")]
+pub struct StructOpsObject;
+
+/// `tests/bpf/struct_ops_legacy.bpf.o`.
+#[bpf_skeleton("tests/bpf/struct_ops_legacy.bpf.o")]
+pub struct StructOpsLegacyObject;
+
+/// `tests/bpf/struct_ops_mismatch.bpf.o`.
+#[bpf_skeleton("tests/bpf/struct_ops_mismatch.bpf.o")]
+pub struct StructOpsMismatchObject;
+
+/// `tests/bpf/struct_ops_unknown.bpf.o`.
+#[bpf_skeleton("tests/bpf/struct_ops_unknown.bpf.o")]
+pub struct StructOpsUnknownObject;
 
 /// Every object of the corpus the loader opens, and its skeleton's `open()`.
 /// A skeleton's `open()`, its result dropped.
@@ -157,9 +180,11 @@ const SKELETONS: &[(&str, Open)] = &[
     ("pin.bpf.o", || PinObject::open().map(drop)),
     ("reject.bpf.o", || RejectObject::open().map(drop)),
     ("sections.bpf.o", || SectionsObject::open().map(drop)),
+    ("setters.bpf.o", || SettersObject::open().map(drop)),
     ("tailcall.bpf.o", || TailcallObject::open().map(drop)),
     ("trampoline.bpf.o", || TrampolineObject::open().map(drop)),
     ("types.bpf.o", || TypesObject::open().map(drop)),
+    ("usdt.bpf.o", || UsdtObject::open().map(drop)),
     ("core_exact.bpf.o", || CoreExactObject::open().map(drop)),
     ("core_signed.bpf.o", || CoreSignedObject::open().map(drop)),
     ("externs.bpf.o", || ExternsObject::open().map(drop)),
@@ -174,6 +199,16 @@ const SKELETONS: &[(&str, Open)] = &[
     ("skel_attach.bpf.o", || SkelAttachObject::open().map(drop)),
     ("module_kfunc.bpf.o", || ModuleKfuncObject::open().map(drop)),
     ("sanitize.bpf.o", || SanitizeObject::open().map(drop)),
+    ("struct_ops.bpf.o", || StructOpsObject::open().map(drop)),
+    ("struct_ops_legacy.bpf.o", || {
+        StructOpsLegacyObject::open().map(drop)
+    }),
+    ("struct_ops_mismatch.bpf.o", || {
+        StructOpsMismatchObject::open().map(drop)
+    }),
+    ("struct_ops_unknown.bpf.o", || {
+        StructOpsUnknownObject::open().map(drop)
+    }),
 ];
 
 #[test]

@@ -11,14 +11,21 @@
 //!   typed map lookup/update vs the raw bpf() syscall on the same map.
 //!
 //! Ratios are ours / peer (below 1: we are faster).
+//!
+//! Tools: `bench warm FILTER` (only objects whose path contains FILTER);
+//! `bench open-loop OBJECT N` (N warm opens, for
+//! `valgrind --tool=callgrind --toggle-collect='*open_loop*'`);
+//! `bench core-dump OBJECT...` (relocated instructions, to diff builds).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use aya::programs::{SocketFilter, Xdp};
+use aya::programs::{BtfTracePoint, RawTracePoint, SocketFilter, TracePoint, Xdp};
 use bpf_skeleton::bpf_skeleton;
 use bpf_skeleton::runtime::OpenObject;
+use std::collections::HashMap;
+use std::sync::OnceLock;
 
 /// Corpus objects (tests/bpf) that need no kernel BTF.
 const OBJECTS: &[&str] = &[
@@ -85,31 +92,102 @@ fn ours_load(bytes: &[u8]) -> Res {
     Ok(())
 }
 
+/// Prints `path`'s functions after CO-RE against the running kernel.
+fn core_dump(path: &str) {
+    use bpf_skeleton::runtime::{kernel_btf, obj::core, ObjectFile};
+    println!("== {path}");
+    let bytes = std::fs::read(path).unwrap_or_default();
+    let mut file = match ObjectFile::parse(&bytes) {
+        Ok(f) => f,
+        Err(e) => return println!("parse: {e}"),
+    };
+    let applied = kernel_btf::target()
+        .map_err(|e| e.to_string())
+        .and_then(|k| core::apply(&mut file, &k).map_err(|e| e.to_string()));
+    if let Err(e) = applied {
+        return println!("apply: {e}");
+    }
+    for f in &file.functions {
+        println!("fn {}", f.name);
+        for i in &f.insns {
+            println!("  {:02x} {:02x} {} {}", i.code, i.regs, i.off, i.imm);
+        }
+        for (at, why) in &f.core_failures {
+            println!("  poisoned {at}: {why}");
+        }
+    }
+}
+
+/// `n` warm opens (what `open-loop` profiles).
+#[inline(never)]
+fn open_loop(bytes: &[u8], n: usize) {
+    for _ in 0..n {
+        let _ = ours_open(bytes);
+    }
+}
+
 fn aya_open(bytes: &[u8]) -> Res {
     let o = aya_obj::Object::parse(bytes).map_err(|e| format!("{e:?}"))?;
     std::hint::black_box(o);
     Ok(())
 }
 
-fn aya_load(bytes: &[u8]) -> Res {
+/// Each `tp_btf` program's tracepoint, which aya's `BtfTracePoint::load`
+/// needs and aya does not keep (found with our parser, untimed).
+fn btf_tracepoints(bytes: &[u8]) -> HashMap<String, String> {
+    bpf_skeleton::runtime::ObjectFile::parse(bytes)
+        .map(|f| {
+            f.programs
+                .iter()
+                .filter_map(|p| {
+                    let tp = p.section.trim_start_matches('?').strip_prefix("tp_btf/")?;
+                    Some((p.name.clone(), tp.to_string()))
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// aya's open+load of every program. `EbpfLoader::new` reads and parses
+/// the kernel's BTF (for CO-RE) on every call; a `tp_btf` program's load
+/// needs an `aya::Btf` too, which aya's API cannot share with the loader:
+/// [`aya_kernel_btf`] parses it once per process.
+fn aya_load_with(bytes: &[u8], tracepoints: &HashMap<String, String>) -> Result<aya::Ebpf, String> {
     let mut ebpf = aya::EbpfLoader::new()
         .load(bytes)
         .map_err(|e| format!("{e:?}"))?;
     let names: Vec<String> = ebpf.programs().map(|(n, _)| n.to_string()).collect();
     for n in names {
         let p = ebpf.program_mut(&n).ok_or("program vanished")?;
-        if let Ok(x) = <&mut Xdp>::try_from(&mut *p) {
-            x.load().map_err(|e| format!("{e:?}"))?;
-        } else if let Ok(s) = <&mut SocketFilter>::try_from(p) {
-            s.load().map_err(|e| format!("{e:?}"))?;
+        let loaded = if let Ok(x) = <&mut Xdp>::try_from(&mut *p) {
+            x.load()
+        } else if let Ok(x) = <&mut SocketFilter>::try_from(&mut *p) {
+            x.load()
+        } else if let Ok(x) = <&mut TracePoint>::try_from(&mut *p) {
+            x.load()
+        } else if let Ok(x) = <&mut RawTracePoint>::try_from(&mut *p) {
+            x.load()
+        } else if let Ok(x) = <&mut BtfTracePoint>::try_from(&mut *p) {
+            let tp = tracepoints
+                .get(&n)
+                .ok_or_else(|| format!("`{n}`: no tp_btf section"))?;
+            x.load(tp, aya_kernel_btf()?)
         } else {
             return Err(format!(
-                "this benchmark loads only XDP and socket filter programs with aya; `{n}` is neither"
+                "this benchmark loads XDP, socket filter and tracepoint programs with aya; `{n}` is neither"
             ));
-        }
+        };
+        loaded.map_err(|e| format!("`{n}`: {e:?}"))?;
     }
-    drop(ebpf);
-    Ok(())
+    Ok(ebpf)
+}
+
+/// The kernel's BTF as aya parses it, once per process.
+fn aya_kernel_btf() -> Result<&'static aya::Btf, String> {
+    static BTF: OnceLock<Result<aya::Btf, String>> = OnceLock::new();
+    BTF.get_or_init(|| aya::Btf::from_sys_fs().map_err(|e| format!("{e:?}")))
+        .as_ref()
+        .map_err(Clone::clone)
 }
 
 fn libbpf_open(bytes: &[u8]) -> Res {
@@ -132,7 +210,7 @@ fn libbpf_load(bytes: &[u8]) -> Res {
 }
 
 /// The median time of `op`, or why it fails on this object.
-fn measure(op: fn(&[u8]) -> Res, bytes: &[u8], iters: usize) -> Result<Duration, String> {
+fn measure(op: &dyn Fn(&[u8]) -> Res, bytes: &[u8], iters: usize) -> Result<Duration, String> {
     op(bytes)?;
     Ok(median(
         || {
@@ -142,7 +220,7 @@ fn measure(op: fn(&[u8]) -> Res, bytes: &[u8], iters: usize) -> Result<Duration,
     ))
 }
 
-fn warm() {
+fn warm(filter: Option<&str>) {
     let dir = root().join("tests/bpf");
     println!("== warm: in-process medians");
     println!(
@@ -154,14 +232,17 @@ fn warm() {
         .map(|o| dir.join(o))
         .chain(std::iter::once(root().join(LARGE)))
         .chain(CORE_OBJECTS.iter().map(|o| root().join(o)))
+        .filter(|p| filter.is_none_or(|f| p.to_string_lossy().contains(f)))
         .collect();
     for path in &paths {
         let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("?");
         let bytes = std::fs::read(path).expect("benchmark object");
-        type Op = fn(&[u8]) -> Res;
+        let tracepoints = btf_tracepoints(&bytes);
+        let aya_load = |b: &[u8]| aya_load_with(b, &tracepoints).map(drop);
+        type Op<'a> = &'a dyn Fn(&[u8]) -> Res;
         let rows: [(&str, usize, Op, Op, Op); 2] = [
-            ("open", 2000, ours_open, aya_open, libbpf_open),
-            ("open+load", 300, ours_load, aya_load, libbpf_load),
+            ("open", 2000, &ours_open, &aya_open, &libbpf_open),
+            ("open+load", 300, &ours_load, &aya_load, &libbpf_load),
         ];
         for (op, iters, ours, aya, libbpf) in rows {
             let t_ours = measure(ours, &bytes, iters).expect("bpf-skeleton must handle the corpus");
@@ -196,8 +277,13 @@ fn warm() {
 /// One open+load in this (fresh) process; prints the nanoseconds it took.
 fn cold_child(loader: &str, path: &str) -> Res {
     let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
+    let tracepoints = match loader {
+        "aya" => btf_tracepoints(&bytes),
+        _ => HashMap::new(),
+    };
     let t = Instant::now();
     let keep: Box<dyn std::any::Any> = match loader {
+        "aya" => Box::new(aya_load_with(&bytes, &tracepoints)?),
         "ours" => {
             let mut o = OpenObject::from_bytes(&bytes).map_err(|e| e.to_string())?;
             let names: Vec<String> = o.programs().iter().map(|p| p.name().to_string()).collect();
@@ -225,6 +311,14 @@ fn cold_child(loader: &str, path: &str) -> Res {
             k.prepare(&bpf_skeleton::runtime::obj::core::wanted(&file))
                 .map_err(|e| e.to_string())?;
             println!("{}", t.elapsed().as_nanos());
+            return Ok(());
+        }
+        "aya-btf" => {
+            // What aya's EbpfLoader::new does first.
+            let t = Instant::now();
+            let b = aya::Btf::from_sys_fs().map_err(|e| format!("{e:?}"))?;
+            println!("{}", t.elapsed().as_nanos());
+            drop(b);
             return Ok(());
         }
         "libbpf-btf" => {
@@ -269,29 +363,27 @@ fn median_of(mut v: Vec<Duration>) -> Option<Duration> {
     v.get(v.len() / 2).copied()
 }
 
-/// Medians over `COLD_RUNS` fresh processes per loader, interleaved.
-fn cold_pair(
-    a: &str,
-    b: &str,
-    path: &Path,
-) -> (Result<Duration, String>, Result<Duration, String>) {
-    let (mut ta, mut tb) = (Vec::new(), Vec::new());
-    let (mut ea, mut eb) = (None, None);
+/// Medians over `COLD_RUNS` fresh processes per loader, the loaders
+/// interleaved; a loader that fails gives its (last) error.
+fn cold_medians(loaders: &[&str], path: &Path) -> Vec<Result<Duration, String>> {
+    let mut times = vec![Vec::new(); loaders.len()];
+    let mut errors = vec![None; loaders.len()];
     for _ in 0..COLD_RUNS {
-        match spawn_child(a, path) {
-            Ok(t) => ta.push(t),
-            Err(e) => ea = Some(e),
-        }
-        match spawn_child(b, path) {
-            Ok(t) => tb.push(t),
-            Err(e) => eb = Some(e),
+        for ((loader, t), e) in loaders.iter().zip(&mut times).zip(&mut errors) {
+            match spawn_child(loader, path) {
+                Ok(d) => t.push(d),
+                Err(why) => *e = Some(why),
+            }
         }
     }
-    let res = |t: Vec<Duration>, e: Option<String>| match e {
-        Some(e) => Err(e),
-        None => median_of(t).ok_or_else(|| "no runs".to_string()),
-    };
-    (res(ta, ea), res(tb, eb))
+    times
+        .into_iter()
+        .zip(errors)
+        .map(|(t, e)| match e {
+            Some(e) => Err(e),
+            None => median_of(t).ok_or_else(|| "no runs".to_string()),
+        })
+        .collect()
 }
 
 fn ms(d: Duration) -> f64 {
@@ -369,65 +461,92 @@ fn bpf_syscalls(_: &str, _: &Path) -> Result<u64, String> {
     Err("counted on x86-64 only".into())
 }
 
-fn cold() {
+fn geomean(v: &[f64]) -> f64 {
+    (v.iter().map(|r| r.ln()).sum::<f64>() / v.len() as f64).exp()
+}
+
+fn cold(filter: Option<&str>) {
     println!("\n== cold: fresh process per open+load, {COLD_RUNS} processes per loader and object, interleaved, medians");
     println!(
-        "{:<20} {:>10} {:>12} {:>12} {:>10} {:>12}",
-        "object", "ours (ms)", "libbpf (ms)", "ours/libbpf", "bpf() ours", "bpf() libbpf"
+        "{:<20} {:>9} {:>9} {:>9} {:>8} {:>8} {:>16}",
+        "object", "ours (ms)", "libbpf", "aya", "/libbpf", "/aya", "bpf() ours/lb/aya"
     );
-    let mut core_ratios = Vec::new();
-    let corpus: Vec<PathBuf> = OBJECTS
+    let (mut core_libbpf, mut core_aya) = (Vec::new(), Vec::new());
+    let corpus = OBJECTS
         .iter()
-        .map(|o| root().join("tests/bpf").join(o))
-        .chain(std::iter::once(root().join(LARGE)))
-        .collect();
-    let core: Vec<PathBuf> = CORE_OBJECTS.iter().map(|o| root().join(o)).collect();
-    for (path, is_core) in corpus
-        .iter()
-        .map(|p| (p, false))
-        .chain(core.iter().map(|p| (p, true)))
-    {
+        .map(|o| (root().join("tests/bpf").join(o), false))
+        .chain(std::iter::once((root().join(LARGE), false)))
+        .chain(CORE_OBJECTS.iter().map(|o| (root().join(o), true)))
+        .filter(|(p, _)| filter.is_none_or(|f| p.to_string_lossy().contains(f)));
+    let mut failures = Vec::new();
+    for (path, is_core) in corpus {
         let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("?");
-        let (o, l) = cold_pair("ours", "libbpf", path);
-        let calls = |who| {
-            bpf_syscalls(who, path).map_or_else(|e| e.chars().take(12).collect(), |n| n.to_string())
+        let t = cold_medians(&["ours", "libbpf", "aya"], &path);
+        let calls: Vec<String> = ["ours", "libbpf", "aya"]
+            .iter()
+            .map(|who| bpf_syscalls(who, &path).map_or_else(|_| "-".into(), |n| n.to_string()))
+            .collect();
+        let cell = |r: &Result<Duration, String>| match r {
+            Ok(d) => format!("{:.2}", ms(*d)),
+            Err(_) => "fails".into(),
         };
-        let (co, cl) = (calls("ours"), calls("libbpf"));
-        match (&o, &l) {
-            (Ok(o), Ok(l)) => {
-                let r = ms(*o) / ms(*l);
+        let ratio = |r: &Result<Duration, String>, acc: &mut Vec<f64>| match (&t[0], r) {
+            (Ok(o), Ok(p)) => {
+                let x = ms(*o) / ms(*p);
                 if is_core {
-                    core_ratios.push(r);
+                    acc.push(x);
                 }
-                println!(
-                    "{:<20} {:>10.2} {:>12.2} {:>12.2} {co:>10} {cl:>12}{}",
-                    name,
-                    ms(*o),
-                    ms(*l),
-                    r,
-                    if is_core { "  (CO-RE)" } else { "" }
-                );
+                format!("{x:.2}")
             }
-            _ => println!("{name:<20} ours: {o:?} libbpf: {l:?}"),
+            _ => "-".into(),
+        };
+        let rl = ratio(&t[1], &mut core_libbpf);
+        let ra = ratio(&t[2], &mut core_aya);
+        println!(
+            "{name:<20} {:>9} {:>9} {:>9} {rl:>8} {ra:>8} {:>16}{}",
+            cell(&t[0]),
+            cell(&t[1]),
+            cell(&t[2]),
+            calls.join("/"),
+            if is_core { "  (CO-RE)" } else { "" }
+        );
+        for (who, r) in ["ours", "libbpf-rs", "aya"].iter().zip(&t) {
+            if let Err(e) = r {
+                failures.push(format!("{who} fails on {name}: {e}"));
+            }
         }
     }
-    if !core_ratios.is_empty() {
-        let geo =
-            (core_ratios.iter().map(|r| r.ln()).sum::<f64>() / core_ratios.len() as f64).exp();
-        let max = core_ratios.iter().cloned().fold(0.0, f64::max);
-        println!("CO-RE objects: geomean ours/libbpf {geo:.2}, worst {max:.2} (goal: <= 0.5, none above 0.7)");
+    for f in &failures {
+        println!("    {}", f.chars().take(300).collect::<String>());
+    }
+    for (peer, r) in [("libbpf", &core_libbpf), ("aya", &core_aya)] {
+        if !r.is_empty() {
+            let max = r.iter().cloned().fold(0.0, f64::max);
+            println!(
+                "CO-RE objects: geomean ours/{peer} {:.2}, worst {max:.2} ({} objects{})",
+                geomean(r),
+                r.len(),
+                if peer == "libbpf" {
+                    "; goal: <= 0.5, none above 0.7"
+                } else {
+                    ""
+                }
+            );
+        }
     }
     let core_obj = root().join("tests/bpf/core.bpf.o");
-    let (o, l) = cold_pair("ours-btf", "libbpf-btf", &core_obj);
-    match (o, l) {
-        (Ok(o), Ok(l)) => println!(
-            "kernel BTF step, fresh process: ours {:.2} ms (map + offset table + CO-RE candidates of core.bpf.o), \
-             libbpf btf__load_vmlinux_btf {:.2} ms",
-            ms(o),
-            ms(l)
-        ),
-        (o, l) => println!("kernel BTF step: ours {o:?} libbpf {l:?}"),
-    }
+    let t = cold_medians(&["ours-btf", "libbpf-btf", "aya-btf"], &core_obj);
+    let cell = |r: &Result<Duration, String>| match r {
+        Ok(d) => format!("{:.2} ms", ms(*d)),
+        Err(e) => format!("fails: {e}"),
+    };
+    println!(
+        "kernel BTF step, fresh process: ours {} (map + offset table + CO-RE candidates of core.bpf.o), \
+         libbpf btf__load_vmlinux_btf {}, aya Btf::from_sys_fs {}",
+        cell(&t[0]),
+        cell(&t[1]),
+        cell(&t[2])
+    );
 }
 
 // ------------------------------------------------------------- sha-256 --
@@ -656,12 +775,81 @@ fn main() {
         }
         return;
     }
+    if args.get(1).map(String::as_str) == Some("open-loop") {
+        // For a profiler (valgrind --tool=callgrind
+        // --toggle-collect='*open_loop*'): one untimed open (kernel BTF
+        // mapped, candidates found), then N warm opens.
+        let (Some(path), n) = (args.get(2), args.get(3).and_then(|n| n.parse().ok())) else {
+            eprintln!("usage: bench open-loop OBJECT [N]");
+            std::process::exit(2);
+        };
+        let bytes = std::fs::read(path).unwrap_or_default();
+        if let Err(e) = ours_open(&bytes) {
+            eprintln!("{e}");
+            std::process::exit(1);
+        }
+        open_loop(&bytes, n.unwrap_or(100));
+        return;
+    }
+    if args.get(1).map(String::as_str) == Some("core-dump") {
+        // Every CO-RE-relocated instruction and poisoned-instruction
+        // explanation of the objects named, against this kernel: diff two
+        // builds' output to check a CO-RE change alters no result.
+        for path in args.get(2..).unwrap_or_default() {
+            core_dump(path);
+        }
+        return;
+    }
+    if args.get(1).map(String::as_str) == Some("open-loop") {
+        // For a profiler (valgrind --tool=callgrind
+        // --toggle-collect='*open_loop*'): one untimed open (kernel BTF
+        // mapped, candidates found), then N warm opens.
+        let (Some(path), n) = (args.get(2), args.get(3).and_then(|n| n.parse().ok())) else {
+            eprintln!("usage: bench open-loop OBJECT [N]");
+            std::process::exit(2);
+        };
+        let bytes = std::fs::read(path).unwrap_or_default();
+        if let Err(e) = ours_open(&bytes) {
+            eprintln!("{e}");
+            std::process::exit(1);
+        }
+        open_loop(&bytes, n.unwrap_or(100));
+        return;
+    }
+    if args.get(1).map(String::as_str) == Some("core-dump") {
+        for path in &args[2..] {
+            println!("== {path}");
+            let bytes = std::fs::read(path).unwrap_or_default();
+            let mut f = match bpf_skeleton::runtime::ObjectFile::parse(&bytes) {
+                Ok(f) => f,
+                Err(e) => {
+                    println!("parse: {e}");
+                    continue;
+                }
+            };
+            let k = bpf_skeleton::runtime::kernel_btf::target().unwrap();
+            if let Err(e) = bpf_skeleton::runtime::obj::core::apply(&mut f, &k) {
+                println!("apply: {e}");
+                continue;
+            }
+            for func in &f.functions {
+                println!("fn {}", func.name);
+                for i in &func.insns {
+                    println!("  {:02x} {:02x} {} {}", i.code, i.regs, i.off, i.imm);
+                }
+                for (at, why) in &func.core_failures {
+                    println!("  poison {at}: {why}");
+                }
+            }
+        }
+        return;
+    }
     let only = args.get(1).map(String::as_str);
     if only.is_none() || only == Some("cold") {
-        cold();
+        cold(args.get(2).map(String::as_str));
     }
     if only.is_none() || only == Some("warm") {
-        warm();
+        warm(args.get(2).map(String::as_str));
     }
     if only.is_none() || only == Some("micro") {
         sha256();

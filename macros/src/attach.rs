@@ -4,10 +4,12 @@
 
 use bpf_skeleton_obj::auto_attach;
 use bpf_skeleton_obj::section::{attach_type, prog_type};
+use std::fmt::Write;
+
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use crate::model::ProgItem;
+use crate::model::{MapItem, ProgItem};
 
 /// The runtime's kind marker for a program: which typed attach methods
 /// its handle has.
@@ -21,6 +23,7 @@ fn kind_marker(p: &ProgItem) -> &'static str {
         CGROUP_SKB | CGROUP_SOCK | CGROUP_SOCK_ADDR | SOCK_OPS | CGROUP_DEVICE | CGROUP_SYSCTL
         | CGROUP_SOCKOPT => "Cgroup",
         SOCKET_FILTER => "Socket",
+        KPROBE if auto_attach::is_usdt(&p.def.section) => "Usdt",
         KPROBE => "Probe",
         PERF_EVENT => "PerfEvent",
         SK_LOOKUP | FLOW_DISSECTOR => "Netns",
@@ -35,25 +38,32 @@ pub fn auto_attachable(p: &ProgItem) -> bool {
     auto_attach::parse(&p.def.section).is_some()
 }
 
-/// The loaded handle type of program `p`:
+/// The loaded handle type of program `p`, as source:
 /// `Program<Skel, kind::K, Auto|Manual>`.
-pub fn prog_ty(p: &ProgItem, sk: &TokenStream, skel_ty: &TokenStream) -> TokenStream {
-    let k = proc_macro2::Ident::new(kind_marker(p), proc_macro2::Span::call_site());
-    let a = if auto_attachable(p) {
-        quote!(#sk::Auto)
-    } else {
-        quote!(#sk::Manual)
-    };
-    quote!(#sk::Program<#skel_ty, #sk::kind::#k, #a>)
+pub fn prog_ty(p: &ProgItem, sk: &str, skel_ty: &str) -> String {
+    let k = kind_marker(p);
+    let a = if auto_attachable(p) { "Auto" } else { "Manual" };
+    format!("{sk}::Program<{skel_ty}, {sk}::kind::{k}, {sk}::{a}>")
 }
 
 /// The generated `Links` struct (one `Option<Link>` per program) and its
-/// `LinkSlots` impl; empty without programs.
-pub fn links_struct(progs: &[ProgItem], rt: &TokenStream, ivis: &TokenStream) -> TokenStream {
-    let sk = quote!(#rt::skel);
-    let fields = progs.iter().map(|p| &p.field);
-    let docs = progs.iter().map(|p| {
-        format!(
+/// `LinkSlots` impl, as source; no `LinkSlots` without programs. After the
+/// programs' fields, one per struct_ops map.
+pub fn links_struct(
+    out: &mut String,
+    progs: &[ProgItem],
+    ops_maps: &[&MapItem],
+    rt: &str,
+    ivis: &str,
+) {
+    out.push_str(
+        "#[doc = \" The links of a loaded skeleton, one per program, `None` until attached. \
+         They are dropped (the programs detached) before the programs and maps when the \
+         skeleton drops.\"] #[derive(Debug, Default)] #[repr(C)] ",
+    );
+    let _ = write!(out, "{ivis} struct Links {{");
+    for p in progs {
+        let doc = format!(
             "The link of `{}` (section `{}`), set by the skeleton's `attach()`{}; dropping it \
              detaches the program.",
             p.def.name,
@@ -63,39 +73,72 @@ pub fn links_struct(progs: &[ProgItem], rt: &TokenStream, ivis: &TokenStream) ->
             } else {
                 " only if you store one here (its section does not name its hook)"
             }
-        )
-    });
-    let slots = if progs.is_empty() {
-        quote!()
-    } else {
-        quote! {
-            /// SAFETY: `#[repr(C)]`, and every field is an `Option<Link>`,
-            /// one per program in the order of `Progs`.
-            #[allow(unsafe_code)]
-            unsafe impl #sk::LinkSlots for Links {}
-        }
-    };
-    quote! {
-        /// The links of a loaded skeleton, one per program, `None` until
-        /// attached. They are dropped (the programs detached) before the
-        /// programs and maps when the skeleton drops.
-        #[derive(Debug, Default)]
-        #[repr(C)]
-        #ivis struct Links {
-            #( #[doc = #docs] pub #fields: ::core::option::Option<#rt::Link>, )*
-        }
-        #slots
+        );
+        let _ = write!(
+            out,
+            "#[doc = {doc:?}] pub {}: ::core::option::Option<{rt}::Link>,",
+            p.field
+        );
+    }
+    for m in ops_maps {
+        let doc = format!(
+            "The registration of struct_ops map `{}` (section `{}`), set by the skeleton's \
+             `attach()`; dropping it unregisters the ops.",
+            m.def.name, m.def.section
+        );
+        let _ = write!(
+            out,
+            "#[doc = {doc:?}] pub {}: ::core::option::Option<{rt}::Link>,",
+            m.field
+        );
+    }
+    out.push('}');
+    if !progs.is_empty() {
+        let _ = write!(
+            out,
+            "#[doc = \" SAFETY: `#[repr(C)]`, and every field is an `Option<Link>`: one per \
+             program in the order of `Progs`, then one per struct_ops map.\"] \
+             #[allow(unsafe_code)] unsafe impl {rt}::skel::LinkSlots for Links {{}}"
+        );
     }
 }
 
 /// The skeleton's `attach()`: one call into the runtime, whatever the
 /// number of programs.
-pub fn attach_method(has_progs: bool, rt: &TokenStream) -> TokenStream {
-    let body = if has_progs {
-        quote!(#rt::skel::attach_all(&self.progs, &mut self.links))
+pub fn attach_method(has_progs: bool, ops_maps: &[&MapItem], rt: &TokenStream) -> TokenStream {
+    if ops_maps.is_empty() {
+        let body = if has_progs {
+            quote!(#rt::skel::attach_all(&self.progs, &mut self.links))
+        } else {
+            quote!(::core::result::Result::Ok(()))
+        };
+        return attach_fn(body, quote!(), rt);
+    }
+    let progs = if has_progs {
+        quote!(#rt::skel::attach_all(&self.progs, &mut self.links)?;)
     } else {
-        quote!(::core::result::Result::Ok(()))
+        quote!()
     };
+    // struct_ops maps register after the programs, as in libbpf's skeleton.
+    let ops = ops_maps.iter().map(|m| &m.field);
+    let body = quote! {
+        #progs
+        #(
+            if self.links.#ops.is_none() {
+                self.links.#ops = ::core::option::Option::Some(self.maps.#ops.attach_struct_ops()?);
+            }
+        )*
+        ::core::result::Result::Ok(())
+    };
+    let doc = quote! {
+        ///
+        /// Then registers every struct_ops map whose slot in `self.links`
+        /// is empty (libbpf's `bpf_map__attach_struct_ops`).
+    };
+    attach_fn(body, doc, rt)
+}
+
+fn attach_fn(body: TokenStream, doc: TokenStream, rt: &TokenStream) -> TokenStream {
     quote! {
         /// Attaches every loaded program whose section names its hook
         /// (`tp/C/N`, `raw_tp/N`, `tp_btf/N`, `iter/I`, `kprobe/F`,
@@ -104,6 +147,7 @@ pub fn attach_method(has_progs: bool, rt: &TokenStream) -> TokenStream {
         /// skeleton attach). Programs whose section does not say where
         /// (`xdp`, `tc`, `socket`, cgroup sections...) are skipped. Stops at
         /// the first failure, which names the program.
+        #doc
         pub fn attach(&mut self) -> #rt::Result<()> {
             #body
         }

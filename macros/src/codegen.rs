@@ -2,6 +2,8 @@
 //! the typed `Maps`, `Progs`, `OpenMaps` and `OpenProgs` structs, the live
 //! views of global-data sections, and the `types` generated from BTF.
 
+use std::fmt::Write;
+
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use syn::{ItemStruct, Visibility};
@@ -31,107 +33,110 @@ fn inner_vis(vis: &Visibility) -> TokenStream {
     }
 }
 
-/// How one map appears: its loaded type, its open type, and the shape its
-/// loaded type expects (for the table).
+/// How one map appears, as source: its loaded type, its open type, and
+/// the shape its loaded type expects (for the table).
 struct MapCode {
-    loaded_ty: TokenStream,
-    open_ty: TokenStream,
-    shape: TokenStream,
+    loaded_ty: String,
+    open_ty: String,
+    shape: String,
 }
 
-fn map_code(
-    m: &MapItem,
-    skel_ty: &TokenStream,
-    rt: &TokenStream,
-    module: &proc_macro2::Ident,
-    declared: bool,
-) -> MapCode {
-    let sk = &quote!(#rt::skel);
+fn map_code(m: &MapItem, skel_ty: &str, rt: &str, module: &str, declared: bool) -> MapCode {
+    let sk = &format!("{rt}::skel");
     // Inside the generated module, and outside it (the table).
-    let p = quote!(types::);
-    let outer = quote!(#module::types::);
+    let p = "types::";
+    let outer = &format!("{module}::types::");
     let x = if declared {
-        quote!(, #sk::DeclaredExclusive)
+        format!(", {sk}::DeclaredExclusive")
     } else {
-        quote!()
+        String::new()
     };
-    let size = |t: &TokenStream| quote!(::core::mem::size_of::<#t>());
-    let sized = |k: TokenStream, v: TokenStream| quote!(#sk::Shape::Sized { key: #k, value: #v });
+    let size = |t: String| format!("::core::mem::size_of::<{t}>()");
+    let sized = |k: String, v: String| format!("{sk}::Shape::Sized {{ key: {k}, value: {v} }}");
     let (loaded_ty, shape, data) = match &m.kind {
         MapKind::KeyValue { key, value } => {
-            let (k, v) = (key.tokens(&p), value.tokens(&p));
-            let shape = sized(size(&key.tokens(&outer)), size(&value.tokens(&outer)));
-            (quote!(#sk::Map<#skel_ty, #k, #v>), shape, false)
+            let (k, v) = (key.text(p), value.text(p));
+            let shape = sized(size(key.text(outer)), size(value.text(outer)));
+            (format!("{sk}::Map<{skel_ty}, {k}, {v}>"), shape, false)
         }
         MapKind::PerCpu { key, value } => {
-            let (k, v) = (key.tokens(&p), value.tokens(&p));
-            let shape = sized(size(&key.tokens(&outer)), size(&value.tokens(&outer)));
-            (quote!(#sk::PerCpuMap<#skel_ty, #k, #v>), shape, false)
+            let (k, v) = (key.text(p), value.text(p));
+            let shape = sized(size(key.text(outer)), size(value.text(outer)));
+            (
+                format!("{sk}::PerCpuMap<{skel_ty}, {k}, {v}>"),
+                shape,
+                false,
+            )
         }
         MapKind::Keyless { kind, value } => {
-            let v = value.tokens(&p);
-            let shape = sized(quote!(0), size(&value.tokens(&outer)));
-            let ty = match kind {
-                Keyless::Queue => quote!(#sk::Queue<#skel_ty, #v>),
-                Keyless::Stack => quote!(#sk::Stack<#skel_ty, #v>),
-                Keyless::BloomFilter => quote!(#sk::BloomFilter<#skel_ty, #v>),
+            let v = value.text(p);
+            let shape = sized("0".into(), size(value.text(outer)));
+            let kind = match kind {
+                Keyless::Queue => "Queue",
+                Keyless::Stack => "Stack",
+                Keyless::BloomFilter => "BloomFilter",
             };
-            (ty, shape, false)
+            (format!("{sk}::{kind}<{skel_ty}, {v}>"), shape, false)
         }
         MapKind::UserRingBuf => (
-            quote!(#sk::UserRingBuf<#skel_ty>),
-            sized(quote!(0), quote!(0)),
+            format!("{sk}::UserRingBuf<{skel_ty}>"),
+            sized("0".into(), "0".into()),
             false,
         ),
         MapKind::RingBuf => (
             match &m.record {
-                Some(r) => {
-                    let r = r.tokens(&p);
-                    quote!(#sk::EventRingBuf<#skel_ty, #r>)
-                }
-                None => quote!(#sk::RingBuf<#skel_ty>),
+                Some(r) => format!("{sk}::EventRingBuf<{skel_ty}, {}>", r.text(p)),
+                None => format!("{sk}::RingBuf<{skel_ty}>"),
             },
-            sized(quote!(0), quote!(0)),
+            sized("0".into(), "0".into()),
             false,
         ),
         MapKind::ProgArray => (
-            quote!(#sk::ProgArray<#skel_ty>),
-            sized(quote!(4), quote!(4)),
+            format!("{sk}::ProgArray<{skel_ty}>"),
+            sized("4".into(), "4".into()),
             false,
         ),
         MapKind::MapOfMaps { key } => {
-            let k = key.tokens(&p);
-            let shape = sized(size(&key.tokens(&outer)), quote!(4));
-            (quote!(#sk::MapOfMaps<#skel_ty, #k>), shape, false)
+            let shape = sized(size(key.text(outer)), "4".into());
+            (
+                format!("{sk}::MapOfMaps<{skel_ty}, {}>", key.text(p)),
+                shape,
+                false,
+            )
         }
         MapKind::PerfEventArray => (
-            quote!(#sk::PerfEventArray<#skel_ty>),
-            quote!(#sk::Shape::Any),
+            format!("{sk}::PerfEventArray<{skel_ty}>"),
+            format!("{sk}::Shape::Any"),
             false,
         ),
         MapKind::Raw => (
-            quote!(#sk::RawMap<#skel_ty>),
-            quote!(#sk::Shape::Any),
+            format!("{sk}::RawMap<{skel_ty}>"),
+            format!("{sk}::Shape::Any"),
+            false,
+        ),
+        MapKind::StructOps => (
+            format!("{sk}::StructOpsMap<{skel_ty}>"),
+            format!("{sk}::Shape::Any"),
             false,
         ),
         MapKind::Data { section, .. } => {
             // The section's struct, or its bytes without BTF.
-            let n = proc_macro2::Literal::usize_unsuffixed(m.def.value_size as usize);
+            let n = m.def.value_size;
             let value = match section {
-                Some((ident, _)) => quote!(types::#ident),
-                None => quote!([u8; #n]),
+                Some((ident, _)) => format!("types::{ident}"),
+                None => format!("[u8; {n}]"),
             };
             (
-                quote!(#rt::global::DataMap<#skel_ty, #value>),
-                quote!(#sk::Shape::Data { value_size: #n }),
+                format!("{rt}::global::DataMap<{skel_ty}, {value}>"),
+                format!("{sk}::Shape::Data {{ value_size: {n} }}"),
                 true,
             )
         }
     };
     let open_ty = if data {
-        quote!(#sk::OpenDataMap<#skel_ty #x>)
+        format!("{sk}::OpenDataMap<{skel_ty}{x}>")
     } else {
-        quote!(#sk::OpenMap<#skel_ty #x>)
+        format!("{sk}::OpenMap<{skel_ty}{x}>")
     };
     MapCode {
         loaded_ty,
@@ -144,18 +149,20 @@ fn map_code(
 /// reference, so that a large array never lands on the stack.
 const LARGE_VAR: u32 = 4096;
 
-/// The live view of one data section: struct definition and the
-/// constructor building it from the loaded data map, with the access
-/// width of each variable.
+/// The live view of one data section, as source: struct definition and
+/// the constructor building it from the loaded data map, with the access
+/// width of each variable. Accessors pass each variable's offset as a
+/// literal: the section struct's layout (no implicit padding, so every
+/// field at its BTF offset) is checked at compile time in `types`.
 fn live_view(
+    o: &mut String,
     ident: &proc_macro2::Ident,
     section: &str,
     vars: &[Var],
     read_only: bool,
     code: &Code<'_>,
-) -> TokenStream {
+) {
     let Code { ivis, rt, skel_ty } = code;
-    let g = quote!(#rt::global);
     let doc = if read_only {
         format!(
             "The live, read-only contents of `{section}` (frozen after load): getters read the \
@@ -170,20 +177,50 @@ fn live_view(
              variables of exactly their width also have `_atomic` accessors of that width."
         )
     };
-    let mut methods = Vec::new();
     let mut spans: Vec<&Var> = vars.iter().collect();
     spans.sort_by_key(|v| v.offset);
-    let spans = spans.iter().map(|v| {
-        let (o, l, w) = (
-            proc_macro2::Literal::usize_unsuffixed(v.offset as usize),
-            proc_macro2::Literal::usize_unsuffixed(v.size as usize),
-            proc_macro2::Literal::usize_unsuffixed(v.width as usize),
+    let _ = write!(
+        o,
+        "#[doc = {doc:?}] #[derive(Debug)] \
+         {ivis} struct {ident}({rt}::global::Globals<types::{ident}>); \
+         impl {ident} {{ \
+         pub(super) fn from_map(map: &{rt}::global::DataMap<{skel_ty}, types::{ident}>) \
+         -> {rt}::Result<Self> {{ {rt}::global::Globals::new(map, &["
+    );
+    for v in spans {
+        let _ = write!(
+            o,
+            "{rt}::mmap::Span {{ offset: {}, len: {}, width: {} }},",
+            v.offset, v.size, v.width
         );
-        quote!(#rt::mmap::Span { offset: #o, len: #l, width: #w })
-    });
+    }
+    let _ = write!(
+        o,
+        "]).map(Self) }} \
+         #[doc = \" A snapshot of the whole section, on the heap.\"] \
+         pub fn read(&self) -> ::std::boxed::Box<types::{ident}> {{ self.0.read() }} \
+         #[doc = \" Calls `f` with a heap snapshot of the whole section.\"] \
+         pub fn with<R>(&self, f: impl ::core::ops::FnOnce(&types::{ident}) -> R) -> R {{ \
+         self.0.with(f) }}"
+    );
+    if read_only {
+        frozen_setter(o, "write", rt);
+    } else {
+        let _ = write!(
+            o,
+            "#[doc = \" Overwrites the whole section, variable by variable.\"] \
+             pub fn write(&self, value: &types::{ident}) {{ self.0.write(value); }} \
+             #[doc = \" Calls `f` on a heap snapshot of the section, then writes back the \
+             variables' granules `f` changed (the others, which programs may have updated \
+             meanwhile, are left alone). `None` only if the mapping is read-only, which a \
+             writable section's never is.\"] \
+             pub fn update<R>(&self, f: impl ::core::ops::FnOnce(&mut types::{ident}) -> R) \
+             -> ::core::option::Option<R> {{ self.0.update(f) }}"
+        );
+    }
     for v in vars {
         let f = &v.field;
-        let ty = v.ty.tokens(&quote!(types::));
+        let ty = v.ty.text("types::");
         let large = v.size > LARGE_VAR;
         let how = format!(
             "offset {}, {}, accessed {} at a time",
@@ -192,131 +229,74 @@ fn live_view(
             plural(v.width.into(), "byte")
         );
         let gdoc = format!("Reads `{}` ({how}).", v.name);
-        let offset = quote!(::core::mem::offset_of!(types::#ident, #f));
-        methods.push(if large {
-            quote! {
-                #[doc = #gdoc]
-                pub fn #f(&self) -> ::std::boxed::Box<#ty> {
-                    self.0.read_field_boxed(#offset)
-                }
-            }
+        let offset = v.offset;
+        if large {
+            let _ = write!(
+                o,
+                "#[doc = {gdoc:?}] pub fn {f}(&self) -> ::std::boxed::Box<{ty}> {{ \
+                 self.0.read_field_boxed({offset}) }}"
+            );
         } else {
-            quote! {
-                #[doc = #gdoc]
-                pub fn #f(&self) -> #ty {
-                    self.0.read_field(#offset)
-                }
-            }
-        });
-        let setter = format_ident!("set_{}", f);
+            let _ = write!(
+                o,
+                "#[doc = {gdoc:?}] pub fn {f}(&self) -> {ty} {{ self.0.read_field({offset}) }}"
+            );
+        }
+        let setter = format!("set_{f}");
         if read_only {
-            methods.push(frozen_setter(&setter, rt));
+            frozen_setter(o, &setter, rt);
             continue;
         }
         let sdoc = format!("Writes `{}` ({how}).", v.name);
-        methods.push(if large {
-            quote! {
-                #[doc = #sdoc]
-                pub fn #setter(&self, value: &#ty) {
-                    self.0.write_field(#offset, value);
-                }
-            }
+        if large {
+            let _ = write!(
+                o,
+                "#[doc = {sdoc:?}] pub fn {setter}(&self, value: &{ty}) {{ \
+                 self.0.write_field({offset}, value); }}"
+            );
         } else {
-            quote! {
-                #[doc = #sdoc]
-                pub fn #setter(&self, value: #ty) {
-                    self.0.write_field(#offset, &value);
-                }
-            }
-        });
+            let _ = write!(
+                o,
+                "#[doc = {sdoc:?}] pub fn {setter}(&self, value: {ty}) {{ \
+                 self.0.write_field({offset}, &value); }}"
+            );
+        }
         if v.atomic {
-            let atomic = format_ident!("{}_atomic", f);
             let bits = v.width * 8;
-            let aty = format_ident!("AtomicU{}", bits);
-            let method = format_ident!("atomic_u{}", bits);
             let adoc = format!(
                 "`{}` as an `AtomicU{bits}`, the width of every access to it, for counters \
                  programs update with atomic instructions (`__sync_fetch_and_add`). `Some` \
                  whenever the section is mapped writable.",
                 v.name
             );
-            methods.push(quote! {
-                #[doc = #adoc]
-                pub fn #atomic(&self) -> ::core::option::Option<&::std::sync::atomic::#aty> {
-                    self.0.#method(#offset)
-                }
-            });
+            let _ = write!(
+                o,
+                "#[doc = {adoc:?}] pub fn {f}_atomic(&self) \
+                 -> ::core::option::Option<&::std::sync::atomic::AtomicU{bits}> {{ \
+                 self.0.atomic_u{bits}({offset}) }}"
+            );
         }
     }
-    let write = if read_only {
-        frozen_setter(&format_ident!("write"), rt)
-    } else {
-        quote! {
-            /// Overwrites the whole section, variable by variable.
-            pub fn write(&self, value: &types::#ident) {
-                self.0.write(value);
-            }
-
-            /// Calls `f` on a heap snapshot of the section, then writes back
-            /// the variables' granules `f` changed (the others, which
-            /// programs may have updated meanwhile, are left alone). `None`
-            /// only if the mapping is read-only, which a writable section's
-            /// never is.
-            pub fn update<R>(
-                &self,
-                f: impl ::core::ops::FnOnce(&mut types::#ident) -> R,
-            ) -> ::core::option::Option<R> {
-                self.0.update(f)
-            }
-        }
-    };
-    quote! {
-        #[doc = #doc]
-        #[derive(Debug)]
-        #ivis struct #ident(#g::Globals<types::#ident>);
-
-        impl #ident {
-            pub(super) fn from_map(
-                map: &#g::DataMap<#skel_ty, types::#ident>,
-            ) -> #rt::Result<Self> {
-                #g::Globals::new(map, &[#(#spans),*]).map(Self)
-            }
-
-            /// A snapshot of the whole section, on the heap.
-            pub fn read(&self) -> ::std::boxed::Box<types::#ident> {
-                self.0.read()
-            }
-
-            /// Calls `f` with a heap snapshot of the whole section.
-            pub fn with<R>(&self, f: impl ::core::ops::FnOnce(&types::#ident) -> R) -> R {
-                self.0.with(f)
-            }
-            #write
-            #(#methods)*
-        }
-    }
+    o.push('}');
 }
 
-/// A setter of a read-only (`.rodata`) live view: it exists only so that
-/// calling it says what to do instead (the runtime's
+/// A setter of a read-only (`.rodata`) live view, as source: it exists
+/// only so that calling it says what to do instead (the runtime's
 /// `RodataIsFrozenByLoad`, which nothing implements).
-fn frozen_setter(name: &proc_macro2::Ident, rt: &TokenStream) -> TokenStream {
-    quote! {
-        #[doc(hidden)]
-        pub fn #name<V>(&self, value: V)
-        where
-            V: #rt::skel::RodataIsFrozenByLoad,
-        {
-            match #rt::skel::RodataIsFrozenByLoad::never(&value) {}
-        }
-    }
+fn frozen_setter(o: &mut String, name: &str, rt: &str) {
+    let _ = write!(
+        o,
+        "#[doc(hidden)] pub fn {name}<V>(&self, value: V) \
+         where V: {rt}::skel::RodataIsFrozenByLoad {{ \
+         match {rt}::skel::RodataIsFrozenByLoad::never(&value) {{}} }}"
+    );
 }
 
-/// What every live view needs from the expansion.
+/// What every live view needs from the expansion, as source.
 struct Code<'a> {
-    ivis: &'a TokenStream,
-    rt: &'a TokenStream,
-    skel_ty: &'a TokenStream,
+    ivis: &'a str,
+    rt: &'a str,
+    skel_ty: &'a str,
 }
 
 pub fn expand(item: &ItemStruct, skel: &Skeleton) -> TokenStream {
@@ -329,20 +309,23 @@ pub fn expand(item: &ItemStruct, skel: &Skeleton) -> TokenStream {
     let rt = &skel.rt;
     let sk = quote!(#rt::skel);
     let path = &skel.abs_path;
-    let skel_ty = quote!(super::#name);
+    // The same, as source for the parts written as text (see `source`).
+    let rt_s = &rt.to_string();
+    let sk_s = &format!("{rt_s}::skel");
+    let ivis_s = &ivis.to_string();
+    let skel_ty_s = &format!("super::{name}");
+    let module_s = &module.to_string();
 
     let codes: Vec<MapCode> = skel
         .maps
         .iter()
         .map(|m| {
             let declared = skel.exclusive.iter().any(|e| e.map == m.index);
-            map_code(m, &skel_ty, rt, &module, declared)
+            map_code(m, skel_ty_s, rt_s, module_s, declared)
         })
         .collect();
-    let map_fields: Vec<_> = skel.maps.iter().map(|m| &m.field).collect();
-    let map_names: Vec<_> = skel.maps.iter().map(|m| m.def.name.as_str()).collect();
-    // A field's doc and visibility: compiler constant pools are private.
-    let map_docs: Vec<TokenStream> = skel
+    // A map field's doc and visibility: compiler constant pools are private.
+    let map_heads: Vec<String> = skel
         .maps
         .iter()
         .map(|m| {
@@ -351,27 +334,23 @@ pub fn expand(item: &ItemStruct, skel: &Skeleton) -> TokenStream {
                     "The compiler's constant pool `{}`: loaded, but internal.",
                     m.def.section
                 );
-                quote!(#[doc = #doc] #[allow(dead_code)])
+                format!("#[doc = {doc:?}] #[allow(dead_code)] {}", m.field)
             } else {
-                let doc = map_doc(m);
-                quote!(#[doc = #doc] pub)
+                format!("#[doc = {:?}] pub {}", map_doc(m), m.field)
             }
         })
         .collect();
-    let loaded_ty = codes.iter().map(|c| &c.loaded_ty);
-    let open_ty = codes.iter().map(|c| &c.open_ty);
-    let shapes = codes.iter().map(|c| &c.shape);
-
-    let prog_fields: Vec<_> = skel.progs.iter().map(|p| &p.field).collect();
-    let prog_names: Vec<_> = skel.progs.iter().map(|p| p.def.name.as_str()).collect();
-    let prog_docs: Vec<_> = skel.progs.iter().map(prog_doc).collect();
-    let prog_tys: Vec<_> = skel
+    let prog_heads: Vec<String> = skel
         .progs
         .iter()
-        .map(|p| crate::attach::prog_ty(p, &sk, &skel_ty))
+        .map(|p| format!("#[doc = {:?}] pub {}", prog_doc(p), p.field))
         .collect();
-    let links_struct = crate::attach::links_struct(&skel.progs, rt, &ivis);
-    let attach_method = crate::attach::attach_method(!skel.progs.is_empty(), rt);
+    let ops_maps: Vec<&MapItem> = skel
+        .maps
+        .iter()
+        .filter(|m| matches!(m.kind, MapKind::StructOps))
+        .collect();
+    let attach_method = crate::attach::attach_method(!skel.progs.is_empty(), &ops_maps, rt);
 
     // Data sections with BTF: a typed field on both skeletons.
     let sections: Vec<(&MapItem, &proc_macro2::Ident, &Vec<Var>, bool)> = skel
@@ -403,24 +382,112 @@ pub fn expand(item: &ItemStruct, skel: &Skeleton) -> TokenStream {
         .iter()
         .map(|s| format!("The live variables of `{}`.", s.0.def.section))
         .collect();
-    let code = Code {
-        ivis: &ivis,
-        rt,
-        skel_ty: &skel_ty,
-    };
-    let live_views = sections
-        .iter()
-        .map(|(m, ident, vars, ro)| live_view(ident, &m.def.section, vars, *ro, &code));
     let types = &skel.types;
 
-    let exclusive = skel.exclusive.iter().map(|e| {
-        let (m, p) = (e.map, e.prog);
-        quote!((#m, #p))
-    });
-    let autoload = skel.progs.iter().filter_map(|p| {
-        let (i, on) = (p.index, p.declared_autoload?);
-        Some(quote!((#i, #on)))
-    });
+    // The module's structs, one field per map or program, their `Handles`
+    // impls and the live views: written as source (see `source`).
+    let mut body = String::new();
+    let o = &mut body;
+    let _ = write!(
+        o,
+        "#[doc = \" The maps of a loaded skeleton.\"] #[derive(Debug)] #[repr(C)] \
+         {ivis_s} struct Maps {{"
+    );
+    for (head, c) in map_heads.iter().zip(&codes) {
+        let _ = write!(o, "{head}: {},", c.loaded_ty);
+    }
+    let _ = write!(
+        o,
+        "}} #[doc = \" The programs of a loaded skeleton.\"] #[derive(Debug)] #[repr(C)] \
+         {ivis_s} struct Progs {{"
+    );
+    for (head, p) in prog_heads.iter().zip(&skel.progs) {
+        let ty = crate::attach::prog_ty(p, sk_s, skel_ty_s);
+        let _ = write!(o, "{head}: {ty},");
+    }
+    o.push('}');
+    crate::attach::links_struct(o, &skel.progs, &ops_maps, rt_s, ivis_s);
+    let _ = write!(
+        o,
+        "#[doc = \" The maps of an open skeleton.\"] #[derive(Debug)] #[repr(C)] \
+         {ivis_s} struct OpenMaps {{"
+    );
+    for (head, c) in map_heads.iter().zip(&codes) {
+        let _ = write!(o, "{head}: {},", c.open_ty);
+    }
+    let _ = write!(
+        o,
+        "}} #[doc = \" The programs of an open skeleton.\"] #[derive(Debug)] #[repr(C)] \
+         {ivis_s} struct OpenProgs {{"
+    );
+    for head in &prog_heads {
+        let _ = write!(o, "{head}: {sk_s}::OpenProgram<{skel_ty_s}>,");
+    }
+    o.push('}');
+    // Hidden, so that rustdoc does not render the whole ELF as an escaped
+    // byte string on the skeleton's page.
+    let _ = write!(
+        o,
+        "#[doc(hidden)] pub(super) const OBJECT_BYTES: &[u8] = ::core::include_bytes!({path:?});"
+    );
+    // Handle structs convert whole to and from vectors of untyped items
+    // (`Handles`).
+    let handles_impl = |o: &mut String, ty: &str, item: &str| {
+        let _ = write!(
+            o,
+            "#[doc = \" SAFETY: `#[repr(C)]`, at least one field, and every field is a \
+             `#[repr(transparent)]` handle of the runtime's `skel` module over `{item}`, in \
+             the object's order (the order of the skeleton's `TABLE`, which the runtime \
+             checks against the object at open and load).\"] \
+             #[allow(unsafe_code)] unsafe impl {sk_s}::Handles for {ty} {{ \
+             type Item = {rt_s}::{item}; }}"
+        );
+    };
+    let has_maps = !skel.maps.is_empty();
+    let has_progs = !skel.progs.is_empty();
+    if has_maps {
+        handles_impl(o, "OpenMaps", "OpenMap");
+        handles_impl(o, "Maps", "Map");
+    }
+    if has_progs {
+        handles_impl(o, "OpenProgs", "OpenProgram");
+        handles_impl(o, "Progs", "Program");
+    }
+    let code = Code {
+        ivis: ivis_s,
+        rt: rt_s,
+        skel_ty: skel_ty_s,
+    };
+    for (m, ident, vars, ro) in &sections {
+        live_view(o, ident, &m.def.section, vars, *ro, &code);
+    }
+    let body = crate::source::tokens(&body);
+
+    // What the generated code expects of the object, as source.
+    let mut table = format!("{sk_s}::Table {{ maps: &[");
+    for (m, c) in skel.maps.iter().zip(&codes) {
+        let _ = write!(
+            table,
+            "{sk_s}::MapEntry {{ name: {:?}, shape: {} }},",
+            m.def.name, c.shape
+        );
+    }
+    table.push_str("], progs: &[");
+    for p in &skel.progs {
+        let _ = write!(table, "{:?},", p.def.name);
+    }
+    table.push_str("], exclusive: &[");
+    for e in &skel.exclusive {
+        let _ = write!(table, "({}usize, {}usize),", e.map, e.prog);
+    }
+    table.push_str("], autoload: &[");
+    for p in &skel.progs {
+        if let Some(on) = p.declared_autoload {
+            let _ = write!(table, "({}usize, {on}),", p.index);
+        }
+    }
+    table.push_str("] }");
+    let table = crate::source::tokens(&table);
     let maps_mut = if sections.is_empty() {
         quote!()
     } else {
@@ -429,8 +496,6 @@ pub fn expand(item: &ItemStruct, skel: &Skeleton) -> TokenStream {
 
     // Handle structs convert whole to and from vectors of untyped items
     // (`Handles`); an empty one is written out.
-    let has_maps = !skel.maps.is_empty();
-    let has_progs = !skel.progs.is_empty();
     let whole = |nonempty: bool, ty: TokenStream, items: TokenStream| {
         if nonempty {
             quote!(#sk::handles(#items)?)
@@ -451,38 +516,6 @@ pub fn expand(item: &ItemStruct, skel: &Skeleton) -> TokenStream {
     };
     let maps_items = items(has_maps, quote!(maps));
     let progs_items = items(has_progs, quote!(progs));
-    let handles_impl = |ty: TokenStream, item: TokenStream, what: &str| {
-        let safety = format!(
-            " SAFETY: `#[repr(C)]`, at least one field, and every field is a \
-             `#[repr(transparent)]` handle of the runtime's `skel` module over `{what}`, in \
-             the object's order (the order of the skeleton's `TABLE`, which the runtime \
-             checks against the object at open and load)."
-        );
-        quote! {
-            #[doc = #safety]
-            #[allow(unsafe_code)]
-            unsafe impl #sk::Handles for #ty {
-                type Item = #item;
-            }
-        }
-    };
-    let mut handles = TokenStream::new();
-    if has_maps {
-        handles.extend(handles_impl(
-            quote!(OpenMaps),
-            quote!(#rt::OpenMap),
-            "OpenMap",
-        ));
-        handles.extend(handles_impl(quote!(Maps), quote!(#rt::Map), "Map"));
-    }
-    if has_progs {
-        handles.extend(handles_impl(
-            quote!(OpenProgs),
-            quote!(#rt::OpenProgram),
-            "OpenProgram",
-        ));
-        handles.extend(handles_impl(quote!(Progs), quote!(#rt::Program), "Program"));
-    }
 
     // `__kconfig` overrides, only for objects with `__kconfig` externs.
     let kconfig_impl = if skel.maps.iter().any(|m| m.def.name == ".kconfig") {
@@ -519,7 +552,7 @@ pub fn expand(item: &ItemStruct, skel: &Skeleton) -> TokenStream {
     let types_doc = format!(
         "Rust types generated from the object's BTF ({}): map keys and values and global \
          variables, with layouts asserted at compile time.",
-        plural(types.len() as u64, "item")
+        plural(skel.type_count as u64, "item")
     );
 
     quote! {
@@ -552,47 +585,10 @@ pub fn expand(item: &ItemStruct, skel: &Skeleton) -> TokenStream {
         #vis mod #module {
             #[doc = #types_doc]
             pub mod types {
-                #(#types)*
+                #types
             }
 
-            /// The maps of a loaded skeleton.
-            #[derive(Debug)]
-            #[repr(C)]
-            #ivis struct Maps {
-                #( #map_docs #map_fields: #loaded_ty, )*
-            }
-
-            /// The programs of a loaded skeleton.
-            #[derive(Debug)]
-            #[repr(C)]
-            #ivis struct Progs {
-                #( #[doc = #prog_docs] pub #prog_fields: #prog_tys, )*
-            }
-
-            #links_struct
-
-            /// The maps of an open skeleton.
-            #[derive(Debug)]
-            #[repr(C)]
-            #ivis struct OpenMaps {
-                #( #map_docs #map_fields: #open_ty, )*
-            }
-
-            /// The programs of an open skeleton.
-            #[derive(Debug)]
-            #[repr(C)]
-            #ivis struct OpenProgs {
-                #( #[doc = #prog_docs] pub #prog_fields: #sk::OpenProgram<#skel_ty>, )*
-            }
-
-            // Hidden, so that rustdoc does not render the whole ELF as an
-            // escaped byte string on the skeleton's page.
-            #[doc(hidden)]
-            pub(super) const OBJECT_BYTES: &[u8] = ::core::include_bytes!(#path);
-
-            #handles
-
-            #(#live_views)*
+            #body
         }
 
         impl #name {
@@ -601,17 +597,19 @@ pub fn expand(item: &ItemStruct, skel: &Skeleton) -> TokenStream {
 
             /// What the generated code expects of the object, checked at
             /// open and load by the runtime.
-            const TABLE: #sk::Table = #sk::Table {
-                maps: &[ #( #sk::MapEntry { name: #map_names, shape: #shapes }, )* ],
-                progs: &[ #( #prog_names, )* ],
-                exclusive: &[ #( #exclusive, )* ],
-                autoload: &[ #( #autoload, )* ],
-            };
+            const TABLE: #sk::Table = #table;
 
             /// Parses and relocates the embedded object. Nothing is in the
             /// kernel yet.
             pub fn open() -> #rt::Result<#open_name> {
-                let (core, maps, progs) = #sk::open_table(Self::OBJECT, &Self::TABLE)?;
+                Self::open_with(&#rt::OpenOptions::new())
+            }
+
+            /// [`open`](Self::open) with open options: a BTF file for CO-RE
+            /// on kernels without `/sys/kernel/btf/vmlinux`, the pin root,
+            /// Kconfig overrides, the object's name.
+            pub fn open_with(options: &#rt::OpenOptions) -> #rt::Result<#open_name> {
+                let (core, maps, progs) = #sk::open_table_with(Self::OBJECT, &Self::TABLE, options)?;
                 let maps: #module::OpenMaps = #open_maps;
                 let progs: #module::OpenProgs = #open_progs;
                 #( let #sec_fields = maps.#sec_fields.initial_typed::<#module::types::#sec_types>()?; )*

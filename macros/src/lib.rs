@@ -20,6 +20,7 @@ mod codegen;
 mod events;
 mod model;
 mod names;
+mod source;
 mod types;
 
 use proc_macro::TokenStream;

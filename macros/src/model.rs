@@ -36,6 +36,8 @@ pub enum MapKind {
     MapOfMaps { key: RType },
     /// Raw access only.
     Raw,
+    /// A struct_ops map: raw access and `attach_struct_ops()`.
+    StructOps,
     /// A global-data section: a one-element array whose value is the
     /// section struct, plus (with BTF) typed variables.
     Data {
@@ -125,7 +127,9 @@ pub struct Skeleton {
     /// The runtime's path in generated code.
     pub rt: proc_macro2::TokenStream,
     /// Definitions of the generated types (module `types`).
-    pub types: Vec<proc_macro2::TokenStream>,
+    pub types: proc_macro2::TokenStream,
+    /// How many items `types` defines.
+    pub type_count: usize,
     pub maps: Vec<MapItem>,
     pub progs: Vec<ProgItem>,
     pub exclusive: Vec<Exclusive>,
@@ -221,7 +225,7 @@ pub fn build(args: &Args) -> syn::Result<Skeleton> {
         Some(p) => quote::quote!(#p::runtime),
         None => quote::quote!(::bpf_skeleton::runtime),
     };
-    let mut gen = file.btf.as_ref().map(|b| TypeGen::new(b, rt.clone()));
+    let mut gen = file.btf.as_ref().map(|b| TypeGen::new(b, &rt));
     let prog_fields = field_names(file.programs.iter().map(|p| p.name.as_str()));
 
     let mut maps = Vec::with_capacity(file.maps.len());
@@ -294,11 +298,13 @@ pub fn build(args: &Args) -> syn::Result<Skeleton> {
         (Err(e), _) | (_, Err(e)) => return Err(e),
     };
     events?;
+    let (types, type_count) = gen.map(TypeGen::into_items).unwrap_or_default();
     Ok(Skeleton {
         rt,
         abs_path,
         written_path: args.path.value(),
-        types: gen.map(TypeGen::into_items).unwrap_or_default(),
+        types,
+        type_count,
         maps,
         progs,
         exclusive,
@@ -315,8 +321,8 @@ fn key_or_value(
 ) -> Result<RType, String> {
     match gen {
         Some(g) if id != 0 => g.ty(id, hint),
-        _ if size == 0 => Ok(RType::Prim(quote::quote!(()))),
-        _ => Ok(RType::Array(Box::new(RType::Prim(quote::quote!(u8))), size)),
+        _ if size == 0 => Ok(RType::Prim("()".to_string())),
+        _ => Ok(RType::Array(Box::new(RType::Prim("u8".to_string())), size)),
     }
 }
 
@@ -372,6 +378,7 @@ fn map_kind(def: &MapDef, mut gen: Option<&mut TypeGen>) -> Result<MapKind, Stri
         | map_type::XSKMAP
         | map_type::SOCKMAP
         | map_type::SOCKHASH => MapKind::KeyValue { key, value },
+        map_type::STRUCT_OPS => MapKind::StructOps,
         _ => MapKind::Raw,
     })
 }

@@ -198,8 +198,7 @@ fn generated_types_snapshot() {
         };
         let skel = crate::model::build(&args).unwrap_or_else(|e| panic!("{e}"));
         let types = &skel.types;
-        let file: syn::File =
-            syn::parse2(quote::quote!(#(#types)*)).expect("generated types parse");
+        let file: syn::File = syn::parse2(types.clone()).expect("generated types parse");
         let text = format!(
             "// Generated from tests/bpf/{name}.bpf.o by the type generator; see\n\
              // macros/src/tests.rs (BPF_SKELETON_BLESS=1 rewrites this file).\n{}",

@@ -9,19 +9,25 @@
 //!   unknown values are representable, never undefined behaviour.
 //! - `_Bool` becomes `Bool`, pointers `u64`, typedefs of primitives the
 //!   primitive; other typedefs become aliases.
-//! - Every generated type gets `const` assertions of its size, alignment
-//!   and field offsets, and of the absence of implicit padding, which with
-//!   every field being `Plain` justifies its `unsafe impl Plain`.
+//! - Every generated type gets one compile-time layout check (the
+//!   runtime's `skel::layout::layout`, a `const` call): its size and
+//!   alignment are C's and its fields' sizes add up to its size, so
+//!   `repr(C)` inserted no padding and every field sits at its BTF offset;
+//!   the call also requires every non-primitive field type to be `Plain`.
+//!   That justifies its `unsafe impl Plain`. `Clone` and `Copy` are written
+//!   out rather than derived (cheaper to compile, same meaning).
+//! - Definitions are written as Rust source and lexed once (see `source`).
 //!
 //! Anonymous types are named after where they are used: the map
 //! (`CountsValue`), the variable, or the enclosing type and member
 //! (`EventPayload`, `EventAnon0`).
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write;
 
 use bpf_skeleton_obj::btf::{Btf, Kind, Member, TypeId};
-use proc_macro2::{Literal, TokenStream};
-use quote::{format_ident, quote};
+use proc_macro2::TokenStream;
+use quote::format_ident;
 use syn::Ident;
 
 use crate::names::{camel_case, snake_field, snake_raw};
@@ -29,8 +35,8 @@ use crate::names::{camel_case, snake_field, snake_raw};
 /// A reference to a Rust type, rendered relative to a module prefix.
 #[derive(Clone)]
 pub enum RType {
-    /// A primitive or runtime type (absolute path or builtin).
-    Prim(TokenStream),
+    /// A primitive or runtime type (absolute path or builtin), as source.
+    Prim(String),
     /// A generated type, inside the `types` module.
     Named(Ident),
     /// A fixed array.
@@ -38,21 +44,28 @@ pub enum RType {
 }
 
 impl RType {
-    /// The type's tokens, with generated types behind `prefix`.
-    pub fn tokens(&self, prefix: &TokenStream) -> TokenStream {
+    /// The type as source, with generated types behind `prefix`.
+    pub fn text(&self, prefix: &str) -> String {
         match self {
             RType::Prim(t) => t.clone(),
-            RType::Named(i) => quote!(#prefix #i),
-            RType::Array(t, n) => {
-                let t = t.tokens(prefix);
-                let n = Literal::usize_unsuffixed(*n as usize);
-                quote!([#t; #n])
-            }
+            RType::Named(i) => format!("{prefix}{i}"),
+            RType::Array(t, n) => format!("[{}; {n}]", t.text(prefix)),
+        }
+    }
+
+    /// Whether the type is a builtin primitive or an array of them: `Plain`
+    /// with a size fixed by the language (runtime types such as `Bool` and
+    /// `U128` are not, and are checked by name).
+    fn is_prim(&self) -> bool {
+        match self {
+            RType::Prim(p) => prim_size(p).is_some(),
+            RType::Named(_) => false,
+            RType::Array(t, _) => t.is_prim(),
         }
     }
 
     fn bytes(n: u32) -> RType {
-        RType::Array(Box::new(RType::Prim(quote!(u8))), n)
+        RType::Array(Box::new(RType::Prim("u8".to_string())), n)
     }
 }
 
@@ -96,50 +109,57 @@ struct FieldSpec {
 
 type GenResult<T> = Result<T, String>;
 
-/// Generates types on demand and collects their definitions.
+/// Generates types on demand and collects their definitions, as Rust
+/// source (one `TokenStream` is lexed from it at the end: building tokens
+/// one by one through the compiler's proc-macro bridge costs far more).
 pub struct TypeGen<'a> {
     btf: &'a Btf,
-    rt: TokenStream,
+    /// The runtime's path, as source.
+    rt: String,
     named: BTreeMap<TypeId, Ident>,
     used: BTreeSet<String>,
     in_progress: BTreeSet<TypeId>,
-    items: Vec<TokenStream>,
+    /// The definitions so far, as source.
+    items: String,
+    /// How many items `items` holds (for docs).
+    count: usize,
 }
 
 /// The Rust type of a C integer: primitives, except 128-bit integers
 /// (runtime `U128`/`I128`: two 64-bit halves aligned to 16 bytes, as clang
 /// lays out `__int128` for BPF, whatever the host's `u128` alignment).
-fn int_type(rt: &TokenStream, size: u32, signed: bool) -> Option<TokenStream> {
+fn int_type(rt: &str, size: u32, signed: bool) -> Option<String> {
     Some(match (size, signed) {
-        (1, false) => quote!(u8),
-        (1, true) => quote!(i8),
-        (2, false) => quote!(u16),
-        (2, true) => quote!(i16),
-        (4, false) => quote!(u32),
-        (4, true) => quote!(i32),
-        (8, false) => quote!(u64),
-        (8, true) => quote!(i64),
-        (16, false) => quote!(#rt::U128),
-        (16, true) => quote!(#rt::I128),
+        (1, false) => "u8".to_string(),
+        (1, true) => "i8".to_string(),
+        (2, false) => "u16".to_string(),
+        (2, true) => "i16".to_string(),
+        (4, false) => "u32".to_string(),
+        (4, true) => "i32".to_string(),
+        (8, false) => "u64".to_string(),
+        (8, true) => "i64".to_string(),
+        (16, false) => format!("{rt}::U128"),
+        (16, true) => format!("{rt}::I128"),
         _ => return None,
     })
 }
 
 impl<'a> TypeGen<'a> {
-    pub fn new(btf: &'a Btf, rt: TokenStream) -> Self {
+    pub fn new(btf: &'a Btf, rt: &TokenStream) -> Self {
         TypeGen {
             btf,
-            rt,
+            rt: rt.to_string(),
             named: BTreeMap::new(),
             used: BTreeSet::new(),
             in_progress: BTreeSet::new(),
-            items: Vec::new(),
+            items: String::new(),
+            count: 0,
         }
     }
 
-    /// The definitions generated so far.
-    pub fn into_items(self) -> Vec<TokenStream> {
-        self.items
+    /// The definitions generated so far, and how many there are.
+    pub fn into_items(self) -> (TokenStream, usize) {
+        (crate::source::tokens(&self.items), self.count)
     }
 
     fn get(&self, id: TypeId) -> GenResult<&'a bpf_skeleton_obj::btf::Type> {
@@ -280,11 +300,11 @@ impl<'a> TypeGen<'a> {
                 size, signed, bool, ..
             } => {
                 if *bool && *size == 1 {
-                    RType::Prim(quote!(#rt::Bool))
+                    RType::Prim(format!("{rt}::Bool"))
                 } else if t.name == "char" {
                     // Plain `char` holds bytes of text: u8, so that
                     // `name == *b"..."` works (`signed char` stays i8).
-                    RType::Prim(quote!(u8))
+                    RType::Prim("u8".to_string())
                 } else {
                     RType::Prim(
                         int_type(&rt, *size, *signed)
@@ -293,11 +313,11 @@ impl<'a> TypeGen<'a> {
                 }
             }
             Kind::Float { size } => match size {
-                4 => RType::Prim(quote!(f32)),
-                8 => RType::Prim(quote!(f64)),
+                4 => RType::Prim("f32".to_string()),
+                8 => RType::Prim("f64".to_string()),
                 n => RType::bytes(*n),
             },
-            Kind::Ptr(_) => RType::Prim(quote!(u64)),
+            Kind::Ptr(_) => RType::Prim("u64".to_string()),
             Kind::Array { elem, len, .. } => RType::Array(Box::new(self.ty(*elem, hint)?), *len),
             Kind::Struct { .. } | Kind::Union { .. } | Kind::Enum { .. } => {
                 let name = if t.name.is_empty() {
@@ -359,12 +379,10 @@ impl<'a> TypeGen<'a> {
         }
         let ident = self.unique(name);
         self.named.insert(id, ident.clone());
-        let doc = format!("C `typedef {c_name}`.");
-        let target = target.tokens(&quote!());
-        self.items.push(quote! {
-            #[doc = #doc]
-            pub type #ident = #target;
-        });
+        let doc = lit(&format!("C `typedef {c_name}`."));
+        let target = target.text("");
+        let _ = writeln!(self.items, "#[doc = {doc}] pub type {ident} = {target};");
+        self.count += 1;
         Ok(ident)
     }
 
@@ -438,38 +456,36 @@ impl<'a> TypeGen<'a> {
     }
 
     /// The conversions (from the u64 `v` read, to the u64 written) for a
-    /// bitfield of Rust type `ty`.
-    fn bitfield_conv(
-        &self,
-        id: TypeId,
-        ty: &TokenStream,
-        is_bool: bool,
-    ) -> GenResult<(TokenStream, TokenStream)> {
+    /// bitfield of Rust type `ty`, as source.
+    fn bitfield_conv(&self, id: TypeId, ty: &str, is_bool: bool) -> GenResult<(String, String)> {
         let rt = &self.rt;
         let real = self.resolve(id)?;
         Ok(match &self.get(real)?.kind {
-            _ if is_bool => (quote!(#rt::Bool(v as u8)), quote!(u64::from(v.0))),
-            Kind::Enum { .. } => (quote!(#ty(v as _)), quote!(v.0 as u64)),
+            _ if is_bool => (format!("{rt}::Bool(v as u8)"), "u64::from(v.0)".to_string()),
+            Kind::Enum { .. } => (format!("{ty}(v as _)"), "v.0 as u64".to_string()),
             Kind::Int {
                 size: 16, signed, ..
             } => {
-                let prim = if *signed { quote!(i128) } else { quote!(u128) };
-                (quote!(#ty::from(v as #prim)), quote!(v.get() as u64))
+                let prim = if *signed { "i128" } else { "u128" };
+                (
+                    format!("{ty}::from(v as {prim})"),
+                    "v.get() as u64".to_string(),
+                )
             }
-            _ => (quote!(v as #ty), quote!(v as u64)),
+            _ => (format!("v as {ty}"), "v as u64".to_string()),
         })
     }
 
-    /// The integer-like type of a bitfield member, and whether it is signed.
-    fn bitfield_type(&mut self, id: TypeId, hint: &str) -> GenResult<(TokenStream, bool, bool)> {
+    /// The integer-like type of a bitfield member (as source), and whether
+    /// it is signed and whether it is a `_Bool`.
+    fn bitfield_type(&mut self, id: TypeId, hint: &str) -> GenResult<(String, bool, bool)> {
         let real = self.resolve(id)?;
         match self.get(real)?.kind.clone() {
             Kind::Int {
                 size, signed, bool, ..
             } => {
-                let rt = &self.rt;
                 if bool {
-                    Ok((quote!(#rt::Bool), false, true))
+                    Ok((format!("{}::Bool", self.rt), false, true))
                 } else {
                     Ok((
                         int_type(&self.rt, size, signed).ok_or("bad bitfield int")?,
@@ -479,7 +495,7 @@ impl<'a> TypeGen<'a> {
                 }
             }
             Kind::Enum { .. } => {
-                let t = self.ty(real, hint)?.tokens(&quote!());
+                let t = self.ty(real, hint)?.text("");
                 Ok((t, false, false))
             }
             _ => Err("bitfield of a type other than an integer or enum".to_string()),
@@ -499,12 +515,13 @@ impl<'a> TypeGen<'a> {
     ) -> GenResult<Vec<RecordField>> {
         specs.sort_by_key(|s| s.bit_offset);
         let rt = self.rt.clone();
-        let mut fields = Vec::new();
-        let mut field_types = Vec::new();
-        let mut offsets = Vec::new();
+        // Source of the fields, of their types (for the layout check) and
+        // of the methods and the `Debug` chain.
+        let mut fields = String::new();
+        let mut field_types: Vec<RType> = Vec::new();
         let mut out = Vec::new();
-        let mut methods = Vec::new();
-        let mut debug = Vec::new();
+        let mut methods = String::new();
+        let mut debug = String::new();
         // Struct fields and methods are separate namespaces. C member names
         // come first: generated padding and storage names avoid them.
         let mut field_names: BTreeSet<String> = BTreeSet::new();
@@ -519,16 +536,13 @@ impl<'a> TypeGen<'a> {
         // padding and bitfield storage contribute 1).
         let mut rust_natural = 1u32;
         let (mut pad_n, mut anon_n, mut bf_n) = (0u32, 0u32, 0u32);
-        let mut pad = |names: &mut BTreeSet<String>,
-                       fields: &mut Vec<TokenStream>,
-                       types: &mut Vec<TokenStream>,
-                       n: u32| {
-            let name = unique_generated(names, &reserved, &format!("_pad{pad_n}"));
-            pad_n += 1;
-            let n = Literal::usize_unsuffixed(n as usize);
-            fields.push(quote!(#name: [u8; #n]));
-            types.push(quote!([u8; #n]));
-        };
+        let mut pad =
+            |names: &mut BTreeSet<String>, fields: &mut String, types: &mut Vec<RType>, n: u32| {
+                let name = unique_generated(names, &reserved, &format!("_pad{pad_n}"));
+                pad_n += 1;
+                let _ = write!(fields, "{name}: [u8; {n}],");
+                types.push(RType::bytes(n));
+            };
         let mut i = 0;
         while i < specs.len() {
             let s = &specs[i];
@@ -558,9 +572,9 @@ impl<'a> TypeGen<'a> {
                 let store =
                     unique_generated(&mut field_names, &reserved, &format!("_bitfield{bf_n}"));
                 bf_n += 1;
-                let len = Literal::usize_unsuffixed((end - start) as usize);
-                fields.push(quote!(#store: [u8; #len]));
-                field_types.push(quote!([u8; #len]));
+                let len = end - start;
+                let _ = write!(fields, "{store}: [u8; {len}],");
+                field_types.push(RType::bytes(len));
                 if let Some(w) = run.iter().find(|b| b.bits > 64) {
                     return Err(format!(
                         "`{ident}`: bitfield `{}` is {} bits wide (at most 64 are supported)",
@@ -572,26 +586,22 @@ impl<'a> TypeGen<'a> {
                     let setter = unique_field(&mut method_names, &format!("set_{getter}"));
                     let hint = format!("{ident}{}", camel_case(&b.name));
                     let (ty, signed, is_bool) = self.bitfield_type(b.ty, &hint)?;
-                    let bit = Literal::u32_unsuffixed(b.bit_offset - start * 8);
-                    let width = Literal::u32_unsuffixed(b.bits);
-                    let gdoc = format!(
+                    let bit = b.bit_offset - start * 8;
+                    let width = b.bits;
+                    let gdoc = lit(&format!(
                         "Bitfield `{}` ({} bits at bit {}).",
                         b.name, b.bits, b.bit_offset
-                    );
+                    ));
                     let (from, to) = self.bitfield_conv(b.ty, &ty, is_bool)?;
-                    methods.push(quote! {
-                        #[doc = #gdoc]
-                        pub fn #getter(&self) -> #ty {
-                            let v = #rt::plain::read_bits(&self.#store, #bit, #width, #signed);
-                            #from
-                        }
-                        #[doc = #gdoc]
-                        pub fn #setter(&mut self, v: #ty) {
-                            #rt::plain::write_bits(&mut self.#store, #bit, #width, #to);
-                        }
-                    });
-                    let name = getter.to_string();
-                    debug.push(quote!(.field(#name, &self.#getter())));
+                    let _ = write!(
+                        methods,
+                        "#[doc = {gdoc}] pub fn {getter}(&self) -> {ty} {{ \
+                         let v = {rt}::plain::read_bits(&self.{store}, {bit}, {width}, {signed}); \
+                         {from} }} \
+                         #[doc = {gdoc}] pub fn {setter}(&mut self, v: {ty}) {{ \
+                         {rt}::plain::write_bits(&mut self.{store}, {bit}, {width}, {to}); }}"
+                    );
+                    let _ = write!(debug, ".field({:?}, &self.{getter}())", getter.to_string());
                 }
                 cursor = end;
                 i = j;
@@ -638,14 +648,7 @@ impl<'a> TypeGen<'a> {
                 self.ty(s.ty, &hint)?
             };
             rust_natural = rust_natural.max(self.align(s.ty, 0)?);
-            let ty = rty.tokens(&quote!());
-            out.push(RecordField {
-                c_name: s.name.clone(),
-                field: field.clone(),
-                ty: rty,
-                type_id: s.ty,
-                offset: off,
-            });
+            let ty = rty.text("");
             let mut fdoc = if s.name.is_empty() {
                 format!("Anonymous member at byte {off}.")
             } else {
@@ -657,17 +660,23 @@ impl<'a> TypeGen<'a> {
                      cannot hold.",
                 );
             }
-            fields.push(quote!(#[doc = #fdoc] pub #field: #ty));
-            field_types.push(ty);
-            offsets.push((field.clone(), off));
-            let name = field.to_string();
+            let _ = write!(fields, "#[doc = {}] pub {field}: {ty},", lit(&fdoc));
+            field_types.push(rty.clone());
+            out.push(RecordField {
+                c_name: s.name.clone(),
+                field: field.clone(),
+                ty: rty,
+                type_id: s.ty,
+                offset: off,
+            });
             // A packed struct's fields may be misaligned: print a copy.
             // Otherwise borrow (a large field never lands on the stack).
-            debug.push(if packed {
-                quote!(.field(#name, &{ self.#field }))
+            let name = field.to_string();
+            if packed {
+                let _ = write!(debug, ".field({name:?}, &{{ self.{field} }})");
             } else {
-                quote!(.field(#name, &self.#field))
-            });
+                let _ = write!(debug, ".field({name:?}, &self.{field})");
+            }
             cursor = off + msize;
             i += 1;
         }
@@ -683,63 +692,53 @@ impl<'a> TypeGen<'a> {
         // Raise the alignment to C's where the fields alone would not (only
         // byte-array members, e.g. bitfield storage).
         let repr = if packed {
-            quote!(#[repr(C, packed)])
+            "#[repr(C, packed)]".to_string()
         } else if align > rust_natural {
-            let a = Literal::u32_unsuffixed(align);
-            quote!(#[repr(C, align(#a))])
+            format!("#[repr(C, align({align}))]")
         } else {
-            quote!(#[repr(C)])
+            "#[repr(C)]".to_string()
         };
         let name = ident.to_string();
-        let size_lit = Literal::usize_unsuffixed(size as usize);
-        let align_lit = Literal::usize_unsuffixed(align as usize);
-        let offset_checks = offsets.iter().map(|(f, o)| {
-            let o = Literal::usize_unsuffixed(*o as usize);
-            quote!(assert!(::core::mem::offset_of!(#ident, #f) == #o);)
-        });
-        let methods = if methods.is_empty() {
-            quote!()
-        } else {
-            quote!(impl #ident { #(#methods)* })
-        };
-        self.items.push(quote! {
-            #[doc = #doc]
-            #repr
-            #[derive(Clone, Copy, PartialEq)]
-            pub struct #ident { #(#fields,)* }
-
-            #methods
-
-            impl ::core::default::Default for #ident {
-                fn default() -> Self {
-                    <Self as #rt::Plain>::zeroed()
-                }
-            }
-
-            impl ::core::fmt::Debug for #ident {
-                fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-                    f.debug_struct(#name) #(#debug)* .finish()
-                }
-            }
-
-            const _: () = {
-                assert!(::core::mem::size_of::<#ident>() == #size_lit);
-                assert!(::core::mem::align_of::<#ident>() == #align_lit);
-                #(#offset_checks)*
-                // No implicit padding: the fields fill the type exactly.
-                assert!(::core::mem::size_of::<#ident>() == 0 #(+ ::core::mem::size_of::<#field_types>())*);
-            };
-
-            const _: fn() = || {
-                fn plain<T: #rt::Plain>() {}
-                #(plain::<#field_types>();)*
-            };
-
-            /// SAFETY: `#[repr(C)]`, no implicit padding and every field
-            /// `Plain`, all asserted at compile time just above.
-            #[allow(unsafe_code)]
-            unsafe impl #rt::Plain for #ident {}
-        });
+        let doc = lit(doc);
+        let o = &mut self.items;
+        let _ = write!(
+            o,
+            "#[doc = {doc}] {repr} #[derive(PartialEq)] pub struct {ident} {{ {fields} }}"
+        );
+        if !methods.is_empty() {
+            let _ = write!(o, "impl {ident} {{ {methods} }}");
+        }
+        plain_impls(o, &rt, ident);
+        let _ = write!(
+            o,
+            "impl ::core::fmt::Debug for {ident} {{ \
+             fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {{ \
+             f.debug_struct({name:?}){debug}.finish() }} }}"
+        );
+        // One layout check: size, alignment, no implicit padding (the
+        // fields' sizes add up to the size), every field type `Plain`.
+        // Primitive fields are `Plain` and of fixed size, so only their
+        // total is written; generated types are checked by name.
+        let prim: u32 = field_types
+            .iter()
+            .filter(|t| t.is_prim())
+            .map(prim_total)
+            .fold(0, u32::saturating_add);
+        let _ = write!(
+            o,
+            "const _: () = {rt}::skel::layout::layout::<{ident}>({size}, {align}, &[{prim}"
+        );
+        for t in field_types.iter().filter(|t| !t.is_prim()) {
+            let _ = write!(o, ", {rt}::skel::layout::field::<{}>()", t.text(""));
+        }
+        let _ = write!(
+            o,
+            "]); \
+             #[doc = \" SAFETY: `#[repr(C)]`, no implicit padding and every field `Plain`, \
+             all checked at compile time just above.\"] \
+             #[allow(unsafe_code)] unsafe impl {rt}::Plain for {ident} {{}}"
+        );
+        self.count += 1;
         Ok(out)
     }
 
@@ -752,7 +751,7 @@ impl<'a> TypeGen<'a> {
         doc: &str,
     ) -> GenResult<()> {
         let rt = self.rt.clone();
-        let mut methods = Vec::new();
+        let mut methods = String::new();
         let mut names = BTreeSet::new();
         let mut anon_n = 0;
         for m in members {
@@ -775,14 +774,14 @@ impl<'a> TypeGen<'a> {
             };
             let getter = unique_field(&mut names, &fname);
             let setter = format_ident!("set_{}", getter);
-            let mdoc = format!(
+            let mdoc = lit(&format!(
                 "Union member `{}`.",
                 if m.name.is_empty() {
                     "(anonymous)"
                 } else {
                     &m.name
                 }
-            );
+            ));
             if bits > 64 {
                 return Err(format!(
                     "`{ident}`: bitfield `{}` is {bits} bits wide (at most 64 are supported)",
@@ -792,21 +791,14 @@ impl<'a> TypeGen<'a> {
             if bits > 0 {
                 let (ty, signed, is_bool) = self.bitfield_type(m.ty, &hint)?;
                 let (from, to) = self.bitfield_conv(m.ty, &ty, is_bool)?;
-                let (bit, width) = (
-                    Literal::u32_unsuffixed(bit_offset),
-                    Literal::u32_unsuffixed(bits),
+                let _ = write!(
+                    methods,
+                    "#[doc = {mdoc}] pub fn {getter}(&self) -> {ty} {{ \
+                     let v = {rt}::plain::read_bits(&self.bytes, {bit_offset}, {bits}, {signed}); \
+                     {from} }} \
+                     #[doc = {mdoc}] pub fn {setter}(&mut self, v: {ty}) {{ \
+                     {rt}::plain::write_bits(&mut self.bytes, {bit_offset}, {bits}, {to}); }}"
                 );
-                methods.push(quote! {
-                    #[doc = #mdoc]
-                    pub fn #getter(&self) -> #ty {
-                        let v = #rt::plain::read_bits(&self.bytes, #bit, #width, #signed);
-                        #from
-                    }
-                    #[doc = #mdoc]
-                    pub fn #setter(&mut self, v: #ty) {
-                        #rt::plain::write_bits(&mut self.bytes, #bit, #width, #to);
-                    }
-                });
                 continue;
             }
             if bit_offset % 8 != 0 || bit_offset / 8 + self.size(m.ty)? > size {
@@ -815,63 +807,44 @@ impl<'a> TypeGen<'a> {
                     m.name
                 ));
             }
-            let off = Literal::usize_unsuffixed((bit_offset / 8) as usize);
-            let ty = self.ty(m.ty, &hint)?.tokens(&quote!());
-            methods.push(quote! {
-                #[doc = #mdoc]
-                pub fn #getter(&self) -> #ty {
-                    #rt::plain::read_at(&self.bytes, #off)
-                }
-                #[doc = #mdoc]
-                pub fn #setter(&mut self, v: #ty) {
-                    #rt::plain::write_at(&mut self.bytes, #off, &v);
-                }
-            });
+            let off = bit_offset / 8;
+            let ty = self.ty(m.ty, &hint)?.text("");
+            let _ = write!(
+                methods,
+                "#[doc = {mdoc}] pub fn {getter}(&self) -> {ty} {{ \
+                 {rt}::plain::read_at(&self.bytes, {off}) }} \
+                 #[doc = {mdoc}] pub fn {setter}(&mut self, v: {ty}) {{ \
+                 {rt}::plain::write_at(&mut self.bytes, {off}, &v); }}"
+            );
         }
         let packed = size % natural != 0;
         let align = if packed { 1 } else { natural };
         let repr = if align > 1 {
-            let a = Literal::u32_unsuffixed(align);
-            quote!(#[repr(C, align(#a))])
+            format!("#[repr(C, align({align}))]")
         } else {
-            quote!(#[repr(C)])
+            "#[repr(C)]".to_string()
         };
-        let size_lit = Literal::usize_unsuffixed(size as usize);
-        let align_lit = Literal::usize_unsuffixed(align as usize);
         let name = ident.to_string();
-        self.items.push(quote! {
-            #[doc = #doc]
-            #repr
-            #[derive(Clone, Copy, PartialEq)]
-            pub struct #ident {
-                /// The union's bytes.
-                pub bytes: [u8; #size_lit],
-            }
-
-            impl #ident { #(#methods)* }
-
-            impl ::core::default::Default for #ident {
-                fn default() -> Self {
-                    <Self as #rt::Plain>::zeroed()
-                }
-            }
-
-            impl ::core::fmt::Debug for #ident {
-                fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-                    f.debug_struct(#name).field("bytes", &self.bytes).finish()
-                }
-            }
-
-            const _: () = {
-                assert!(::core::mem::size_of::<#ident>() == #size_lit);
-                assert!(::core::mem::align_of::<#ident>() == #align_lit);
-            };
-
-            /// SAFETY: `#[repr(C)]` around one byte array that fills it (size
-            /// asserted above): no padding, every bit pattern valid.
-            #[allow(unsafe_code)]
-            unsafe impl #rt::Plain for #ident {}
-        });
+        let doc = lit(doc);
+        let o = &mut self.items;
+        let _ = write!(
+            o,
+            "#[doc = {doc}] {repr} #[derive(PartialEq)] pub struct {ident} {{ \
+             #[doc = \"The union's bytes.\"] pub bytes: [u8; {size}], }} \
+             impl {ident} {{ {methods} }}"
+        );
+        plain_impls(o, &rt, ident);
+        let _ = write!(
+            o,
+            "impl ::core::fmt::Debug for {ident} {{ \
+             fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {{ \
+             f.debug_struct({name:?}).field(\"bytes\", &self.bytes).finish() }} }} \
+             const _: () = {rt}::skel::layout::layout::<{ident}>({size}, {align}, &[{size}]); \
+             #[doc = \" SAFETY: `#[repr(C)]` around one byte array that fills it (size \
+             checked just above): no padding, every bit pattern valid.\"] \
+             #[allow(unsafe_code)] unsafe impl {rt}::Plain for {ident} {{}}"
+        );
+        self.count += 1;
         Ok(())
     }
 
@@ -886,60 +859,52 @@ impl<'a> TypeGen<'a> {
         let rt = self.rt.clone();
         let repr =
             int_type(&rt, size, signed).ok_or_else(|| format!("`{ident}`: {size}-byte enum"))?;
-        let mut consts = Vec::new();
-        let mut arms = Vec::new();
+        let mut consts = String::new();
+        let mut arms = String::new();
         let mut names = BTreeSet::new();
         for v in values {
             let cname = unique_field(&mut names, &upper_snake(&v.name));
-            let lit = match (size, signed) {
-                (1, false) => Literal::u8_suffixed(v.value as u8),
-                (1, true) => Literal::i8_suffixed(v.value as i8),
-                (2, false) => Literal::u16_suffixed(v.value as u16),
-                (2, true) => Literal::i16_suffixed(v.value as i16),
-                (4, false) => Literal::u32_suffixed(v.value as u32),
-                (4, true) => Literal::i32_suffixed(v.value as i32),
-                (8, false) => Literal::u64_suffixed(v.value as u64),
-                _ => Literal::i64_suffixed(v.value),
+            let value = match (size, signed) {
+                (1, false) => format!("{}u8", v.value as u8),
+                (1, true) => format!("{}i8", v.value as i8),
+                (2, false) => format!("{}u16", v.value as u16),
+                (2, true) => format!("{}i16", v.value as i16),
+                (4, false) => format!("{}u32", v.value as u32),
+                (4, true) => format!("{}i32", v.value as i32),
+                (8, false) => format!("{}u64", v.value as u64),
+                _ => format!("{}i64", v.value),
             };
-            let cdoc = format!("`{}` = {}", v.name, v.value);
-            consts.push(quote!(#[doc = #cdoc] pub const #cname: Self = Self(#lit);));
-            let n = v.name.clone();
-            arms.push(quote!(if self.0 == Self::#cname.0 { return Some(#n); }));
+            let cdoc = lit(&format!("`{}` = {}", v.name, v.value));
+            let _ = write!(
+                consts,
+                "#[doc = {cdoc}] pub const {cname}: Self = Self({value});"
+            );
+            let _ = write!(
+                arms,
+                "if self.0 == Self::{cname}.0 {{ return Some({:?}); }}",
+                v.name
+            );
         }
-        let size_lit = Literal::usize_unsuffixed(size as usize);
         let name = ident.to_string();
-        self.items.push(quote! {
-            #[doc = #doc]
-            #[repr(transparent)]
-            #[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
-            pub struct #ident(pub #repr);
-
-            impl #ident {
-                #(#consts)*
-
-                /// The C name of this value, if it is a known enumerator.
-                pub fn name(self) -> ::core::option::Option<&'static str> {
-                    #(#arms)*
-                    None
-                }
-            }
-
-            impl ::core::fmt::Debug for #ident {
-                fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-                    match self.name() {
-                        Some(n) => f.write_str(n),
-                        None => write!(f, "{}({})", #name, self.0),
-                    }
-                }
-            }
-
-            const _: () = assert!(::core::mem::size_of::<#ident>() == #size_lit);
-
-            /// SAFETY: `#[repr(transparent)]` over a primitive integer: no
-            /// padding, every bit pattern valid.
-            #[allow(unsafe_code)]
-            unsafe impl #rt::Plain for #ident {}
-        });
+        let doc = lit(doc);
+        let _ = write!(
+            self.items,
+            "#[doc = {doc}] #[repr(transparent)] \
+             #[derive(Clone, Copy, PartialEq, Eq, Hash, Default)] \
+             pub struct {ident}(pub {repr}); \
+             impl {ident} {{ {consts} \
+             #[doc = \"The C name of this value, if it is a known enumerator.\"] \
+             pub fn name(self) -> ::core::option::Option<&'static str> {{ {arms} None }} }} \
+             impl ::core::fmt::Debug for {ident} {{ \
+             fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {{ \
+             match self.name() {{ Some(n) => f.write_str(n), \
+             None => write!(f, \"{{}}({{}})\", {name:?}, self.0), }} }} }} \
+             const _: () = assert!(::core::mem::size_of::<{ident}>() == {size}); \
+             #[doc = \" SAFETY: `#[repr(transparent)]` over a primitive integer: no \
+             padding, every bit pattern valid.\"] \
+             #[allow(unsafe_code)] unsafe impl {rt}::Plain for {ident} {{}}"
+        );
+        self.count += 1;
         Ok(())
     }
 
@@ -1014,6 +979,43 @@ impl<'a> TypeGen<'a> {
             });
         }
         Ok((ident, out))
+    }
+}
+
+/// A Rust string literal of `s`.
+fn lit(s: &str) -> String {
+    format!("{s:?}")
+}
+
+/// `Clone`, `Copy` (written out: cheaper to compile than derived) and
+/// `Default` (all zeroes) of a generated `Plain` type.
+fn plain_impls(o: &mut String, rt: &str, ident: &Ident) {
+    let _ = write!(
+        o,
+        "impl ::core::clone::Clone for {ident} {{ fn clone(&self) -> Self {{ *self }} }} \
+         impl ::core::marker::Copy for {ident} {{}} \
+         impl ::core::default::Default for {ident} {{ \
+         fn default() -> Self {{ <Self as {rt}::Plain>::zeroed() }} }}"
+    );
+}
+
+/// The size of a builtin integer or float type; `None` for anything else.
+fn prim_size(p: &str) -> Option<u32> {
+    Some(match p {
+        "u8" | "i8" => 1,
+        "u16" | "i16" => 2,
+        "u32" | "i32" | "f32" => 4,
+        "u64" | "i64" | "f64" => 8,
+        _ => return None,
+    })
+}
+
+/// The size of a builtin primitive type or an array of them (`is_prim`).
+fn prim_total(t: &RType) -> u32 {
+    match t {
+        RType::Prim(p) => prim_size(p).unwrap_or(0),
+        RType::Array(e, n) => prim_total(e).saturating_mul(*n),
+        RType::Named(_) => 0,
     }
 }
 

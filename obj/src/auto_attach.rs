@@ -49,10 +49,25 @@ pub enum AutoAttach {
         /// `uretprobe`.
         retprobe: bool,
     },
-    /// `usdt/...`: a USDT probe, which this runtime cannot attach yet
-    /// (`Program::attach` (runtime) refuses it rather than
-    /// skipping it).
-    Usdt,
+    /// `usdt/BINARY:PROVIDER:NAME` (and `usdt.s/`); all processes.
+    Usdt {
+        /// The executable or shared library.
+        binary: String,
+        /// The probe's provider.
+        provider: String,
+        /// The probe's name.
+        name: String,
+    },
+}
+
+/// Whether a section is a USDT one (`usdt`, `usdt/...`, `usdt.s`,
+/// `usdt.s/...`): a kprobe-type program attached with `attach_usdt`.
+pub fn is_usdt(section: &str) -> bool {
+    let s = section.strip_prefix('?').unwrap_or(section);
+    ["usdt", "usdt.s"].iter().any(|p| {
+        s.strip_prefix(p)
+            .is_some_and(|r| r.is_empty() || r.starts_with('/'))
+    })
 }
 
 /// The part after `prefix/` for the first matching prefix, with its rule.
@@ -168,8 +183,20 @@ pub fn parse(section: &str) -> Option<AutoAttach> {
             });
         }
     }
-    if rest(section, &["usdt", "usdt.s"]).is_some_and(|t| !t.is_empty()) {
-        return Some(AutoAttach::Usdt);
+    if let Some(r) = rest(section, &["usdt", "usdt.s"]) {
+        // libbpf: `usdt/%m[^:]:%m[^:]:%m[^:]`, three non-empty fields (a
+        // malformed one is not auto-attachable here; libbpf fails it).
+        let mut it = r.splitn(3, ':');
+        let (binary, provider) = (it.next()?, it.next()?);
+        let name = it.next()?.split(':').next()?;
+        if binary.is_empty() || provider.is_empty() || name.is_empty() {
+            return None;
+        }
+        return Some(AutoAttach::Usdt {
+            binary: binary.into(),
+            provider: provider.into(),
+            name: name.into(),
+        });
     }
     None
 }
@@ -235,7 +262,16 @@ mod tests {
                 retprobe: false
             })
         );
-        assert_eq!(parse("usdt/libc:p:n"), Some(AutoAttach::Usdt));
+        assert_eq!(
+            parse("usdt.s//usr/lib/libc.so.6:libc:setjmp"),
+            Some(AutoAttach::Usdt {
+                binary: "/usr/lib/libc.so.6".into(),
+                provider: "libc".into(),
+                name: "setjmp".into()
+            })
+        );
+        assert_eq!(parse("usdt/libc:p"), None);
+        assert_eq!(parse("usdt/libc::n"), None);
         assert_eq!(parse("uprobe"), None);
         assert_eq!(parse("uprobe/bash"), None);
         for s in [

@@ -330,9 +330,14 @@ fn bytes_at<S: Into<String>>(strings: &[u8], off: u32, what: impl FnOnce() -> S)
 
 /// Reads the NUL-terminated string at `off` of a string table.
 pub(crate) fn str_at(strings: &[u8], off: u32, what: &str) -> Result<String> {
-    let bytes = bytes_at(strings, off, || what)?;
+    str_at_with(strings, off, || what)
+}
+
+/// [`str_at`] with the error's location formatted only on failure.
+fn str_at_with<S: Into<String>>(strings: &[u8], off: u32, what: impl Fn() -> S) -> Result<String> {
+    let bytes = bytes_at(strings, off, &what)?;
     String::from_utf8(bytes.to_vec())
-        .map_err(|_| Error::malformed(what, format!("string at {off} is not UTF-8")))
+        .map_err(|_| Error::malformed(what(), format!("string at {off} is not UTF-8")))
 }
 
 /// The string table(s) a type's names are read from: for split BTF (a
@@ -675,7 +680,7 @@ impl<'a> TypeView<'a> {
         let trunc = || Error::malformed(tloc(), "truncated type record");
         let name_of = |off: u32| {
             let (table, at) = self.strings.table(off);
-            str_at(table, at, &tloc())
+            str_at_with(table, at, tloc)
         };
         let w = |at: usize| self.word(at).ok_or_else(trunc);
         let sot = self.size_or_type;

@@ -49,6 +49,8 @@ pub struct Symbol {
     pub global: bool,
     /// `STB_WEAK`.
     pub weak: bool,
+    /// `STV_HIDDEN` or `STV_INTERNAL` visibility.
+    pub hidden: bool,
     /// `SHN_UNDEF`: declared here, defined elsewhere (an extern).
     pub undefined: bool,
 }
@@ -164,9 +166,9 @@ impl<'a> Elf<'a> {
                 .name()
                 .map_err(|e| Error::malformed(format!("symbol #{index}"), e.to_string()))?
                 .to_string();
-            let st_info = match sym.flags() {
-                SymbolFlags::Elf { st_info, .. } => st_info,
-                _ => 0,
+            let (st_info, st_other) = match sym.flags() {
+                SymbolFlags::Elf { st_info, st_other } => (st_info, st_other),
+                _ => (0, 0),
             };
             let kind = match st_info & 0xf {
                 0 => SymbolType::NoType,
@@ -191,6 +193,8 @@ impl<'a> Elf<'a> {
                     kind,
                     global: sym.is_global(),
                     weak: sym.is_weak(),
+                    // STV_INTERNAL (1) or STV_HIDDEN (2).
+                    hidden: matches!(st_other & 3, 1 | 2),
                     undefined: sym.is_undefined(),
                 });
             }

@@ -22,6 +22,8 @@ pub mod insn;
 pub mod maps;
 pub mod reloc;
 pub mod section;
+pub mod stapsdt;
+pub mod struct_ops;
 
 use std::collections::BTreeMap;
 
@@ -98,6 +100,10 @@ pub struct Function {
     /// Instructions CO-RE poisoned: (index within the function, which
     /// relocation failed and why), to explain a verifier rejection.
     pub core_failures: Vec<(usize, String)>,
+    /// A CO-RE relocation of this function that could not be applied at
+    /// all (not a poisoning): every program that includes the function
+    /// fails its own load with it, and no other program is affected.
+    pub core_error: Option<Error>,
     /// Global (non-static) linkage.
     pub global: bool,
 }
@@ -198,6 +204,7 @@ impl ObjectFile {
         };
         if let Some(b) = btf.as_mut() {
             maps::fix_datasecs(&elf, b)?;
+            mark_hidden_static(&elf, b)?;
         }
         let extern_list = externs::collect(&elf, &mut btf)?;
         let ext = match (elf.section_by_name(".BTF.ext"), btf.as_ref()) {
@@ -271,6 +278,31 @@ impl ObjectFile {
                 });
             }
         }
+        // struct_ops maps come last, as in libbpf (after `.kconfig`): their
+        // members point at programs, so they are read once those are known.
+        let struct_ops_programs: Vec<(usize, &str)> = programs
+            .iter()
+            .filter(|p| p.kind.prog_type == struct_ops::PROG_TYPE)
+            .map(|p| (p.function, p.name.as_str()))
+            .collect();
+        let ops = struct_ops::maps(&elf, btf.as_ref(), &functions, &struct_ops_programs)?;
+        // As libbpf: a program only maps of a `?` section point at is not
+        // autoloaded; those maps are not created (they are left out).
+        let points_at = |created: bool, name: &str| {
+            ops.iter()
+                .filter_map(|m| m.struct_ops.as_deref())
+                .filter(|o| o.autocreate == created)
+                .any(|o| o.programs.iter().flatten().any(|p| p == name))
+        };
+        for p in &mut programs {
+            if points_at(false, &p.name) && !points_at(true, &p.name) {
+                p.kind.autoload = false;
+            }
+        }
+        map_defs.extend(
+            ops.into_iter()
+                .filter(|m| m.struct_ops.as_ref().is_some_and(|o| o.autocreate)),
+        );
         check_unique(map_defs.iter().map(|m| m.name.as_str()), "map")?;
         check_unique(programs.iter().map(|p| p.name.as_str()), "program")?;
 
@@ -351,6 +383,32 @@ fn check_unique<'a>(names: impl Iterator<Item = &'a str>, kind: &str) -> Result<
 
 /// Splits executable section `index` into functions and classifies every
 /// relocation (and every unrelocated bpf-to-bpf call) in it.
+/// Whether `v` is sorted by `key`.
+fn sorted_by<T>(v: &[T], key: impl Fn(&T) -> u32) -> bool {
+    v.windows(2).all(|w| match w {
+        [a, b] => key(a) <= key(b),
+        _ => true,
+    })
+}
+
+/// The records of `v` whose `key` (a byte offset) lies in `range`, in
+/// order: by binary search if `sorted`, else by a scan.
+fn in_range<'a, T>(
+    v: &'a [T],
+    range: &std::ops::Range<u64>,
+    sorted: bool,
+    key: impl Fn(&T) -> u32 + Copy + 'a,
+) -> Box<dyn Iterator<Item = &'a T> + 'a> {
+    if sorted {
+        let lo = v.partition_point(|x| u64::from(key(x)) < range.start);
+        let hi = v.partition_point(|x| u64::from(key(x)) < range.end);
+        Box::new(v.get(lo..hi).unwrap_or_default().iter())
+    } else {
+        let range = range.clone();
+        Box::new(v.iter().filter(move |x| range.contains(&u64::from(key(x)))))
+    }
+}
+
 fn section_functions(
     elf: &Elf,
     index: usize,
@@ -569,6 +627,14 @@ fn section_functions(
     }
     let func_infos = ext.func_info.get(&sec.name);
     let line_infos = ext.line_info.get(&sec.name);
+    // Sorted by offset (as clang emits them), each function's records are
+    // found by binary search: a section of many functions is not scanned
+    // once per function.
+    let line_sorted = line_infos.is_some_and(|v| sorted_by(v, |li| li.insn_off));
+    let core_sorted = ext
+        .core_relos
+        .get(&sec.name)
+        .is_some_and(|v| sorted_by(v, |r| r.insn_off));
     let mut covered = 0usize;
     for (k, s) in syms.iter().enumerate() {
         let floc = format!("function `{}` in {sloc}", s.name);
@@ -611,8 +677,7 @@ fn section_functions(
             .map(|fi| fi.type_id);
         let line_info = line_infos
             .map(|v| {
-                v.iter()
-                    .filter(|li| byte_range.contains(&u64::from(li.insn_off)))
+                in_range(v, &byte_range, line_sorted, |li| li.insn_off)
                     .map(|li| LineInfo {
                         insn_off: li.insn_off / INSN_SIZE as u32 - start as u32,
                         ..*li
@@ -624,8 +689,7 @@ fn section_functions(
             .core_relos
             .get(&sec.name)
             .map(|v| {
-                v.iter()
-                    .filter(|r| byte_range.contains(&u64::from(r.insn_off)))
+                in_range(v, &byte_range, core_sorted, |r| r.insn_off)
                     .map(|r| ((r.insn_off / INSN_SIZE as u32) as usize - start, r.clone()))
                     .collect()
             })
@@ -633,6 +697,7 @@ fn section_functions(
         out.push(Function {
             core_relos,
             core_failures: Vec::new(),
+            core_error: None,
             name: s.name.clone(),
             section: index,
             section_name: sec.name.clone(),
@@ -643,6 +708,37 @@ fn section_functions(
             line_info,
             global: s.global,
         });
+    }
+    Ok(())
+}
+
+/// libbpf's rule for global or weak functions in `.text` with hidden (or
+/// internal) visibility: their BTF FUNC is marked static, so that the
+/// verifier checks them in their callers' context rather than as global
+/// functions (`usdt.bpf.h`'s `__weak __hidden` helpers need it: as a
+/// global function, `bpf_usdt_arg`'s `long *res` could be NULL).
+fn mark_hidden_static(elf: &Elf, btf: &mut Btf) -> Result<()> {
+    let Some((text, _)) = elf.section_by_name(".text") else {
+        return Ok(());
+    };
+    let mut patched = false;
+    for sym in elf.symbols.iter().flatten() {
+        if !sym.global || !sym.hidden || sym.kind != SymbolType::Func || sym.section != Some(text) {
+            continue;
+        }
+        let found = btf
+            .types()
+            .find(|(_, t)| t.name == sym.name && matches!(t.kind, Kind::Func { linkage: 1, .. }))
+            .map(|(id, _)| id);
+        if let Some(id) = found {
+            let info = btf.record_word(id, 4)?;
+            // FUNC's vlen is its linkage: 0 static, 1 global.
+            btf.patch_record(id, 4, info & !0xffff)?;
+            patched = true;
+        }
+    }
+    if patched {
+        *btf = btf.reparsed()?;
     }
     Ok(())
 }

@@ -164,10 +164,13 @@ pub struct MapDef {
     /// for `SHT_NOBITS` sections (`.bss`: all zeroes, not materialised until
     /// written) and for other maps.
     pub initial_value: Option<Vec<u8>>,
+    /// For a struct_ops map (`.struct_ops`, `.struct_ops.link`): the ops
+    /// struct the object fills in and the programs its members point at.
+    pub struct_ops: Option<Box<crate::struct_ops::StructOps>>,
 }
 
 impl MapDef {
-    fn new(
+    pub(crate) fn new(
         name: String,
         section: &str,
         section_index: usize,
@@ -193,6 +196,7 @@ impl MapDef {
             inner: None,
             initial_slots: Vec::new(),
             initial_value: None,
+            struct_ops: None,
         }
     }
 
@@ -465,7 +469,7 @@ fn check_supported(def: &MapDef, loc: &str) -> Result<()> {
         }
         map_type::STRUCT_OPS => Err(Error::unsupported(
             loc,
-            "struct_ops maps (not yet supported)",
+            "a struct_ops map outside the `.struct_ops` and `.struct_ops.link` sections",
         )),
         _ if def.pinning > 1 => Err(Error::unsupported(
             loc,

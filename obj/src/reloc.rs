@@ -41,6 +41,10 @@ pub struct LinkedProgram {
     /// Instructions CO-RE poisoned: (instruction index in `insns`, which
     /// relocation failed and why).
     pub core_failures: Vec<(usize, String)>,
+    /// The first CO-RE relocation of the program's functions that could
+    /// not be applied at all: the program cannot load (its instructions
+    /// are only partly relocated), other programs are unaffected.
+    pub core_error: Option<Error>,
     /// `__ksym` references (variables and kfunc calls), written by
     /// [`externs::apply`](crate::externs::apply) once resolved.
     pub extern_slots: Vec<ExternSlot>,
@@ -241,6 +245,9 @@ pub fn link(obj: &ObjectFile, prog: usize) -> Result<LinkedProgram> {
                 .map(move |(at, why)| (base + at, why.clone()))
         })
         .collect();
+    let core_error = placed
+        .iter()
+        .find_map(|&(f, _)| obj.functions.get(f)?.core_error.clone());
     let subprograms = placed
         .iter()
         .skip(1)
@@ -254,6 +261,7 @@ pub fn link(obj: &ObjectFile, prog: usize) -> Result<LinkedProgram> {
         line_info,
         subprograms,
         core_failures,
+        core_error,
         extern_slots,
         externs_used,
     })

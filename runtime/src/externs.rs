@@ -285,7 +285,7 @@ pub fn kernel_version() -> u32 {
 
 /// libbpf's `FEAT_BPF_COOKIE`: a tracepoint program calling
 /// `bpf_get_attach_cookie` loads.
-fn has_bpf_cookie() -> bool {
+pub(crate) fn has_bpf_cookie() -> bool {
     use crate::obj::insn::{encode, Insn, CALL};
     let insns = [
         Insn {
@@ -316,6 +316,7 @@ fn has_bpf_cookie() -> bool {
         line_info: &[],
         attach_btf_id: 0,
         fd_array: &[],
+        attach_btf_obj_fd: None,
     };
     crate::sys::prog_load(&opts, None).is_ok()
 }

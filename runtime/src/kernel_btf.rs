@@ -117,15 +117,6 @@ pub fn target() -> Result<Arc<Target>> {
     Ok(Arc::clone(&vmlinux()?.1))
 }
 
-/// The BTF at `path` (for example a vmlinux BTF extracted for a kernel
-/// without `/sys/kernel/btf/vmlinux`) as a CO-RE target, read now and not
-/// cached. As with libbpf's custom BTF path, kernel modules are not
-/// searched for its missing candidates.
-pub fn target_from_path(path: impl AsRef<std::path::Path>) -> Result<Arc<Target>> {
-    let btf = Btf::from_shared(kernel_bytes(path.as_ref())?)?;
-    Ok(Arc::new(Target::new(Arc::new(btf))))
-}
-
 /// A kernel module's BTF (split BTF on top of vmlinux) and the fd that
 /// names it to the kernel: in `fd_array` for its kfuncs, in the `ld_imm64`
 /// of its typed ksyms. The fd is this value's, closed when it drops.
@@ -251,6 +242,18 @@ pub fn modules() -> Result<Vec<Arc<ModuleBtf>>> {
         }));
     }
     Ok(out)
+}
+
+/// The BTF in the file at `path` (e.g. a custom vmlinux BTF for a kernel
+/// without `/sys/kernel/btf/vmlinux`) as a CO-RE target. Not cached: read
+/// at every call. As with libbpf's custom BTF path, kernel modules are not
+/// searched for its missing candidates.
+pub fn target_at(path: &std::path::Path) -> Result<Arc<Target>> {
+    let btf = Btf::from_shared(kernel_bytes(path)?).map_err(|e| Error::Io {
+        path: path.into(),
+        source: std::io::Error::new(std::io::ErrorKind::InvalidData, e.to_string()),
+    })?;
+    Ok(Arc::new(Target::new(Arc::new(btf))))
 }
 
 /// The addresses of `names` in `/proc/kallsyms`, read once per call and only

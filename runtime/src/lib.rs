@@ -18,7 +18,8 @@
 //! The layers, in the order data flows: [`obj`] (bytes to object model,
 //! relocation; no syscalls; its own crate), [`hash`], [`kernel_btf`] (the
 //! running kernel's BTF), [`open`] (settings before load), [`load`] (kernel
-//! objects), [`map`] and [`prog`] (loaded handles); then [`attach`]
+//! objects; [`struct_ops`] builds the kernel value of struct_ops maps and
+//! registers them), [`map`] and [`prog`] (loaded handles); then [`attach`]
 //! (programs to hooks, giving a [`link::Link`]) with [`perf_event`] under
 //! it; [`ringbuf`] and [`perf`] consume what programs write, [`user_ringbuf`]
 //! produces what they drain. Skeletons use [`skel`] (typed handles) and [`global`] (global
@@ -40,6 +41,7 @@ pub mod load;
 pub mod map;
 pub mod mmap;
 pub mod open;
+pub mod options;
 pub mod perf;
 pub mod perf_event;
 pub mod plain;
@@ -47,6 +49,7 @@ pub mod probe;
 pub mod prog;
 pub mod ringbuf;
 pub mod skel;
+pub mod struct_ops;
 mod sys;
 pub mod user_ringbuf;
 
@@ -65,6 +68,7 @@ pub use load::Object;
 pub use map::{Map, MapInfo, MapSpec};
 pub use obj::ObjectFile;
 pub use open::{OpenCore, OpenMap, OpenObject, OpenProgram, DEFAULT_PIN_ROOT};
+pub use options::OpenOptions;
 pub use plain::{Bool, Plain, I128, U128};
 pub use prog::{Program, ProgramInfo, RawProgram, TestRunOutput};
 pub use sys::{online_cpus, page_size, possible_cpus};

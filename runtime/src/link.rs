@@ -54,6 +54,15 @@ enum Kind {
     PerfIoctl,
     /// A socket filter: the fd is a duplicate of the socket.
     Socket,
+    /// A `.struct_ops` map registered by its update: the fd is a duplicate
+    /// of the map; dropping deletes its element, which unregisters it.
+    StructOpsMap,
+    /// A USDT attachment: a uprobe link per probe site (the fd duplicates
+    /// the first one's), then the spec ids they use, freed after them.
+    Usdt {
+        probes: Vec<Link>,
+        _specs: crate::attach::usdt::SpecIds,
+    },
 }
 
 /// An attached program. Dropping it detaches the program (unless the link
@@ -106,6 +115,45 @@ impl Link {
         }
     }
 
+    pub(crate) fn struct_ops_map(map: OwnedFd, what: String) -> Self {
+        Link {
+            fd: map,
+            kind: Kind::StructOpsMap,
+            what,
+            pin: None,
+        }
+    }
+
+    pub(crate) fn usdt(
+        probes: Vec<Link>,
+        specs: crate::attach::usdt::SpecIds,
+        what: String,
+    ) -> Result<Self> {
+        let fd = match probes.first() {
+            Some(first) => first.fd.try_clone(),
+            None => return Err(Error::invalid(Subject::Link(what), "no USDT probe sites")),
+        }
+        .map_err(|e| Error::syscall("dup (USDT link)", Subject::Link(what.clone()), e))?;
+        Ok(Link {
+            fd,
+            kind: Kind::Usdt {
+                probes,
+                _specs: specs,
+            },
+            what,
+            pin: None,
+        })
+    }
+
+    /// For a USDT attachment ([`Program::attach_usdt`]), its uprobe links,
+    /// one per probe site; empty for any other link.
+    pub fn usdt_probes(&self) -> &[Link] {
+        match &self.kind {
+            Kind::Usdt { probes, .. } => probes,
+            _ => &[],
+        }
+    }
+
     /// Whether this is a BPF link (pinnable, updatable, with [`info`]).
     ///
     /// [`info`]: Link::info
@@ -132,6 +180,21 @@ impl Link {
             Kind::Socket => Err(Error::invalid(
                 Subject::Link(self.what.clone()),
                 format!("cannot {op}: socket filters are attached with setsockopt, not a BPF link"),
+            )),
+            Kind::StructOpsMap => Err(Error::invalid(
+                Subject::Link(self.what.clone()),
+                format!(
+                    "cannot {op}: a `.struct_ops` map is registered by its map update, not a \
+                     BPF link (use `.struct_ops.link`, Linux 6.4, for a link)"
+                ),
+            )),
+            Kind::Usdt { ref probes, .. } => Err(Error::invalid(
+                Subject::Link(self.what.clone()),
+                format!(
+                    "cannot {op}: a USDT attachment is {} uprobe links, not one BPF link \
+                     (see `usdt_probes`)",
+                    probes.len()
+                ),
             )),
         }
     }
@@ -271,7 +334,8 @@ impl Link {
 
 impl AsFd for Link {
     /// The BPF link's fd; for a socket filter, a duplicate of the socket;
-    /// for a perf event attached by ioctl, the perf event.
+    /// for a perf event attached by ioctl, the perf event; for a USDT
+    /// attachment, a duplicate of its first uprobe link's.
     fn as_fd(&self) -> BorrowedFd<'_> {
         self.fd.as_fd()
     }
@@ -279,6 +343,14 @@ impl AsFd for Link {
 
 impl Drop for Link {
     fn drop(&mut self) {
+        if let Kind::StructOpsMap = self.kind {
+            // Unregistering, as libbpf's detach of a link-less struct_ops:
+            // deleting the map's only element.
+            let key = 0u32.to_ne_bytes();
+            // SAFETY: a struct_ops map's key is 4 bytes; the fd is owned by
+            // this link.
+            let _ = unsafe { sys::map_delete(self.fd.as_fd(), &key) };
+        }
         if let Kind::Socket = self.kind {
             // Detaching the socket filter from the socket (closing our
             // duplicate alone would leave it attached).

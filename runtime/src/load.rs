@@ -14,6 +14,7 @@ use crate::obj::section::AttachTarget;
 use crate::obj::{MapDef, ProgramDef};
 use crate::open::{OpenMap, OpenObject, OpenProgram};
 use crate::prog::Program;
+use crate::struct_ops::ProgTarget as StructOpsTarget;
 use crate::sys::{self, MapCreateOpts, ProgLoadOpts};
 
 /// Initial verifier log size; grown to what the kernel reports it needs.
@@ -98,9 +99,11 @@ impl OpenObject {
         let OpenObject {
             core,
             mut maps,
-            progs,
+            mut progs,
         } = self;
+        progs.iter_mut().for_each(OpenProgram::finalize_kind);
         let mut kconfig = crate::externs::fill_kconfig(&core, &mut maps)?;
+        let ops = crate::struct_ops::prepare(core.file.btf.as_ref(), &mut maps)?;
         let file = core.file;
         // Held until every program is loaded: fd_array and typed module
         // ksyms name these fds.
@@ -130,7 +133,11 @@ impl OpenObject {
         // Pins made by this load, removed again if the load fails.
         let mut new_pins = NewPins(Vec::new());
         let mut proofs = Vec::new();
-        for m in maps {
+        for (index, m) in maps.into_iter().enumerate() {
+            if let Some(kv) = ops.values.get(&index) {
+                created.push(crate::struct_ops::create_map(m, btf_fd, kv)?);
+                continue;
+            }
             let designated = match &m.exclusive {
                 Some((p, name)) => Some(
                     progs
@@ -154,7 +161,10 @@ impl OpenObject {
         let license = nul_terminated(&file.license);
         let mut loaded = Vec::with_capacity(progs.len());
         for p in progs {
-            let fd = if p.autoload {
+            // As libbpf: a struct_ops program a struct_ops map points at is
+            // loaded, whatever its autoload says.
+            let ops_target = ops.programs.get(p.name()).copied();
+            let (fd, log) = if p.autoload || ops_target.is_some() {
                 crate::externs::check_program(&p, &file, &mut kconfig)?;
                 let r = load_program(
                     &p,
@@ -163,11 +173,14 @@ impl OpenObject {
                     &modules.fd_array,
                     &license,
                     file.kernel_version,
+                    ops_target,
                 );
                 let r = r.map_err(|e| crate::externs::explain_missing_kfunc(e, &file));
-                Some(r.map_err(|e| explain_exclusive_refusal(e, &p, &created, &proofs))?)
+                let (fd, log) =
+                    r.map_err(|e| explain_exclusive_refusal(e, &p, &created, &proofs))?;
+                (Some(fd), log)
             } else {
-                None
+                (None, None)
             };
             loaded.push(Program {
                 insn_count: p.linked.insns.len(),
@@ -175,9 +188,13 @@ impl OpenObject {
                 def: p.def,
                 fd,
                 autoattach: p.autoattach,
+                log,
+                usdt: None,
             });
         }
+        crate::attach::usdt::wire(&created, &mut loaded)?;
         fill_slots(&created, Some(&loaded))?;
+        crate::struct_ops::fill_all(&mut created, &loaded);
         new_pins.0.clear();
         drop(modules);
         Ok(Object {
@@ -490,6 +507,7 @@ fn create_plain(
         btf_value_type_id: if with_btf { def.btf_value_type_id } else { 0 },
         map_extra: def.map_extra,
         excl_prog_hash: hash,
+        btf_vmlinux_value_type_id: 0,
     };
     match sys::map_create(&opts) {
         // As libbpf: a map the kernel refuses with its BTF types (say a
@@ -641,7 +659,11 @@ fn attach_btf_id(target: &AttachTarget, prog: &str) -> Result<u32> {
 /// What keeps a program from loading that its section already says: as
 /// libbpf, these fail the program's own load only (and only when it is
 /// autoloaded), never the object's open.
-fn loadable(def: &ProgramDef) -> Result<()> {
+fn loadable(
+    def: &ProgramDef,
+    btf_id_given: bool,
+    struct_ops: Option<StructOpsTarget>,
+) -> Result<()> {
     let kind = &def.kind;
     let refuse = |what: String| {
         Err(Error::Unsupported {
@@ -655,9 +677,10 @@ fn loadable(def: &ProgramDef) -> Result<()> {
              program type",
             def.section
         )),
-        27 => refuse(
-            "struct_ops programs are loaded as members of a struct_ops map, which this \
-             loader does not support yet"
+        27 if struct_ops.is_none() => refuse(
+            "it is a struct_ops program that no struct_ops map of this object points at \
+             (libbpf: \"isn't referenced anywhere\"): its kernel ops type and member are \
+             known only from the map"
                 .to_string(),
         ),
         28 => refuse(format!(
@@ -665,11 +688,13 @@ fn loadable(def: &ProgramDef) -> Result<()> {
              this loader cannot be given yet",
             def.section
         )),
-        _ if kind.needs_btf_target && kind.attach_target.is_none() => refuse(format!(
-            "section `{}` names no attach target (as in `{}/<target>`)",
-            def.section,
-            def.section.trim_start_matches('?')
-        )),
+        _ if kind.needs_btf_target && kind.attach_target.is_none() && !btf_id_given => {
+            refuse(format!(
+                "section `{}` names no attach target (as in `{}/<target>`)",
+                def.section,
+                def.section.trim_start_matches('?')
+            ))
+        }
         _ => Ok(()),
     }
 }
@@ -681,7 +706,8 @@ fn load_program(
     fd_array: &[i32],
     license: &CStr,
     kern_version: u32,
-) -> Result<OwnedFd> {
+    struct_ops: Option<StructOpsTarget>,
+) -> Result<(OwnedFd, Option<String>)> {
     let mut insns = p.linked.insns.clone();
     for &(at, m) in &p.linked.map_slots {
         let map = maps.get(m).ok_or_else(|| {
@@ -724,11 +750,16 @@ fn load_program(
         })
         .collect();
     let kind = &p.def.kind;
-    loadable(&p.def)?;
-    let attach_btf_id = match &kind.attach_target {
-        Some(t) => attach_btf_id(t, p.name())?,
-        None => 0,
-    };
+    let btf_id_override = p.attach_btf_id_override();
+    loadable(&p.def, btf_id_override.is_some(), struct_ops)?;
+    let expected = kind.expected_attach_type.unwrap_or(0);
+    let (attach_btf_id, expected_attach_type) =
+        match (struct_ops, btf_id_override, &kind.attach_target) {
+            (Some(t), _, _) => (t.btf_id, t.member),
+            (None, Some(id), _) => (id, expected),
+            (None, None, Some(t)) => (attach_btf_id(t, p.name())?, expected),
+            (None, None, None) => (0, expected),
+        };
     let opts = ProgLoadOpts {
         prog_type: kind.prog_type,
         insns: &code,
@@ -736,15 +767,71 @@ fn load_program(
         kern_version,
         prog_flags: kind.flags,
         name: p.name(),
-        expected_attach_type: kind.expected_attach_type.unwrap_or(0),
+        expected_attach_type,
         prog_btf_fd: btf_fd,
         func_info: &func_info,
         line_info: &line_info,
         attach_btf_id,
         fd_array,
+        attach_btf_obj_fd: None,
     };
+    let explain = |e| crate::core_failure::explain(e, &p.linked.core_failures);
+    if p.log_level > 0 {
+        return prog_load_with_log(&p.def, &opts, p.log_level, p.log_size)
+            .map(|(fd, log)| (fd, Some(log)))
+            .map_err(explain);
+    }
     prog_load_logged(&p.def, &opts)
-        .map_err(|e| crate::core_failure::explain(e, &p.linked.core_failures))
+        .map(|fd| (fd, None))
+        .map_err(explain)
+}
+
+/// `BPF_PROG_LOAD` of `def` with a verifier log at `level` from the first
+/// attempt (a program's `set_log_level`): the log of a successful load is
+/// returned with it. A log of `size` bytes (0: the default) that does not
+/// fit fails the load with `ENOSPC`, as in libbpf.
+fn prog_load_with_log(
+    def: &ProgramDef,
+    opts: &ProgLoadOpts<'_>,
+    level: u32,
+    size: usize,
+) -> Result<(OwnedFd, String)> {
+    // A size the caller chose is kept (ENOSPC if the log does not fit, as
+    // libbpf); the default grows to what the kernel reports it needs.
+    let grow = size == 0;
+    let mut size = if grow {
+        LOG_SIZE
+    } else {
+        size.min(MAX_LOG_SIZE)
+    };
+    loop {
+        let mut log = vec![0u8; size];
+        let (e, true_size) = match sys::prog_load(opts, Some((level, &mut log))) {
+            Ok(fd) => return Ok((fd, log_text(&log))),
+            Err(failed) => failed,
+        };
+        let needed = true_size as usize;
+        let nospc = e.raw_os_error() == Some(libc::ENOSPC);
+        if grow && nospc && needed > size && needed <= MAX_LOG_SIZE {
+            size = needed;
+            continue;
+        }
+        let op = "BPF_PROG_LOAD";
+        if let Some(capability) = crate::caps::missing_for(op, Some(def.kind.prog_type), &e) {
+            return Err(Error::MissingCapability {
+                op,
+                subject: Subject::program(&def.name),
+                capability,
+                source: e,
+            });
+        }
+        let err = Error::Verifier {
+            subject: Subject::program(&def.name),
+            source: e,
+            log: log_text(&log),
+        };
+        return Err(crate::attach::explain_load_refusal(def, err));
+    }
 }
 
 /// `BPF_PROG_LOAD` of `def`: first without a log (the fast path), then, on

@@ -34,6 +34,8 @@ pub struct Map {
     pub(crate) ring: Option<RingBuffer>,
     pub(crate) user_ring: Option<crate::user_ringbuf::UserRingBuffer>,
     pub(crate) pin_path: Option<std::path::PathBuf>,
+    /// A struct_ops map's kernel value (see [`crate::struct_ops`]).
+    pub(crate) struct_ops: Option<crate::struct_ops::KernelValue>,
 }
 
 /// A map to create directly, outside any object (libbpf's
@@ -185,6 +187,7 @@ impl Map {
             ring: None,
             user_ring: None,
             pin_path: None,
+            struct_ops: self.struct_ops.clone(),
         })
     }
 
@@ -240,6 +243,7 @@ impl Map {
             ring: None,
             user_ring: None,
             pin_path: None,
+            struct_ops: None,
         };
         if let MapOrigin::Data { read_only } = map.def.origin {
             let m = Mmap::map(map.fd.as_fd(), map.def.value_size as usize, !read_only)

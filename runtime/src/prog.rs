@@ -30,6 +30,10 @@ pub struct Program {
     pub(crate) insn_count: usize,
     /// Whether a skeleton's `attach()` attaches it (set before load).
     pub(crate) autoattach: bool,
+    /// The verifier log of its load, when a log level was set before load.
+    pub(crate) log: Option<String>,
+    /// For a loaded `usdt` program, its object's USDT spec map.
+    pub(crate) usdt: Option<std::sync::Arc<crate::attach::usdt::Specs>>,
 }
 
 /// What the kernel reports about a program (`bpf_prog_info` prefix).
@@ -44,6 +48,12 @@ pub struct ProgramInfo {
 }
 
 impl Program {
+    /// The verifier's log of this program's load, if a log level was set
+    /// before load ([`OpenProgram::set_log_level`](crate::OpenProgram::set_log_level)).
+    pub fn verifier_log(&self) -> Option<&str> {
+        self.log.as_deref()
+    }
+
     /// The program's name in the object.
     pub fn name(&self) -> &str {
         &self.def.name
@@ -140,6 +150,8 @@ impl Program {
             def,
             fd: Some(fd),
             autoattach: true,
+            log: None,
+            usdt: None,
         })
     }
 

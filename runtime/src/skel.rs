@@ -28,13 +28,15 @@ use crate::{map, open, prog};
 
 mod attach;
 mod events;
+#[doc(hidden)]
+pub mod layout;
 mod misuse;
 mod poller;
 mod table;
 pub use attach::{
     attach_all, kind, Auto, AutoAttachable, CgroupProgram, IterProgram, LinkSlots, Manual,
     NetnsProgram, PerfEventProgram, ProbeProgram, RawTracepointProgram, SocketProgram, TcProgram,
-    TraceProgram, TracepointProgram, XdpProgram,
+    TraceProgram, TracepointProgram, UsdtProgram, XdpProgram,
 };
 pub use events::EventRingBuf;
 pub use misuse::{
@@ -42,7 +44,9 @@ pub use misuse::{
     SetProgramBeforeLoad,
 };
 pub use poller::RingBufPoller;
-pub use table::{handles, into_items, load_table, open_table, Handles, MapEntry, Shape, Table};
+pub use table::{
+    handles, into_items, load_table, open_table, open_table_with, Handles, MapEntry, Shape, Table,
+};
 
 type Marker<S> = PhantomData<fn() -> S>;
 /// A typed map's marker: skeleton, key and value types.
@@ -156,6 +160,25 @@ pub struct RawMap<S> {
     _skel: Marker<S>,
 }
 
+/// A created struct_ops map (`.struct_ops` or `.struct_ops.link`): the
+/// kernel ops it holds (e.g. a `tcp_congestion_ops`) are registered by
+/// [`attach_struct_ops`](Self::attach_struct_ops), which the skeleton's
+/// `attach()` calls too.
+#[repr(transparent)]
+pub struct StructOpsMap<S> {
+    inner: map::Map,
+    _skel: Marker<S>,
+}
+
+impl<S> StructOpsMap<S> {
+    /// Registers the ops with the kernel (libbpf's
+    /// `bpf_map__attach_struct_ops`); dropping the returned [`Link`]
+    /// unregisters them. See [`map::Map::attach_struct_ops`].
+    pub fn attach_struct_ops(&self) -> Result<crate::link::Link> {
+        self.inner.attach_struct_ops()
+    }
+}
+
 /// A program of loaded skeleton `S`, of kind `K` (a [`kind`] marker
 /// deciding which typed attach methods it has) and auto-attachability `A`
 /// ([`Auto`]: its section names its hook, it has `attach()`; or
@@ -189,6 +212,7 @@ debug_via_inner!(
     PerfEventArray,
     MapOfMaps<K>,
     RawMap,
+    StructOpsMap,
     Program<K, A>
 );
 
@@ -224,6 +248,50 @@ impl<S, X> OpenMap<S, X> {
     /// Where the map will be pinned, if anywhere.
     pub fn pin_path(&self) -> Option<&std::path::Path> {
         self.inner.pin_path()
+    }
+
+    /// Changes the map's type (see [`crate::OpenMap::set_type`]). The
+    /// handle keeps its kind: its typed operations are for the type the
+    /// object declared.
+    pub fn set_type(&mut self, map_type: u32) -> Result<()> {
+        self.inner.set_type(map_type)
+    }
+
+    /// Changes the key size (see [`crate::OpenMap::set_key_size`]). On a
+    /// map whose handle has a typed key, `load()` then fails naming the
+    /// map: the key type no longer fits.
+    pub fn set_key_size(&mut self, size: u32) -> Result<()> {
+        self.inner.set_key_size(size)
+    }
+
+    /// Changes the value size (see [`crate::OpenMap::set_value_size`]),
+    /// e.g. a stack-trace map's frames. On a map whose handle has a typed
+    /// value, `load()` then fails naming the map: the value type no longer
+    /// fits.
+    pub fn set_value_size(&mut self, size: u32) -> Result<()> {
+        self.inner.set_value_size(size)
+    }
+
+    /// Replaces the map's flags (see [`crate::OpenMap::set_map_flags`]).
+    pub fn set_map_flags(&mut self, flags: u32) -> Result<()> {
+        self.inner.set_map_flags(flags)
+    }
+
+    /// Creates the map on NUMA node `node`, setting `BPF_F_NUMA_NODE`
+    /// (see [`crate::OpenMap::set_numa_node`]).
+    pub fn set_numa_node(&mut self, node: u32) {
+        self.inner.set_numa_node(node);
+    }
+
+    /// Sets `map_extra` (see [`crate::OpenMap::set_map_extra`]).
+    pub fn set_map_extra(&mut self, extra: u64) {
+        self.inner.set_map_extra(extra);
+    }
+
+    /// Sets a map-of-maps' inner map template (see
+    /// [`crate::OpenMap::set_inner_map`]).
+    pub fn set_inner_map(&mut self, spec: &map::MapSpec) -> Result<()> {
+        self.inner.set_inner_map(spec)
     }
 }
 
@@ -346,6 +414,47 @@ impl<S> OpenProgram<S> {
     pub fn raw(&self) -> &open::OpenProgram {
         &self.inner
     }
+
+    /// Changes the program type (see [`crate::OpenProgram::set_prog_type`];
+    /// the hash does not change, `attach()` then skips the program).
+    pub fn set_prog_type(&mut self, prog_type: u32) {
+        self.inner.set_prog_type(prog_type);
+    }
+
+    /// Changes `expected_attach_type` (see
+    /// [`crate::OpenProgram::set_expected_attach_type`]).
+    pub fn set_expected_attach_type(&mut self, attach_type: u32) {
+        self.inner.set_expected_attach_type(attach_type);
+    }
+
+    /// Replaces `prog_flags`, e.g. `BPF_F_SLEEPABLE` (see
+    /// [`crate::OpenProgram::set_flags`]).
+    pub fn set_flags(&mut self, flags: u32) {
+        self.inner.set_flags(flags);
+    }
+
+    /// Sets the attach target by name, resolved in the kernel's BTF at load
+    /// (see [`crate::OpenProgram::set_attach_target`]).
+    pub fn set_attach_target(&mut self, name: &str) -> Result<()> {
+        self.inner.set_attach_target(name)
+    }
+
+    /// Sets the attach target as a vmlinux BTF id (see
+    /// [`crate::OpenProgram::set_attach_btf_id`]).
+    pub fn set_attach_btf_id(&mut self, id: u32) {
+        self.inner.set_attach_btf_id(id);
+    }
+
+    /// Loads with verifier log level `level`; the log is then kept
+    /// (`Program::verifier_log`). See [`crate::OpenProgram::set_log_level`].
+    pub fn set_log_level(&mut self, level: u32) {
+        self.inner.set_log_level(level);
+    }
+
+    /// The verifier log buffer size (see [`crate::OpenProgram::set_log_size`]).
+    pub fn set_log_size(&mut self, bytes: usize) {
+        self.inner.set_log_size(bytes);
+    }
 }
 
 /// Accessors every loaded map handle has.
@@ -404,6 +513,7 @@ loaded_map_common!(
     PerfEventArray,
     MapOfMaps<K>,
     RawMap,
+    StructOpsMap,
     DataMap<T>
 );
 
@@ -632,6 +742,11 @@ impl<S, K, A> Program<S, K, A> {
     /// Runs it once on `data` with `BPF_PROG_TEST_RUN`.
     pub fn test_run(&self, data: &[u8]) -> Result<TestRunOutput> {
         self.inner.test_run(data)
+    }
+
+    /// The verifier log of its load, if a log level was set before load.
+    pub fn verifier_log(&self) -> Option<&str> {
+        self.inner.verifier_log()
     }
 
     /// The untyped program.

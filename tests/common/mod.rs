@@ -34,6 +34,7 @@ pub const LOADABLE: &[&str] = &[
     "big_bss.bpf.o",
     "externs.bpf.o",
     "sanitize.bpf.o",
+    "usdt.bpf.o",
 ];
 
 /// A 64-byte Ethernet-sized packet for XDP test runs.

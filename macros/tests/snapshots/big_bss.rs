@@ -30,7 +30,7 @@ pub mod big_bss {
     pub mod types {
         ///The variables of section `.bss` (16777232 bytes), laid out as in the object.
         #[repr(C)]
-        #[derive(Clone, Copy, PartialEq)]
+        #[derive(PartialEq)]
         pub struct Bss {
             ///`at` at byte 0 (4 bytes).
             pub at: u32,
@@ -40,6 +40,12 @@ pub mod big_bss {
             ///`big` at byte 16 (16777216 bytes).
             pub big: [u64; 2097152],
         }
+        impl ::core::clone::Clone for Bss {
+            fn clone(&self) -> Self {
+                *self
+            }
+        }
+        impl ::core::marker::Copy for Bss {}
         impl ::core::default::Default for Bss {
             fn default() -> Self {
                 <Self as ::bpf_skeleton::runtime::Plain>::zeroed()
@@ -54,27 +60,10 @@ pub mod big_bss {
                     .finish()
             }
         }
-        const _: () = {
-            assert!(::core::mem::size_of:: < Bss > () == 16777232);
-            assert!(::core::mem::align_of:: < Bss > () == 8);
-            assert!(::core::mem::offset_of!(Bss, at) == 0);
-            assert!(::core::mem::offset_of!(Bss, seen) == 8);
-            assert!(::core::mem::offset_of!(Bss, big) == 16);
-            assert!(
-                ::core::mem::size_of:: < Bss > () == 0 + ::core::mem::size_of:: < u32 >
-                () + ::core::mem::size_of:: < [u8; 4] > () + ::core::mem::size_of:: < u64
-                > () + ::core::mem::size_of:: < [u64; 2097152] > ()
-            );
-        };
-        const _: fn() = || {
-            fn plain<T: ::bpf_skeleton::runtime::Plain>() {}
-            plain::<u32>();
-            plain::<[u8; 4]>();
-            plain::<u64>();
-            plain::<[u64; 2097152]>();
-        };
-        /// SAFETY: `#[repr(C)]`, no implicit padding and every field
-        /// `Plain`, all asserted at compile time just above.
+        const _: () = ::bpf_skeleton::runtime::skel::layout::layout::<
+            Bss,
+        >(16777232, 8, &[16777232]);
+        /// SAFETY: `#[repr(C)]`, no implicit padding and every field `Plain`, all checked at compile time just above.
         #[allow(unsafe_code)]
         unsafe impl ::bpf_skeleton::runtime::Plain for Bss {}
     }
@@ -102,17 +91,14 @@ Uses maps: `.bss`.*/
             ::bpf_skeleton::runtime::skel::Manual,
         >,
     }
-    /// The links of a loaded skeleton, one per program, `None` until
-    /// attached. They are dropped (the programs detached) before the
-    /// programs and maps when the skeleton drops.
+    /// The links of a loaded skeleton, one per program, `None` until attached. They are dropped (the programs detached) before the programs and maps when the skeleton drops.
     #[derive(Debug, Default)]
     #[repr(C)]
     pub struct Links {
         ///The link of `touch` (section `xdp`), set by the skeleton's `attach()` only if you store one here (its section does not name its hook); dropping it detaches the program.
         pub touch: ::core::option::Option<::bpf_skeleton::runtime::Link>,
     }
-    /// SAFETY: `#[repr(C)]`, and every field is an `Option<Link>`,
-    /// one per program in the order of `Progs`.
+    /// SAFETY: `#[repr(C)]`, and every field is an `Option<Link>`: one per program in the order of `Progs`, then one per struct_ops map.
     #[allow(unsafe_code)]
     unsafe impl ::bpf_skeleton::runtime::skel::LinkSlots for Links {}
     /// The maps of an open skeleton.
@@ -200,11 +186,7 @@ Uses maps: `.bss`.*/
         pub fn write(&self, value: &types::Bss) {
             self.0.write(value);
         }
-        /// Calls `f` on a heap snapshot of the section, then writes back
-        /// the variables' granules `f` changed (the others, which
-        /// programs may have updated meanwhile, are left alone). `None`
-        /// only if the mapping is read-only, which a writable section's
-        /// never is.
+        /// Calls `f` on a heap snapshot of the section, then writes back the variables' granules `f` changed (the others, which programs may have updated meanwhile, are left alone). `None` only if the mapping is read-only, which a writable section's never is.
         pub fn update<R>(
             &self,
             f: impl ::core::ops::FnOnce(&mut types::Bss) -> R,
@@ -213,39 +195,39 @@ Uses maps: `.bss`.*/
         }
         ///Reads `at` (offset 0, 4 bytes, accessed 4 bytes at a time).
         pub fn at(&self) -> u32 {
-            self.0.read_field(::core::mem::offset_of!(types::Bss, at))
+            self.0.read_field(0)
         }
         ///Writes `at` (offset 0, 4 bytes, accessed 4 bytes at a time).
         pub fn set_at(&self, value: u32) {
-            self.0.write_field(::core::mem::offset_of!(types::Bss, at), &value);
+            self.0.write_field(0, &value);
         }
         ///`at` as an `AtomicU32`, the width of every access to it, for counters programs update with atomic instructions (`__sync_fetch_and_add`). `Some` whenever the section is mapped writable.
         pub fn at_atomic(
             &self,
         ) -> ::core::option::Option<&::std::sync::atomic::AtomicU32> {
-            self.0.atomic_u32(::core::mem::offset_of!(types::Bss, at))
+            self.0.atomic_u32(0)
         }
         ///Reads `seen` (offset 8, 8 bytes, accessed 8 bytes at a time).
         pub fn seen(&self) -> u64 {
-            self.0.read_field(::core::mem::offset_of!(types::Bss, seen))
+            self.0.read_field(8)
         }
         ///Writes `seen` (offset 8, 8 bytes, accessed 8 bytes at a time).
         pub fn set_seen(&self, value: u64) {
-            self.0.write_field(::core::mem::offset_of!(types::Bss, seen), &value);
+            self.0.write_field(8, &value);
         }
         ///`seen` as an `AtomicU64`, the width of every access to it, for counters programs update with atomic instructions (`__sync_fetch_and_add`). `Some` whenever the section is mapped writable.
         pub fn seen_atomic(
             &self,
         ) -> ::core::option::Option<&::std::sync::atomic::AtomicU64> {
-            self.0.atomic_u64(::core::mem::offset_of!(types::Bss, seen))
+            self.0.atomic_u64(8)
         }
         ///Reads `big` (offset 16, 16777216 bytes, accessed 8 bytes at a time).
         pub fn big(&self) -> ::std::boxed::Box<[u64; 2097152]> {
-            self.0.read_field_boxed(::core::mem::offset_of!(types::Bss, big))
+            self.0.read_field_boxed(16)
         }
         ///Writes `big` (offset 16, 16777216 bytes, accessed 8 bytes at a time).
         pub fn set_big(&self, value: &[u64; 2097152]) {
-            self.0.write_field(::core::mem::offset_of!(types::Bss, big), value);
+            self.0.write_field(16, value);
         }
     }
 }
@@ -270,9 +252,18 @@ impl BigBss {
     /// Parses and relocates the embedded object. Nothing is in the
     /// kernel yet.
     pub fn open() -> ::bpf_skeleton::runtime::Result<OpenBigBss> {
-        let (core, maps, progs) = ::bpf_skeleton::runtime::skel::open_table(
+        Self::open_with(&::bpf_skeleton::runtime::OpenOptions::new())
+    }
+    /// [`open`](Self::open) with open options: a BTF file for CO-RE
+    /// on kernels without `/sys/kernel/btf/vmlinux`, the pin root,
+    /// Kconfig overrides, the object's name.
+    pub fn open_with(
+        options: &::bpf_skeleton::runtime::OpenOptions,
+    ) -> ::bpf_skeleton::runtime::Result<OpenBigBss> {
+        let (core, maps, progs) = ::bpf_skeleton::runtime::skel::open_table_with(
             Self::OBJECT,
             &Self::TABLE,
+            options,
         )?;
         let maps: big_bss::OpenMaps = ::bpf_skeleton::runtime::skel::handles(maps)?;
         let progs: big_bss::OpenProgs = ::bpf_skeleton::runtime::skel::handles(progs)?;

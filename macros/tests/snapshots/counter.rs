@@ -35,7 +35,7 @@ pub mod counter {
     pub mod types {
         ///The variables of section `.rodata` (23 bytes, plus tail padding to its alignment), laid out as in the object.
         #[repr(C)]
-        #[derive(Clone, Copy, PartialEq)]
+        #[derive(PartialEq)]
         pub struct Rodata {
             ///`slot` at byte 0 (4 bytes).
             pub slot: u32,
@@ -43,6 +43,12 @@ pub mod counter {
             pub debug_only_____fmt: [u8; 19],
             _pad0: [u8; 1],
         }
+        impl ::core::clone::Clone for Rodata {
+            fn clone(&self) -> Self {
+                *self
+            }
+        }
+        impl ::core::marker::Copy for Rodata {}
         impl ::core::default::Default for Rodata {
             fn default() -> Self {
                 <Self as ::bpf_skeleton::runtime::Plain>::zeroed()
@@ -56,34 +62,25 @@ pub mod counter {
                     .finish()
             }
         }
-        const _: () = {
-            assert!(::core::mem::size_of:: < Rodata > () == 24);
-            assert!(::core::mem::align_of:: < Rodata > () == 4);
-            assert!(::core::mem::offset_of!(Rodata, slot) == 0);
-            assert!(::core::mem::offset_of!(Rodata, debug_only_____fmt) == 4);
-            assert!(
-                ::core::mem::size_of:: < Rodata > () == 0 + ::core::mem::size_of:: < u32
-                > () + ::core::mem::size_of:: < [u8; 19] > () + ::core::mem::size_of:: <
-                [u8; 1] > ()
-            );
-        };
-        const _: fn() = || {
-            fn plain<T: ::bpf_skeleton::runtime::Plain>() {}
-            plain::<u32>();
-            plain::<[u8; 19]>();
-            plain::<[u8; 1]>();
-        };
-        /// SAFETY: `#[repr(C)]`, no implicit padding and every field
-        /// `Plain`, all asserted at compile time just above.
+        const _: () = ::bpf_skeleton::runtime::skel::layout::layout::<
+            Rodata,
+        >(24, 4, &[24]);
+        /// SAFETY: `#[repr(C)]`, no implicit padding and every field `Plain`, all checked at compile time just above.
         #[allow(unsafe_code)]
         unsafe impl ::bpf_skeleton::runtime::Plain for Rodata {}
         ///The variables of section `.bss` (8 bytes), laid out as in the object.
         #[repr(C)]
-        #[derive(Clone, Copy, PartialEq)]
+        #[derive(PartialEq)]
         pub struct Bss {
             ///`packets_seen` at byte 0 (8 bytes).
             pub packets_seen: u64,
         }
+        impl ::core::clone::Clone for Bss {
+            fn clone(&self) -> Self {
+                *self
+            }
+        }
+        impl ::core::marker::Copy for Bss {}
         impl ::core::default::Default for Bss {
             fn default() -> Self {
                 <Self as ::bpf_skeleton::runtime::Plain>::zeroed()
@@ -94,21 +91,8 @@ pub mod counter {
                 f.debug_struct("Bss").field("packets_seen", &self.packets_seen).finish()
             }
         }
-        const _: () = {
-            assert!(::core::mem::size_of:: < Bss > () == 8);
-            assert!(::core::mem::align_of:: < Bss > () == 8);
-            assert!(::core::mem::offset_of!(Bss, packets_seen) == 0);
-            assert!(
-                ::core::mem::size_of:: < Bss > () == 0 + ::core::mem::size_of:: < u64 >
-                ()
-            );
-        };
-        const _: fn() = || {
-            fn plain<T: ::bpf_skeleton::runtime::Plain>() {}
-            plain::<u64>();
-        };
-        /// SAFETY: `#[repr(C)]`, no implicit padding and every field
-        /// `Plain`, all asserted at compile time just above.
+        const _: () = ::bpf_skeleton::runtime::skel::layout::layout::<Bss>(8, 8, &[8]);
+        /// SAFETY: `#[repr(C)]`, no implicit padding and every field `Plain`, all checked at compile time just above.
         #[allow(unsafe_code)]
         unsafe impl ::bpf_skeleton::runtime::Plain for Bss {}
     }
@@ -157,9 +141,7 @@ Uses maps: `.rodata`.*/
             ::bpf_skeleton::runtime::skel::Manual,
         >,
     }
-    /// The links of a loaded skeleton, one per program, `None` until
-    /// attached. They are dropped (the programs detached) before the
-    /// programs and maps when the skeleton drops.
+    /// The links of a loaded skeleton, one per program, `None` until attached. They are dropped (the programs detached) before the programs and maps when the skeleton drops.
     #[derive(Debug, Default)]
     #[repr(C)]
     pub struct Links {
@@ -168,8 +150,7 @@ Uses maps: `.rodata`.*/
         ///The link of `debug_only` (section `?xdp`), set by the skeleton's `attach()` only if you store one here (its section does not name its hook); dropping it detaches the program.
         pub debug_only: ::core::option::Option<::bpf_skeleton::runtime::Link>,
     }
-    /// SAFETY: `#[repr(C)]`, and every field is an `Option<Link>`,
-    /// one per program in the order of `Progs`.
+    /// SAFETY: `#[repr(C)]`, and every field is an `Option<Link>`: one per program in the order of `Progs`, then one per struct_ops map.
     #[allow(unsafe_code)]
     unsafe impl ::bpf_skeleton::runtime::skel::LinkSlots for Links {}
     /// The maps of an open skeleton.
@@ -271,7 +252,7 @@ Uses maps: `.rodata`.*/
         }
         ///Reads `slot` (offset 0, 4 bytes, accessed 4 bytes at a time).
         pub fn slot(&self) -> u32 {
-            self.0.read_field(::core::mem::offset_of!(types::Rodata, slot))
+            self.0.read_field(0)
         }
         #[doc(hidden)]
         pub fn set_slot<V>(&self, value: V)
@@ -282,7 +263,7 @@ Uses maps: `.rodata`.*/
         }
         ///Reads `debug_only.____fmt` (offset 4, 19 bytes, accessed 1 byte at a time).
         pub fn debug_only_____fmt(&self) -> [u8; 19] {
-            self.0.read_field(::core::mem::offset_of!(types::Rodata, debug_only_____fmt))
+            self.0.read_field(4)
         }
         #[doc(hidden)]
         pub fn set_debug_only_____fmt<V>(&self, value: V)
@@ -323,11 +304,7 @@ Uses maps: `.rodata`.*/
         pub fn write(&self, value: &types::Bss) {
             self.0.write(value);
         }
-        /// Calls `f` on a heap snapshot of the section, then writes back
-        /// the variables' granules `f` changed (the others, which
-        /// programs may have updated meanwhile, are left alone). `None`
-        /// only if the mapping is read-only, which a writable section's
-        /// never is.
+        /// Calls `f` on a heap snapshot of the section, then writes back the variables' granules `f` changed (the others, which programs may have updated meanwhile, are left alone). `None` only if the mapping is read-only, which a writable section's never is.
         pub fn update<R>(
             &self,
             f: impl ::core::ops::FnOnce(&mut types::Bss) -> R,
@@ -336,18 +313,17 @@ Uses maps: `.rodata`.*/
         }
         ///Reads `packets_seen` (offset 0, 8 bytes, accessed 8 bytes at a time).
         pub fn packets_seen(&self) -> u64 {
-            self.0.read_field(::core::mem::offset_of!(types::Bss, packets_seen))
+            self.0.read_field(0)
         }
         ///Writes `packets_seen` (offset 0, 8 bytes, accessed 8 bytes at a time).
         pub fn set_packets_seen(&self, value: u64) {
-            self.0
-                .write_field(::core::mem::offset_of!(types::Bss, packets_seen), &value);
+            self.0.write_field(0, &value);
         }
         ///`packets_seen` as an `AtomicU64`, the width of every access to it, for counters programs update with atomic instructions (`__sync_fetch_and_add`). `Some` whenever the section is mapped writable.
         pub fn packets_seen_atomic(
             &self,
         ) -> ::core::option::Option<&::std::sync::atomic::AtomicU64> {
-            self.0.atomic_u64(::core::mem::offset_of!(types::Bss, packets_seen))
+            self.0.atomic_u64(0)
         }
     }
 }
@@ -385,9 +361,18 @@ impl Counter {
     /// Parses and relocates the embedded object. Nothing is in the
     /// kernel yet.
     pub fn open() -> ::bpf_skeleton::runtime::Result<OpenCounter> {
-        let (core, maps, progs) = ::bpf_skeleton::runtime::skel::open_table(
+        Self::open_with(&::bpf_skeleton::runtime::OpenOptions::new())
+    }
+    /// [`open`](Self::open) with open options: a BTF file for CO-RE
+    /// on kernels without `/sys/kernel/btf/vmlinux`, the pin root,
+    /// Kconfig overrides, the object's name.
+    pub fn open_with(
+        options: &::bpf_skeleton::runtime::OpenOptions,
+    ) -> ::bpf_skeleton::runtime::Result<OpenCounter> {
+        let (core, maps, progs) = ::bpf_skeleton::runtime::skel::open_table_with(
             Self::OBJECT,
             &Self::TABLE,
+            options,
         )?;
         let maps: counter::OpenMaps = ::bpf_skeleton::runtime::skel::handles(maps)?;
         let progs: counter::OpenProgs = ::bpf_skeleton::runtime::skel::handles(progs)?;

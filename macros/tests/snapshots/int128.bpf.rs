@@ -2,7 +2,7 @@
 // macros/src/tests.rs (BPF_SKELETON_BLESS=1 rewrites this file).
 ///C `struct ip_key` (64 bytes).
 #[repr(C)]
-#[derive(Clone, Copy, PartialEq)]
+#[derive(PartialEq)]
 pub struct IpKey {
     ///`tag` at byte 0 (4 bytes).
     pub tag: u32,
@@ -15,6 +15,12 @@ pub struct IpKey {
     ///`hi` at byte 48 (16 bytes).
     pub hi: ::bpf_skeleton::runtime::U128,
 }
+impl ::core::clone::Clone for IpKey {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl ::core::marker::Copy for IpKey {}
 impl ::core::default::Default for IpKey {
     fn default() -> Self {
         <Self as ::bpf_skeleton::runtime::Plain>::zeroed()
@@ -30,37 +36,23 @@ impl ::core::fmt::Debug for IpKey {
             .finish()
     }
 }
-const _: () = {
-    assert!(::core::mem::size_of:: < IpKey > () == 64);
-    assert!(::core::mem::align_of:: < IpKey > () == 16);
-    assert!(::core::mem::offset_of!(IpKey, tag) == 0);
-    assert!(::core::mem::offset_of!(IpKey, lo) == 16);
-    assert!(::core::mem::offset_of!(IpKey, flag) == 32);
-    assert!(::core::mem::offset_of!(IpKey, hi) == 48);
-    assert!(
-        ::core::mem::size_of:: < IpKey > () == 0 + ::core::mem::size_of:: < u32 > () +
-        ::core::mem::size_of:: < [u8; 12] > () + ::core::mem::size_of:: <
-        ::bpf_skeleton::runtime::U128 > () + ::core::mem::size_of:: < u8 > () +
-        ::core::mem::size_of:: < [u8; 15] > () + ::core::mem::size_of:: <
-        ::bpf_skeleton::runtime::U128 > ()
-    );
-};
-const _: fn() = || {
-    fn plain<T: ::bpf_skeleton::runtime::Plain>() {}
-    plain::<u32>();
-    plain::<[u8; 12]>();
-    plain::<::bpf_skeleton::runtime::U128>();
-    plain::<u8>();
-    plain::<[u8; 15]>();
-    plain::<::bpf_skeleton::runtime::U128>();
-};
-/// SAFETY: `#[repr(C)]`, no implicit padding and every field
-/// `Plain`, all asserted at compile time just above.
+const _: () = ::bpf_skeleton::runtime::skel::layout::layout::<
+    IpKey,
+>(
+    64,
+    16,
+    &[
+        32,
+        ::bpf_skeleton::runtime::skel::layout::field::<::bpf_skeleton::runtime::U128>(),
+        ::bpf_skeleton::runtime::skel::layout::field::<::bpf_skeleton::runtime::U128>(),
+    ],
+);
+/// SAFETY: `#[repr(C)]`, no implicit padding and every field `Plain`, all checked at compile time just above.
 #[allow(unsafe_code)]
 unsafe impl ::bpf_skeleton::runtime::Plain for IpKey {}
 ///C `struct wide` (32 bytes).
 #[repr(C)]
-#[derive(Clone, Copy, PartialEq)]
+#[derive(PartialEq)]
 pub struct Wide {
     ///`c` at byte 0 (1 byte).
     pub c: u8,
@@ -68,6 +60,12 @@ pub struct Wide {
     ///`x` at byte 16 (16 bytes).
     pub x: ::bpf_skeleton::runtime::U128,
 }
+impl ::core::clone::Clone for Wide {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl ::core::marker::Copy for Wide {}
 impl ::core::default::Default for Wide {
     fn default() -> Self {
         <Self as ::bpf_skeleton::runtime::Plain>::zeroed()
@@ -78,30 +76,22 @@ impl ::core::fmt::Debug for Wide {
         f.debug_struct("Wide").field("c", &self.c).field("x", &self.x).finish()
     }
 }
-const _: () = {
-    assert!(::core::mem::size_of:: < Wide > () == 32);
-    assert!(::core::mem::align_of:: < Wide > () == 16);
-    assert!(::core::mem::offset_of!(Wide, c) == 0);
-    assert!(::core::mem::offset_of!(Wide, x) == 16);
-    assert!(
-        ::core::mem::size_of:: < Wide > () == 0 + ::core::mem::size_of:: < u8 > () +
-        ::core::mem::size_of:: < [u8; 15] > () + ::core::mem::size_of:: <
-        ::bpf_skeleton::runtime::U128 > ()
-    );
-};
-const _: fn() = || {
-    fn plain<T: ::bpf_skeleton::runtime::Plain>() {}
-    plain::<u8>();
-    plain::<[u8; 15]>();
-    plain::<::bpf_skeleton::runtime::U128>();
-};
-/// SAFETY: `#[repr(C)]`, no implicit padding and every field
-/// `Plain`, all asserted at compile time just above.
+const _: () = ::bpf_skeleton::runtime::skel::layout::layout::<
+    Wide,
+>(
+    32,
+    16,
+    &[
+        16,
+        ::bpf_skeleton::runtime::skel::layout::field::<::bpf_skeleton::runtime::U128>(),
+    ],
+);
+/// SAFETY: `#[repr(C)]`, no implicit padding and every field `Plain`, all checked at compile time just above.
 #[allow(unsafe_code)]
 unsafe impl ::bpf_skeleton::runtime::Plain for Wide {}
 ///C `struct packed_wide` (33 bytes).
 #[repr(C, packed)]
-#[derive(Clone, Copy, PartialEq)]
+#[derive(PartialEq)]
 pub struct PackedWide {
     ///`c` at byte 0 (1 byte).
     pub c: u8,
@@ -110,6 +100,12 @@ pub struct PackedWide {
     ///`u` at byte 17 (16 bytes). Its bytes: its type is aligned above 1 in Rust, which a packed struct cannot hold.
     pub u: [u8; 16],
 }
+impl ::core::clone::Clone for PackedWide {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl ::core::marker::Copy for PackedWide {}
 impl ::core::default::Default for PackedWide {
     fn default() -> Self {
         <Self as ::bpf_skeleton::runtime::Plain>::zeroed()
@@ -124,30 +120,13 @@ impl ::core::fmt::Debug for PackedWide {
             .finish()
     }
 }
-const _: () = {
-    assert!(::core::mem::size_of:: < PackedWide > () == 33);
-    assert!(::core::mem::align_of:: < PackedWide > () == 1);
-    assert!(::core::mem::offset_of!(PackedWide, c) == 0);
-    assert!(::core::mem::offset_of!(PackedWide, x) == 1);
-    assert!(::core::mem::offset_of!(PackedWide, u) == 17);
-    assert!(
-        ::core::mem::size_of:: < PackedWide > () == 0 + ::core::mem::size_of:: < u8 > ()
-        + ::core::mem::size_of:: < [u8; 16] > () + ::core::mem::size_of:: < [u8; 16] > ()
-    );
-};
-const _: fn() = || {
-    fn plain<T: ::bpf_skeleton::runtime::Plain>() {}
-    plain::<u8>();
-    plain::<[u8; 16]>();
-    plain::<[u8; 16]>();
-};
-/// SAFETY: `#[repr(C)]`, no implicit padding and every field
-/// `Plain`, all asserted at compile time just above.
+const _: () = ::bpf_skeleton::runtime::skel::layout::layout::<PackedWide>(33, 1, &[33]);
+/// SAFETY: `#[repr(C)]`, no implicit padding and every field `Plain`, all checked at compile time just above.
 #[allow(unsafe_code)]
 unsafe impl ::bpf_skeleton::runtime::Plain for PackedWide {}
 ///C `struct mixed` (48 bytes).
 #[repr(C)]
-#[derive(Clone, Copy, PartialEq)]
+#[derive(PartialEq)]
 pub struct Mixed {
     ///`a` at byte 0 (8 bytes).
     pub a: u64,
@@ -158,6 +137,12 @@ pub struct Mixed {
     pub c: u32,
     _pad1: [u8; 12],
 }
+impl ::core::clone::Clone for Mixed {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl ::core::marker::Copy for Mixed {}
 impl ::core::default::Default for Mixed {
     fn default() -> Self {
         <Self as ::bpf_skeleton::runtime::Plain>::zeroed()
@@ -172,34 +157,22 @@ impl ::core::fmt::Debug for Mixed {
             .finish()
     }
 }
-const _: () = {
-    assert!(::core::mem::size_of:: < Mixed > () == 48);
-    assert!(::core::mem::align_of:: < Mixed > () == 16);
-    assert!(::core::mem::offset_of!(Mixed, a) == 0);
-    assert!(::core::mem::offset_of!(Mixed, b) == 16);
-    assert!(::core::mem::offset_of!(Mixed, c) == 32);
-    assert!(
-        ::core::mem::size_of:: < Mixed > () == 0 + ::core::mem::size_of:: < u64 > () +
-        ::core::mem::size_of:: < [u8; 8] > () + ::core::mem::size_of:: <
-        ::bpf_skeleton::runtime::I128 > () + ::core::mem::size_of:: < u32 > () +
-        ::core::mem::size_of:: < [u8; 12] > ()
-    );
-};
-const _: fn() = || {
-    fn plain<T: ::bpf_skeleton::runtime::Plain>() {}
-    plain::<u64>();
-    plain::<[u8; 8]>();
-    plain::<::bpf_skeleton::runtime::I128>();
-    plain::<u32>();
-    plain::<[u8; 12]>();
-};
-/// SAFETY: `#[repr(C)]`, no implicit padding and every field
-/// `Plain`, all asserted at compile time just above.
+const _: () = ::bpf_skeleton::runtime::skel::layout::layout::<
+    Mixed,
+>(
+    48,
+    16,
+    &[
+        32,
+        ::bpf_skeleton::runtime::skel::layout::field::<::bpf_skeleton::runtime::I128>(),
+    ],
+);
+/// SAFETY: `#[repr(C)]`, no implicit padding and every field `Plain`, all checked at compile time just above.
 #[allow(unsafe_code)]
 unsafe impl ::bpf_skeleton::runtime::Plain for Mixed {}
 ///The variables of section `.data` (32 bytes), laid out as in the object.
 #[repr(C)]
-#[derive(Clone, Copy, PartialEq)]
+#[derive(PartialEq)]
 pub struct Data {
     ///`marker` at byte 0 (1 byte).
     pub marker: u8,
@@ -207,6 +180,12 @@ pub struct Data {
     ///`wide_in` at byte 16 (16 bytes).
     pub wide_in: ::bpf_skeleton::runtime::U128,
 }
+impl ::core::clone::Clone for Data {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl ::core::marker::Copy for Data {}
 impl ::core::default::Default for Data {
     fn default() -> Self {
         <Self as ::bpf_skeleton::runtime::Plain>::zeroed()
@@ -220,30 +199,22 @@ impl ::core::fmt::Debug for Data {
             .finish()
     }
 }
-const _: () = {
-    assert!(::core::mem::size_of:: < Data > () == 32);
-    assert!(::core::mem::align_of:: < Data > () == 16);
-    assert!(::core::mem::offset_of!(Data, marker) == 0);
-    assert!(::core::mem::offset_of!(Data, wide_in) == 16);
-    assert!(
-        ::core::mem::size_of:: < Data > () == 0 + ::core::mem::size_of:: < u8 > () +
-        ::core::mem::size_of:: < [u8; 15] > () + ::core::mem::size_of:: <
-        ::bpf_skeleton::runtime::U128 > ()
-    );
-};
-const _: fn() = || {
-    fn plain<T: ::bpf_skeleton::runtime::Plain>() {}
-    plain::<u8>();
-    plain::<[u8; 15]>();
-    plain::<::bpf_skeleton::runtime::U128>();
-};
-/// SAFETY: `#[repr(C)]`, no implicit padding and every field
-/// `Plain`, all asserted at compile time just above.
+const _: () = ::bpf_skeleton::runtime::skel::layout::layout::<
+    Data,
+>(
+    32,
+    16,
+    &[
+        16,
+        ::bpf_skeleton::runtime::skel::layout::field::<::bpf_skeleton::runtime::U128>(),
+    ],
+);
+/// SAFETY: `#[repr(C)]`, no implicit padding and every field `Plain`, all checked at compile time just above.
 #[allow(unsafe_code)]
 unsafe impl ::bpf_skeleton::runtime::Plain for Data {}
 ///The variables of section `.bss` (48 bytes), laid out as in the object.
 #[repr(C)]
-#[derive(Clone, Copy, PartialEq)]
+#[derive(PartialEq)]
 pub struct Bss {
     ///`done` at byte 0 (1 byte).
     pub done: u8,
@@ -251,6 +222,12 @@ pub struct Bss {
     ///`wide_out` at byte 16 (32 bytes).
     pub wide_out: Wide,
 }
+impl ::core::clone::Clone for Bss {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl ::core::marker::Copy for Bss {}
 impl ::core::default::Default for Bss {
     fn default() -> Self {
         <Self as ::bpf_skeleton::runtime::Plain>::zeroed()
@@ -264,23 +241,9 @@ impl ::core::fmt::Debug for Bss {
             .finish()
     }
 }
-const _: () = {
-    assert!(::core::mem::size_of:: < Bss > () == 48);
-    assert!(::core::mem::align_of:: < Bss > () == 16);
-    assert!(::core::mem::offset_of!(Bss, done) == 0);
-    assert!(::core::mem::offset_of!(Bss, wide_out) == 16);
-    assert!(
-        ::core::mem::size_of:: < Bss > () == 0 + ::core::mem::size_of:: < u8 > () +
-        ::core::mem::size_of:: < [u8; 15] > () + ::core::mem::size_of:: < Wide > ()
-    );
-};
-const _: fn() = || {
-    fn plain<T: ::bpf_skeleton::runtime::Plain>() {}
-    plain::<u8>();
-    plain::<[u8; 15]>();
-    plain::<Wide>();
-};
-/// SAFETY: `#[repr(C)]`, no implicit padding and every field
-/// `Plain`, all asserted at compile time just above.
+const _: () = ::bpf_skeleton::runtime::skel::layout::layout::<
+    Bss,
+>(48, 16, &[16, ::bpf_skeleton::runtime::skel::layout::field::<Wide>()]);
+/// SAFETY: `#[repr(C)]`, no implicit padding and every field `Plain`, all checked at compile time just above.
 #[allow(unsafe_code)]
 unsafe impl ::bpf_skeleton::runtime::Plain for Bss {}

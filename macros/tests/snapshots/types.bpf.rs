@@ -2,7 +2,7 @@
 // macros/src/tests.rs (BPF_SKELETON_BLESS=1 rewrites this file).
 ///C `flow_key_t`, a typedef of an anonymous type (8 bytes).
 #[repr(C)]
-#[derive(Clone, Copy, PartialEq)]
+#[derive(PartialEq)]
 pub struct FlowKeyT {
     ///`ifindex` at byte 0 (4 bytes).
     pub ifindex: u32,
@@ -13,6 +13,12 @@ pub struct FlowKeyT {
     ///`ingress` at byte 7 (1 byte).
     pub ingress: ::bpf_skeleton::runtime::Bool,
 }
+impl ::core::clone::Clone for FlowKeyT {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl ::core::marker::Copy for FlowKeyT {}
 impl ::core::default::Default for FlowKeyT {
     fn default() -> Self {
         <Self as ::bpf_skeleton::runtime::Plain>::zeroed()
@@ -28,39 +34,31 @@ impl ::core::fmt::Debug for FlowKeyT {
             .finish()
     }
 }
-const _: () = {
-    assert!(::core::mem::size_of:: < FlowKeyT > () == 8);
-    assert!(::core::mem::align_of:: < FlowKeyT > () == 4);
-    assert!(::core::mem::offset_of!(FlowKeyT, ifindex) == 0);
-    assert!(::core::mem::offset_of!(FlowKeyT, port) == 4);
-    assert!(::core::mem::offset_of!(FlowKeyT, proto) == 6);
-    assert!(::core::mem::offset_of!(FlowKeyT, ingress) == 7);
-    assert!(
-        ::core::mem::size_of:: < FlowKeyT > () == 0 + ::core::mem::size_of:: < u32 > () +
-        ::core::mem::size_of:: < u16 > () + ::core::mem::size_of:: < u8 > () +
-        ::core::mem::size_of:: < ::bpf_skeleton::runtime::Bool > ()
-    );
-};
-const _: fn() = || {
-    fn plain<T: ::bpf_skeleton::runtime::Plain>() {}
-    plain::<u32>();
-    plain::<u16>();
-    plain::<u8>();
-    plain::<::bpf_skeleton::runtime::Bool>();
-};
-/// SAFETY: `#[repr(C)]`, no implicit padding and every field
-/// `Plain`, all asserted at compile time just above.
+const _: () = ::bpf_skeleton::runtime::skel::layout::layout::<
+    FlowKeyT,
+>(
+    8,
+    4,
+    &[7, ::bpf_skeleton::runtime::skel::layout::field::<::bpf_skeleton::runtime::Bool>()],
+);
+/// SAFETY: `#[repr(C)]`, no implicit padding and every field `Plain`, all checked at compile time just above.
 #[allow(unsafe_code)]
 unsafe impl ::bpf_skeleton::runtime::Plain for FlowKeyT {}
 ///C `struct point` (8 bytes).
 #[repr(C)]
-#[derive(Clone, Copy, PartialEq)]
+#[derive(PartialEq)]
 pub struct Point {
     ///`x` at byte 0 (4 bytes).
     pub x: i32,
     ///`y` at byte 4 (4 bytes).
     pub y: i32,
 }
+impl ::core::clone::Clone for Point {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl ::core::marker::Copy for Point {}
 impl ::core::default::Default for Point {
     fn default() -> Self {
         <Self as ::bpf_skeleton::runtime::Plain>::zeroed()
@@ -71,23 +69,8 @@ impl ::core::fmt::Debug for Point {
         f.debug_struct("Point").field("x", &self.x).field("y", &self.y).finish()
     }
 }
-const _: () = {
-    assert!(::core::mem::size_of:: < Point > () == 8);
-    assert!(::core::mem::align_of:: < Point > () == 4);
-    assert!(::core::mem::offset_of!(Point, x) == 0);
-    assert!(::core::mem::offset_of!(Point, y) == 4);
-    assert!(
-        ::core::mem::size_of:: < Point > () == 0 + ::core::mem::size_of:: < i32 > () +
-        ::core::mem::size_of:: < i32 > ()
-    );
-};
-const _: fn() = || {
-    fn plain<T: ::bpf_skeleton::runtime::Plain>() {}
-    plain::<i32>();
-    plain::<i32>();
-};
-/// SAFETY: `#[repr(C)]`, no implicit padding and every field
-/// `Plain`, all asserted at compile time just above.
+const _: () = ::bpf_skeleton::runtime::skel::layout::layout::<Point>(8, 4, &[8]);
+/// SAFETY: `#[repr(C)]`, no implicit padding and every field `Plain`, all checked at compile time just above.
 #[allow(unsafe_code)]
 unsafe impl ::bpf_skeleton::runtime::Plain for Point {}
 ///C `enum color`: any 4-byte value is representable; known values are associated consts.
@@ -101,7 +84,7 @@ impl Color {
     pub const GREEN: Self = Self(5u32);
     ///`BLUE` = 9
     pub const BLUE: Self = Self(9u32);
-    /// The C name of this value, if it is a known enumerator.
+    ///The C name of this value, if it is a known enumerator.
     pub fn name(self) -> ::core::option::Option<&'static str> {
         if self.0 == Self::RED.0 {
             return Some("RED");
@@ -123,16 +106,15 @@ impl ::core::fmt::Debug for Color {
         }
     }
 }
-const _: () = assert!(::core::mem::size_of:: < Color > () == 4);
-/// SAFETY: `#[repr(transparent)]` over a primitive integer: no
-/// padding, every bit pattern valid.
+const _: () = assert!(::core::mem::size_of::< Color > () == 4);
+/// SAFETY: `#[repr(transparent)]` over a primitive integer: no padding, every bit pattern valid.
 #[allow(unsafe_code)]
 unsafe impl ::bpf_skeleton::runtime::Plain for Color {}
 ///An anonymous C type, a union of 4 bytes: members are read and written through methods.
 #[repr(C, align(4))]
-#[derive(Clone, Copy, PartialEq)]
+#[derive(PartialEq)]
 pub struct StatsAnon0 {
-    /// The union's bytes.
+    ///The union's bytes.
     pub bytes: [u8; 4],
 }
 impl StatsAnon0 {
@@ -153,6 +135,12 @@ impl StatsAnon0 {
         ::bpf_skeleton::runtime::plain::write_at(&mut self.bytes, 0, &v);
     }
 }
+impl ::core::clone::Clone for StatsAnon0 {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl ::core::marker::Copy for StatsAnon0 {}
 impl ::core::default::Default for StatsAnon0 {
     fn default() -> Self {
         <Self as ::bpf_skeleton::runtime::Plain>::zeroed()
@@ -163,19 +151,15 @@ impl ::core::fmt::Debug for StatsAnon0 {
         f.debug_struct("StatsAnon0").field("bytes", &self.bytes).finish()
     }
 }
-const _: () = {
-    assert!(::core::mem::size_of:: < StatsAnon0 > () == 4);
-    assert!(::core::mem::align_of:: < StatsAnon0 > () == 4);
-};
-/// SAFETY: `#[repr(C)]` around one byte array that fills it (size
-/// asserted above): no padding, every bit pattern valid.
+const _: () = ::bpf_skeleton::runtime::skel::layout::layout::<StatsAnon0>(4, 4, &[4]);
+/// SAFETY: `#[repr(C)]` around one byte array that fills it (size checked just above): no padding, every bit pattern valid.
 #[allow(unsafe_code)]
 unsafe impl ::bpf_skeleton::runtime::Plain for StatsAnon0 {}
 ///C `union shape`, a union of 8 bytes: members are read and written through methods.
 #[repr(C, align(8))]
-#[derive(Clone, Copy, PartialEq)]
+#[derive(PartialEq)]
 pub struct Shape {
-    /// The union's bytes.
+    ///The union's bytes.
     pub bytes: [u8; 8],
 }
 impl Shape {
@@ -196,6 +180,12 @@ impl Shape {
         ::bpf_skeleton::runtime::plain::write_at(&mut self.bytes, 0, &v);
     }
 }
+impl ::core::clone::Clone for Shape {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl ::core::marker::Copy for Shape {}
 impl ::core::default::Default for Shape {
     fn default() -> Self {
         <Self as ::bpf_skeleton::runtime::Plain>::zeroed()
@@ -206,23 +196,25 @@ impl ::core::fmt::Debug for Shape {
         f.debug_struct("Shape").field("bytes", &self.bytes).finish()
     }
 }
-const _: () = {
-    assert!(::core::mem::size_of:: < Shape > () == 8);
-    assert!(::core::mem::align_of:: < Shape > () == 8);
-};
-/// SAFETY: `#[repr(C)]` around one byte array that fills it (size
-/// asserted above): no padding, every bit pattern valid.
+const _: () = ::bpf_skeleton::runtime::skel::layout::layout::<Shape>(8, 8, &[8]);
+/// SAFETY: `#[repr(C)]` around one byte array that fills it (size checked just above): no padding, every bit pattern valid.
 #[allow(unsafe_code)]
 unsafe impl ::bpf_skeleton::runtime::Plain for Shape {}
 ///An anonymous C type (4 bytes).
 #[repr(C)]
-#[derive(Clone, Copy, PartialEq)]
+#[derive(PartialEq)]
 pub struct StatsRange {
     ///`lo` at byte 0 (2 bytes).
     pub lo: u16,
     ///`hi` at byte 2 (2 bytes).
     pub hi: u16,
 }
+impl ::core::clone::Clone for StatsRange {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl ::core::marker::Copy for StatsRange {}
 impl ::core::default::Default for StatsRange {
     fn default() -> Self {
         <Self as ::bpf_skeleton::runtime::Plain>::zeroed()
@@ -233,23 +225,8 @@ impl ::core::fmt::Debug for StatsRange {
         f.debug_struct("StatsRange").field("lo", &self.lo).field("hi", &self.hi).finish()
     }
 }
-const _: () = {
-    assert!(::core::mem::size_of:: < StatsRange > () == 4);
-    assert!(::core::mem::align_of:: < StatsRange > () == 2);
-    assert!(::core::mem::offset_of!(StatsRange, lo) == 0);
-    assert!(::core::mem::offset_of!(StatsRange, hi) == 2);
-    assert!(
-        ::core::mem::size_of:: < StatsRange > () == 0 + ::core::mem::size_of:: < u16 > ()
-        + ::core::mem::size_of:: < u16 > ()
-    );
-};
-const _: fn() = || {
-    fn plain<T: ::bpf_skeleton::runtime::Plain>() {}
-    plain::<u16>();
-    plain::<u16>();
-};
-/// SAFETY: `#[repr(C)]`, no implicit padding and every field
-/// `Plain`, all asserted at compile time just above.
+const _: () = ::bpf_skeleton::runtime::skel::layout::layout::<StatsRange>(4, 2, &[4]);
+/// SAFETY: `#[repr(C)]`, no implicit padding and every field `Plain`, all checked at compile time just above.
 #[allow(unsafe_code)]
 unsafe impl ::bpf_skeleton::runtime::Plain for StatsRange {}
 ///C `enum delta`: any 4-byte value is representable; known values are associated consts.
@@ -263,7 +240,7 @@ impl Delta {
     pub const ZERO: Self = Self(0i32);
     ///`PLUS_THREE` = 3
     pub const PLUS_THREE: Self = Self(3i32);
-    /// The C name of this value, if it is a known enumerator.
+    ///The C name of this value, if it is a known enumerator.
     pub fn name(self) -> ::core::option::Option<&'static str> {
         if self.0 == Self::MINUS_TWO.0 {
             return Some("MINUS_TWO");
@@ -285,9 +262,8 @@ impl ::core::fmt::Debug for Delta {
         }
     }
 }
-const _: () = assert!(::core::mem::size_of:: < Delta > () == 4);
-/// SAFETY: `#[repr(transparent)]` over a primitive integer: no
-/// padding, every bit pattern valid.
+const _: () = assert!(::core::mem::size_of::< Delta > () == 4);
+/// SAFETY: `#[repr(transparent)]` over a primitive integer: no padding, every bit pattern valid.
 #[allow(unsafe_code)]
 unsafe impl ::bpf_skeleton::runtime::Plain for Delta {}
 ///C `enum wide`: any 8-byte value is representable; known values are associated consts.
@@ -299,7 +275,7 @@ impl Wide {
     pub const SMALL: Self = Self(1u64);
     ///`HUGE` = 4294967296
     pub const HUGE: Self = Self(4294967296u64);
-    /// The C name of this value, if it is a known enumerator.
+    ///The C name of this value, if it is a known enumerator.
     pub fn name(self) -> ::core::option::Option<&'static str> {
         if self.0 == Self::SMALL.0 {
             return Some("SMALL");
@@ -318,9 +294,8 @@ impl ::core::fmt::Debug for Wide {
         }
     }
 }
-const _: () = assert!(::core::mem::size_of:: < Wide > () == 8);
-/// SAFETY: `#[repr(transparent)]` over a primitive integer: no
-/// padding, every bit pattern valid.
+const _: () = assert!(::core::mem::size_of::< Wide > () == 8);
+/// SAFETY: `#[repr(transparent)]` over a primitive integer: no padding, every bit pattern valid.
 #[allow(unsafe_code)]
 unsafe impl ::bpf_skeleton::runtime::Plain for Wide {}
 ///C `enum tiny`: any 1-byte value is representable; known values are associated consts.
@@ -332,7 +307,7 @@ impl Tiny {
     pub const T_A: Self = Self(1u8);
     ///`T_B` = 200
     pub const T_B: Self = Self(200u8);
-    /// The C name of this value, if it is a known enumerator.
+    ///The C name of this value, if it is a known enumerator.
     pub fn name(self) -> ::core::option::Option<&'static str> {
         if self.0 == Self::T_A.0 {
             return Some("T_A");
@@ -351,14 +326,13 @@ impl ::core::fmt::Debug for Tiny {
         }
     }
 }
-const _: () = assert!(::core::mem::size_of:: < Tiny > () == 1);
-/// SAFETY: `#[repr(transparent)]` over a primitive integer: no
-/// padding, every bit pattern valid.
+const _: () = assert!(::core::mem::size_of::< Tiny > () == 1);
+/// SAFETY: `#[repr(transparent)]` over a primitive integer: no padding, every bit pattern valid.
 #[allow(unsafe_code)]
 unsafe impl ::bpf_skeleton::runtime::Plain for Tiny {}
 ///C `struct stats` (104 bytes).
 #[repr(C)]
-#[derive(Clone, Copy, PartialEq)]
+#[derive(PartialEq)]
 pub struct Stats {
     ///`packets` at byte 0 (8 bytes).
     pub packets: u64,
@@ -460,6 +434,12 @@ impl Stats {
         );
     }
 }
+impl ::core::clone::Clone for Stats {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl ::core::marker::Copy for Stats {}
 impl ::core::default::Default for Stats {
     fn default() -> Self {
         <Self as ::bpf_skeleton::runtime::Plain>::zeroed()
@@ -488,58 +468,29 @@ impl ::core::fmt::Debug for Stats {
             .finish()
     }
 }
-const _: () = {
-    assert!(::core::mem::size_of:: < Stats > () == 104);
-    assert!(::core::mem::align_of:: < Stats > () == 8);
-    assert!(::core::mem::offset_of!(Stats, packets) == 0);
-    assert!(::core::mem::offset_of!(Stats, pts) == 8);
-    assert!(::core::mem::offset_of!(Stats, name) == 32);
-    assert!(::core::mem::offset_of!(Stats, tail_byte) == 51);
-    assert!(::core::mem::offset_of!(Stats, anon0) == 52);
-    assert!(::core::mem::offset_of!(Stats, shape) == 56);
-    assert!(::core::mem::offset_of!(Stats, range) == 64);
-    assert!(::core::mem::offset_of!(Stats, d) == 68);
-    assert!(::core::mem::offset_of!(Stats, w) == 72);
-    assert!(::core::mem::offset_of!(Stats, t) == 80);
-    assert!(::core::mem::offset_of!(Stats, ptr) == 88);
-    assert!(::core::mem::offset_of!(Stats, ok) == 96);
-    assert!(
-        ::core::mem::size_of:: < Stats > () == 0 + ::core::mem::size_of:: < u64 > () +
-        ::core::mem::size_of:: < [Point; 3] > () + ::core::mem::size_of:: < [u8; 16] > ()
-        + ::core::mem::size_of:: < [u8; 3] > () + ::core::mem::size_of:: < u8 > () +
-        ::core::mem::size_of:: < StatsAnon0 > () + ::core::mem::size_of:: < Shape > () +
-        ::core::mem::size_of:: < StatsRange > () + ::core::mem::size_of:: < Delta > () +
-        ::core::mem::size_of:: < Wide > () + ::core::mem::size_of:: < Tiny > () +
-        ::core::mem::size_of:: < [u8; 7] > () + ::core::mem::size_of:: < u64 > () +
-        ::core::mem::size_of:: < ::bpf_skeleton::runtime::Bool > () +
-        ::core::mem::size_of:: < [u8; 7] > ()
-    );
-};
-const _: fn() = || {
-    fn plain<T: ::bpf_skeleton::runtime::Plain>() {}
-    plain::<u64>();
-    plain::<[Point; 3]>();
-    plain::<[u8; 16]>();
-    plain::<[u8; 3]>();
-    plain::<u8>();
-    plain::<StatsAnon0>();
-    plain::<Shape>();
-    plain::<StatsRange>();
-    plain::<Delta>();
-    plain::<Wide>();
-    plain::<Tiny>();
-    plain::<[u8; 7]>();
-    plain::<u64>();
-    plain::<::bpf_skeleton::runtime::Bool>();
-    plain::<[u8; 7]>();
-};
-/// SAFETY: `#[repr(C)]`, no implicit padding and every field
-/// `Plain`, all asserted at compile time just above.
+const _: () = ::bpf_skeleton::runtime::skel::layout::layout::<
+    Stats,
+>(
+    104,
+    8,
+    &[
+        50,
+        ::bpf_skeleton::runtime::skel::layout::field::<[Point; 3]>(),
+        ::bpf_skeleton::runtime::skel::layout::field::<StatsAnon0>(),
+        ::bpf_skeleton::runtime::skel::layout::field::<Shape>(),
+        ::bpf_skeleton::runtime::skel::layout::field::<StatsRange>(),
+        ::bpf_skeleton::runtime::skel::layout::field::<Delta>(),
+        ::bpf_skeleton::runtime::skel::layout::field::<Wide>(),
+        ::bpf_skeleton::runtime::skel::layout::field::<Tiny>(),
+        ::bpf_skeleton::runtime::skel::layout::field::<::bpf_skeleton::runtime::Bool>(),
+    ],
+);
+/// SAFETY: `#[repr(C)]`, no implicit padding and every field `Plain`, all checked at compile time just above.
 #[allow(unsafe_code)]
 unsafe impl ::bpf_skeleton::runtime::Plain for Stats {}
 ///The variables of section `.bss` (12 bytes, plus tail padding to its alignment), laid out as in the object.
 #[repr(C)]
-#[derive(Clone, Copy, PartialEq)]
+#[derive(PartialEq)]
 pub struct Bss {
     ///`hits` at byte 0 (8 bytes).
     pub hits: u64,
@@ -547,6 +498,12 @@ pub struct Bss {
     pub small_hits: u32,
     _pad0: [u8; 4],
 }
+impl ::core::clone::Clone for Bss {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl ::core::marker::Copy for Bss {}
 impl ::core::default::Default for Bss {
     fn default() -> Self {
         <Self as ::bpf_skeleton::runtime::Plain>::zeroed()
@@ -560,35 +517,25 @@ impl ::core::fmt::Debug for Bss {
             .finish()
     }
 }
-const _: () = {
-    assert!(::core::mem::size_of:: < Bss > () == 16);
-    assert!(::core::mem::align_of:: < Bss > () == 8);
-    assert!(::core::mem::offset_of!(Bss, hits) == 0);
-    assert!(::core::mem::offset_of!(Bss, small_hits) == 8);
-    assert!(
-        ::core::mem::size_of:: < Bss > () == 0 + ::core::mem::size_of:: < u64 > () +
-        ::core::mem::size_of:: < u32 > () + ::core::mem::size_of:: < [u8; 4] > ()
-    );
-};
-const _: fn() = || {
-    fn plain<T: ::bpf_skeleton::runtime::Plain>() {}
-    plain::<u64>();
-    plain::<u32>();
-    plain::<[u8; 4]>();
-};
-/// SAFETY: `#[repr(C)]`, no implicit padding and every field
-/// `Plain`, all asserted at compile time just above.
+const _: () = ::bpf_skeleton::runtime::skel::layout::layout::<Bss>(16, 8, &[16]);
+/// SAFETY: `#[repr(C)]`, no implicit padding and every field `Plain`, all checked at compile time just above.
 #[allow(unsafe_code)]
 unsafe impl ::bpf_skeleton::runtime::Plain for Bss {}
 ///C `struct config` (8 bytes).
 #[repr(C)]
-#[derive(Clone, Copy, PartialEq)]
+#[derive(PartialEq)]
 pub struct Config {
     ///`verbosity` at byte 0 (4 bytes).
     pub verbosity: u32,
     ///`favourite` at byte 4 (4 bytes).
     pub favourite: Color,
 }
+impl ::core::clone::Clone for Config {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl ::core::marker::Copy for Config {}
 impl ::core::default::Default for Config {
     fn default() -> Self {
         <Self as ::bpf_skeleton::runtime::Plain>::zeroed()
@@ -602,32 +549,25 @@ impl ::core::fmt::Debug for Config {
             .finish()
     }
 }
-const _: () = {
-    assert!(::core::mem::size_of:: < Config > () == 8);
-    assert!(::core::mem::align_of:: < Config > () == 4);
-    assert!(::core::mem::offset_of!(Config, verbosity) == 0);
-    assert!(::core::mem::offset_of!(Config, favourite) == 4);
-    assert!(
-        ::core::mem::size_of:: < Config > () == 0 + ::core::mem::size_of:: < u32 > () +
-        ::core::mem::size_of:: < Color > ()
-    );
-};
-const _: fn() = || {
-    fn plain<T: ::bpf_skeleton::runtime::Plain>() {}
-    plain::<u32>();
-    plain::<Color>();
-};
-/// SAFETY: `#[repr(C)]`, no implicit padding and every field
-/// `Plain`, all asserted at compile time just above.
+const _: () = ::bpf_skeleton::runtime::skel::layout::layout::<
+    Config,
+>(8, 4, &[4, ::bpf_skeleton::runtime::skel::layout::field::<Color>()]);
+/// SAFETY: `#[repr(C)]`, no implicit padding and every field `Plain`, all checked at compile time just above.
 #[allow(unsafe_code)]
 unsafe impl ::bpf_skeleton::runtime::Plain for Config {}
 ///The variables of section `.data` (8 bytes), laid out as in the object.
 #[repr(C)]
-#[derive(Clone, Copy, PartialEq)]
+#[derive(PartialEq)]
 pub struct Data {
     ///`cfg` at byte 0 (8 bytes).
     pub cfg: Config,
 }
+impl ::core::clone::Clone for Data {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl ::core::marker::Copy for Data {}
 impl ::core::default::Default for Data {
     fn default() -> Self {
         <Self as ::bpf_skeleton::runtime::Plain>::zeroed()
@@ -638,31 +578,27 @@ impl ::core::fmt::Debug for Data {
         f.debug_struct("Data").field("cfg", &self.cfg).finish()
     }
 }
-const _: () = {
-    assert!(::core::mem::size_of:: < Data > () == 8);
-    assert!(::core::mem::align_of:: < Data > () == 4);
-    assert!(::core::mem::offset_of!(Data, cfg) == 0);
-    assert!(
-        ::core::mem::size_of:: < Data > () == 0 + ::core::mem::size_of:: < Config > ()
-    );
-};
-const _: fn() = || {
-    fn plain<T: ::bpf_skeleton::runtime::Plain>() {}
-    plain::<Config>();
-};
-/// SAFETY: `#[repr(C)]`, no implicit padding and every field
-/// `Plain`, all asserted at compile time just above.
+const _: () = ::bpf_skeleton::runtime::skel::layout::layout::<
+    Data,
+>(8, 4, &[0, ::bpf_skeleton::runtime::skel::layout::field::<Config>()]);
+/// SAFETY: `#[repr(C)]`, no implicit padding and every field `Plain`, all checked at compile time just above.
 #[allow(unsafe_code)]
 unsafe impl ::bpf_skeleton::runtime::Plain for Data {}
 ///The variables of section `.rodata` (16 bytes), laid out as in the object.
 #[repr(C)]
-#[derive(Clone, Copy, PartialEq)]
+#[derive(PartialEq)]
 pub struct Rodata {
     ///`magic` at byte 0 (8 bytes).
     pub magic: u64,
     ///`origin` at byte 8 (8 bytes).
     pub origin: Point,
 }
+impl ::core::clone::Clone for Rodata {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl ::core::marker::Copy for Rodata {}
 impl ::core::default::Default for Rodata {
     fn default() -> Self {
         <Self as ::bpf_skeleton::runtime::Plain>::zeroed()
@@ -676,22 +612,9 @@ impl ::core::fmt::Debug for Rodata {
             .finish()
     }
 }
-const _: () = {
-    assert!(::core::mem::size_of:: < Rodata > () == 16);
-    assert!(::core::mem::align_of:: < Rodata > () == 8);
-    assert!(::core::mem::offset_of!(Rodata, magic) == 0);
-    assert!(::core::mem::offset_of!(Rodata, origin) == 8);
-    assert!(
-        ::core::mem::size_of:: < Rodata > () == 0 + ::core::mem::size_of:: < u64 > () +
-        ::core::mem::size_of:: < Point > ()
-    );
-};
-const _: fn() = || {
-    fn plain<T: ::bpf_skeleton::runtime::Plain>() {}
-    plain::<u64>();
-    plain::<Point>();
-};
-/// SAFETY: `#[repr(C)]`, no implicit padding and every field
-/// `Plain`, all asserted at compile time just above.
+const _: () = ::bpf_skeleton::runtime::skel::layout::layout::<
+    Rodata,
+>(16, 8, &[8, ::bpf_skeleton::runtime::skel::layout::field::<Point>()]);
+/// SAFETY: `#[repr(C)]`, no implicit padding and every field `Plain`, all checked at compile time just above.
 #[allow(unsafe_code)]
 unsafe impl ::bpf_skeleton::runtime::Plain for Rodata {}

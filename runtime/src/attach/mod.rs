@@ -5,7 +5,7 @@
 //! section name says where (`tp/C/N`, `raw_tp/N`, `tp_btf/N`, `fentry/F`,
 //! `fexit/F`, `fmod_ret/F`, `lsm/H`, `iter/I`, `kprobe/F[+off]`,
 //! `kretprobe/F[+off]`, `ksyscall/S`, `kretsyscall/S`,
-//! `uprobe/BINARY:FUNC[+off]`, `uretprobe/...`). Sections that do not name
+//! `uprobe/BINARY:FUNC[+off]`, `uretprobe/...`, `usdt/BINARY:PROVIDER:NAME`). Sections that do not name
 //! a target (`xdp`, `tc`, `tcx/ingress`, `socket`, `perf_event`, every
 //! cgroup section, `sk_lookup`, or a bare `kprobe`) are not
 //! auto-attachable, as in libbpf: [`Program::can_auto_attach`] says so and
@@ -14,7 +14,7 @@
 //! The explicit methods check the program's type first, so a wrong kind
 //! is an error naming the program and its section before any syscall.
 //! Families: [`trace`] (tracepoints, raw tracepoints, BTF-typed tracing),
-//! [`probe`] (kprobes, uprobes, perf events), [`net`] (XDP, tcx, socket
+//! [`probe`] (kprobes, uprobes, perf events), [`usdt`], [`net`] (XDP, tcx, socket
 //! filters, network namespaces), [`cgroup`], [`iter`].
 
 pub mod cgroup;
@@ -24,6 +24,7 @@ pub mod net;
 pub mod probe;
 use crate::obj::auto_attach as section;
 pub mod trace;
+pub mod usdt;
 
 use std::os::fd::BorrowedFd;
 
@@ -83,6 +84,13 @@ impl Program {
     /// Attaches the program where its section name says (libbpf's
     /// auto-attach). Fails for sections that do not name a target.
     pub fn attach(&self) -> Result<Link> {
+        if self.prog_type() == crate::obj::struct_ops::PROG_TYPE {
+            return Err(Error::invalid(
+                self.subject(),
+                "a struct_ops program does not attach on its own: register the struct_ops \
+                 map that points at it (`Map::attach_struct_ops`, or the skeleton's `attach()`)",
+            ));
+        }
         let Some(target) = self.auto_attach_target() else {
             return Err(Error::invalid(
                 self.subject(),
@@ -99,13 +107,11 @@ impl Program {
             AutoAttach::RawTracepoint { name } => self.attach_raw_tracepoint(&name),
             AutoAttach::Tracing => self.attach_trace(),
             AutoAttach::Iter => self.attach_iter(),
-            AutoAttach::Usdt => Err(Error::Unsupported {
-                subject: self.subject(),
-                what: format!(
-                    "attaching USDT probes (section `{}`) is not supported yet",
-                    self.section()
-                ),
-            }),
+            AutoAttach::Usdt {
+                binary,
+                provider,
+                name,
+            } => self.attach_usdt(None, &binary, &provider, &name, 0),
             AutoAttach::Kprobe {
                 symbol,
                 offset,

@@ -60,6 +60,9 @@ pub mod kind {
     /// `lsm/`.
     #[derive(Debug)]
     pub enum Trace {}
+    /// `usdt` programs (kprobe-type, reading `usdt.bpf.h`'s spec map).
+    #[derive(Debug)]
+    pub enum Usdt {}
     /// Every other kind: only the by-name runtime methods.
     #[derive(Debug)]
     pub enum Other {}
@@ -90,6 +93,7 @@ mod sealed {
         Netns,
         Iter,
         Trace,
+        Usdt,
         Other
     );
 }
@@ -135,8 +139,9 @@ kind_trait!(
     /// Kinds `attach_socket` accepts.
     SocketProgram, "`attach_socket` needs a socket filter program; this is a `{Self}` program", "not a socket filter program", [Socket]);
 kind_trait!(
-    /// Kinds `attach_kprobe`, `attach_ksyscall` and `attach_uprobe` accept.
-    ProbeProgram, "`attach_kprobe/attach_uprobe` needs a kprobe-type program; this is a `{Self}` program", "not a kprobe-type program", [Probe]);
+    /// Kinds `attach_kprobe`, `attach_ksyscall` and `attach_uprobe` accept
+    /// (not `usdt` programs, whose arguments need `attach_usdt`).
+    ProbeProgram, "`attach_kprobe/attach_uprobe` needs a kprobe, ksyscall or uprobe program; this is a `{Self}` program", "not a kprobe, ksyscall or uprobe program", [Probe]);
 kind_trait!(
     /// Kinds `attach_perf_event` accepts (as the kernel does).
     PerfEventProgram, "`attach_perf_event` needs a perf_event, kprobe or tracepoint program; this is a `{Self}` program", "not a perf_event, kprobe or tracepoint program",
@@ -147,6 +152,9 @@ kind_trait!(
 kind_trait!(
     /// Kinds `attach_iter` accepts.
     IterProgram, "`attach_iter` needs an iterator program; this is a `{Self}` program", "not an iterator program", [Iter]);
+kind_trait!(
+    /// Kinds `attach_usdt` accepts.
+    UsdtProgram, "`attach_usdt` needs a usdt program; this is a `{Self}` program", "not a usdt program", [Usdt]);
 kind_trait!(
     /// Kinds `attach_trace` accepts.
     TraceProgram, "`attach_trace` needs a tp_btf, fentry, fexit, fmod_ret or lsm program; this is a `{Self}` program", "not a tp_btf, fentry, fexit, fmod_ret or lsm program", [Trace]);
@@ -338,6 +346,24 @@ impl<S, K, A> Program<S, K, A> {
         self.inner.attach_iter_with(target)
     }
 
+    /// Attaches a `usdt` program to every site of USDT probe
+    /// `provider:name` in `binary`, for process `pid` (`None`: every
+    /// process); `cookie` is what `bpf_usdt_cookie()` returns (see
+    /// [`prog::Program::attach_usdt`]).
+    pub fn attach_usdt(
+        &self,
+        pid: Option<i32>,
+        binary: impl AsRef<Path>,
+        provider: &str,
+        name: &str,
+        cookie: u64,
+    ) -> Result<Link>
+    where
+        K: UsdtProgram,
+    {
+        self.inner.attach_usdt(pid, binary, provider, name, cookie)
+    }
+
     /// Attaches a `tp_btf`, `fentry`, `fexit`, `fmod_ret` or `lsm` program
     /// to the target fixed at load.
     pub fn attach_trace(&self) -> Result<Link>
@@ -360,8 +386,9 @@ impl<S, K, A> Program<S, K, A> {
 ///
 /// # Safety
 /// Implement only for a `#[repr(C)]` struct every field of which is an
-/// `Option<Link>`, one per program of the skeleton, in the order of its
-/// `Progs` fields. Then it is `[Option<Link>; n]` in memory.
+/// `Option<Link>`: first one per program of the skeleton, in the order of
+/// its `Progs` fields, then any number more (one per struct_ops map). Then
+/// it is `[Option<Link>; n + m]` in memory, the first `n` the programs'.
 #[doc(hidden)]
 pub unsafe trait LinkSlots: Sized {}
 
@@ -379,12 +406,20 @@ where
     let layout = |size: usize, align: usize, item: usize, item_align: usize| {
         n > 0 && item > 0 && n.checked_mul(item) == Some(size) && align == item_align
     };
+    // Links may hold more slots after the programs' (struct_ops maps').
+    let prefix = |size: usize, align: usize, item: usize, item_align: usize| {
+        n > 0
+            && item > 0
+            && size % item == 0
+            && n.checked_mul(item).is_some_and(|p| p <= size)
+            && align == item_align
+    };
     if !layout(
         size_of::<P>(),
         align_of::<P>(),
         size_of::<prog::Program>(),
         align_of::<prog::Program>(),
-    ) || !layout(
+    ) || !prefix(
         size_of::<L>(),
         align_of::<L>(),
         size_of::<Option<Link>>(),
@@ -399,9 +434,10 @@ where
     // alignment checked above); the slice borrows `progs`.
     let progs: &[prog::Program] =
         unsafe { std::slice::from_raw_parts((progs as *const P).cast::<prog::Program>(), n) };
-    // SAFETY: `LinkSlots` makes `L` laid out as `[Option<Link>; n]` (size
-    // and alignment checked above: the same `n`); the slice borrows `links`
-    // mutably and any `Option<Link>` written is a valid field value.
+    // SAFETY: `LinkSlots` makes `L` laid out as `[Option<Link>; n + m]`
+    // whose first `n` are the programs' (size and alignment checked above:
+    // at least `n` slots); the slice borrows `links` mutably and any
+    // `Option<Link>` written is a valid field value.
     let links: &mut [Option<Link>] =
         unsafe { std::slice::from_raw_parts_mut((links as *mut L).cast::<Option<Link>>(), n) };
     for (prog, slot) in progs.iter().zip(links.iter_mut()) {

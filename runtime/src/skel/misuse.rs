@@ -18,7 +18,7 @@ use std::convert::Infallible;
 
 use super::{
     BloomFilter, DataMap, Map, MapOfMaps, OpenDataMap, OpenMap, OpenProgram, PerCpuMap,
-    PerfEventArray, ProgArray, Program, Queue, RawMap, RingBuf, Stack, UserRingBuf,
+    PerfEventArray, ProgArray, Program, Queue, RawMap, RingBuf, Stack, StructOpsMap, UserRingBuf,
 };
 use crate::error::Result;
 
@@ -230,6 +230,7 @@ exclusivity_on_loaded_maps!(
     PerfEventArray,
     MapOfMaps<K>,
     RawMap,
+    StructOpsMap,
     DataMap<T>,
     Queue<V>,
     Stack<V>,
@@ -267,6 +268,62 @@ macro_rules! sizing_on_loaded_maps {
             {
                 match SetMapBeforeLoad::never(self) {}
             }
+
+            /// Open maps only: set it before `load()`.
+            pub fn set_type<P>(&self, _value: P) -> Infallible
+            where
+                Self: SetMapBeforeLoad,
+            {
+                match SetMapBeforeLoad::never(self) {}
+            }
+
+            /// Open maps only: set it before `load()`.
+            pub fn set_key_size<P>(&self, _value: P) -> Infallible
+            where
+                Self: SetMapBeforeLoad,
+            {
+                match SetMapBeforeLoad::never(self) {}
+            }
+
+            /// Open maps only: set it before `load()`.
+            pub fn set_value_size<P>(&self, _value: P) -> Infallible
+            where
+                Self: SetMapBeforeLoad,
+            {
+                match SetMapBeforeLoad::never(self) {}
+            }
+
+            /// Open maps only: set it before `load()`.
+            pub fn set_map_flags<P>(&self, _value: P) -> Infallible
+            where
+                Self: SetMapBeforeLoad,
+            {
+                match SetMapBeforeLoad::never(self) {}
+            }
+
+            /// Open maps only: set it before `load()`.
+            pub fn set_numa_node<P>(&self, _value: P) -> Infallible
+            where
+                Self: SetMapBeforeLoad,
+            {
+                match SetMapBeforeLoad::never(self) {}
+            }
+
+            /// Open maps only: set it before `load()`.
+            pub fn set_map_extra<P>(&self, _value: P) -> Infallible
+            where
+                Self: SetMapBeforeLoad,
+            {
+                match SetMapBeforeLoad::never(self) {}
+            }
+
+            /// Open maps only: set it before `load()`.
+            pub fn set_inner_map<P>(&self, _value: P) -> Infallible
+            where
+                Self: SetMapBeforeLoad,
+            {
+                match SetMapBeforeLoad::never(self) {}
+            }
         }
     )*};
 }
@@ -278,6 +335,7 @@ sizing_on_loaded_maps!(
     PerfEventArray,
     MapOfMaps<K>,
     RawMap,
+    StructOpsMap,
     Queue<V>,
     Stack<V>,
     BloomFilter<V>,
@@ -297,6 +355,62 @@ impl<S, K, A> Program<S, K, A> {
     /// Open programs only: set it before `load()` (`attach()` of the
     /// loaded skeleton then skips the program).
     pub fn set_autoattach(&self, _autoattach: bool) -> Infallible
+    where
+        Self: SetProgramBeforeLoad,
+    {
+        match SetProgramBeforeLoad::never(self) {}
+    }
+
+    /// Open programs only: set it before `load()`.
+    pub fn set_prog_type<P>(&self, _value: P) -> Infallible
+    where
+        Self: SetProgramBeforeLoad,
+    {
+        match SetProgramBeforeLoad::never(self) {}
+    }
+
+    /// Open programs only: set it before `load()`.
+    pub fn set_expected_attach_type<P>(&self, _value: P) -> Infallible
+    where
+        Self: SetProgramBeforeLoad,
+    {
+        match SetProgramBeforeLoad::never(self) {}
+    }
+
+    /// Open programs only: set it before `load()`.
+    pub fn set_flags<P>(&self, _value: P) -> Infallible
+    where
+        Self: SetProgramBeforeLoad,
+    {
+        match SetProgramBeforeLoad::never(self) {}
+    }
+
+    /// Open programs only: set it before `load()`.
+    pub fn set_attach_target<P>(&self, _value: P) -> Infallible
+    where
+        Self: SetProgramBeforeLoad,
+    {
+        match SetProgramBeforeLoad::never(self) {}
+    }
+
+    /// Open programs only: set it before `load()`.
+    pub fn set_attach_btf_id<P>(&self, _value: P) -> Infallible
+    where
+        Self: SetProgramBeforeLoad,
+    {
+        match SetProgramBeforeLoad::never(self) {}
+    }
+
+    /// Open programs only: set it before `load()`.
+    pub fn set_log_level<P>(&self, _value: P) -> Infallible
+    where
+        Self: SetProgramBeforeLoad,
+    {
+        match SetProgramBeforeLoad::never(self) {}
+    }
+
+    /// Open programs only: set it before `load()`.
+    pub fn set_log_size<P>(&self, _value: P) -> Infallible
     where
         Self: SetProgramBeforeLoad,
     {

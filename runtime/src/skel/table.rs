@@ -178,7 +178,17 @@ pub type Opened = (OpenCore, Vec<open::OpenMap>, Vec<open::OpenProgram>);
 /// exclusivity and autoload settings, and splits it.
 #[doc(hidden)]
 pub fn open_table(object: &[u8], table: &Table) -> Result<Opened> {
-    let (core, mut maps, mut progs) = OpenObject::from_bytes(object)?.into_parts();
+    open_table_with(object, table, &crate::OpenOptions::default())
+}
+
+/// [`open_table`] with open options (a skeleton's `open_with`).
+#[doc(hidden)]
+pub fn open_table_with(
+    object: &[u8],
+    table: &Table,
+    options: &crate::OpenOptions,
+) -> Result<Opened> {
+    let (core, mut maps, mut progs) = OpenObject::from_bytes_with(object, options)?.into_parts();
     counts(maps.len(), progs.len(), table)?;
     for (i, (m, e)) in maps.iter().zip(table.maps).enumerate() {
         let data = matches!(e.shape, Shape::Data { .. });
@@ -234,6 +244,28 @@ pub fn load_table(
                      exclusivity was changed at run time; a declared exclusivity cannot be \
                      cleared or moved",
                     prog.name()
+                ),
+            ));
+        }
+    }
+    // A size changed at run time (set_key_size, set_value_size) on a map
+    // whose handle is typed: say so before any syscall.
+    for (m, e) in maps.iter().zip(table.maps) {
+        let d = m.def();
+        let (key, value) = (d.key_size as usize, d.value_size as usize);
+        let typed = match e.shape {
+            Shape::Data { value_size } => Some((4, value_size)),
+            Shape::Sized { key: k, value: v } => Some((k, v)),
+            Shape::Any => None,
+        };
+        if let Some((k, v)) = typed.filter(|&(k, v)| (k, v) != (key, value)) {
+            return Err(Error::invalid(
+                Subject::map(m.name()),
+                format!(
+                    "its key and value sizes are {key} and {value} bytes, but its typed handle \
+                     is for {k} and {v}: a key or value size can only be changed on a map whose \
+                     skeleton handle is untyped (RawMap, PerfEventArray) or through \
+                     OpenObject"
                 ),
             ));
         }

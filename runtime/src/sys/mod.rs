@@ -154,6 +154,9 @@ pub struct MapCreateOpts<'a> {
     /// (Linux 6.18 exclusive maps): `excl_prog_hash` at offset 80 and
     /// `excl_prog_hash_size` = 32 at offset 88.
     pub excl_prog_hash: Option<&'a [u8; 32]>,
+    /// For a struct_ops map: the kernel's `struct bpf_struct_ops_<name>`
+    /// id (`btf_vmlinux_value_type_id`, offset 60).
+    pub btf_vmlinux_value_type_id: u32,
 }
 
 /// `BPF_MAP_CREATE`.
@@ -174,6 +177,7 @@ pub fn map_create(o: &MapCreateOpts<'_>) -> io::Result<OwnedFd> {
         a.u32(52, o.btf_key_type_id);
         a.u32(56, o.btf_value_type_id);
     }
+    a.u32(60, o.btf_vmlinux_value_type_id);
     a.u64(64, o.map_extra);
     if let Some(hash) = o.excl_prog_hash {
         a.ptr(80, hash.as_ptr());
@@ -212,6 +216,9 @@ pub struct ProgLoadOpts<'a> {
     /// `fd_array`: the module BTF fds that kfunc calls name by index (the
     /// instruction's `off`); slot 0 is unused, as in libbpf.
     pub fd_array: &'a [i32],
+    /// `attach_btf_obj_fd` (offset 112): the kernel module BTF that
+    /// `attach_btf_id` is in; `None` for vmlinux.
+    pub attach_btf_obj_fd: Option<BorrowedFd<'a>>,
 }
 
 /// `BPF_PROG_LOAD`, with an optional verifier log (level, buffer). On
@@ -253,6 +260,9 @@ pub fn prog_load(
         }
     }
     a.u32(108, o.attach_btf_id);
+    if let Some(fd) = o.attach_btf_obj_fd {
+        a.u32(112, raw(fd));
+    }
     if !o.fd_array.is_empty() {
         a.ptr(120, o.fd_array.as_ptr());
     }
