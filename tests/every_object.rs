@@ -126,6 +126,10 @@ pub struct KernelTraceObject;
 #[bpf_skeleton("tests/bpf/skel_attach.bpf.o")]
 pub struct SkelAttachObject;
 
+/// `tests/bpf/multiprobe.bpf.o`.
+#[bpf_skeleton("tests/bpf/multiprobe.bpf.o")]
+pub struct MultiprobeObject;
+
 /// Every object of the corpus the loader opens, and its skeleton's `open()`.
 /// A skeleton's `open()`, its result dropped.
 type Open = fn() -> bpf_skeleton::Result<()>;
@@ -164,6 +168,7 @@ const SKELETONS: &[(&str, Open)] = &[
     ("func_last.bpf.o", || FuncLastObject::open().map(drop)),
     ("kernel_trace.bpf.o", || KernelTraceObject::open().map(drop)),
     ("skel_attach.bpf.o", || SkelAttachObject::open().map(drop)),
+    ("multiprobe.bpf.o", || MultiprobeObject::open().map(drop)),
 ];
 
 #[test]

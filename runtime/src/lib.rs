@@ -51,7 +51,8 @@ mod sys;
 pub mod user_ringbuf;
 
 pub use attach::{
-    AutoAttach, Iter, IterTarget, KprobeOptions, TcxDirection, TraceOptions, TracepointOptions,
+    AutoAttach, Iter, IterTarget, KprobeMultiOptions, KprobeMultiTarget, KprobeOptions,
+    TcxDirection, TraceOptions, TracepointOptions, UprobeMultiOptions, UprobeMultiTarget,
     UprobeOptions, UprobeTarget, XdpFlags,
 };
 /// The object model (bytes to relocated programs, no syscalls), from the

@@ -32,9 +32,9 @@ mod misuse;
 mod poller;
 mod table;
 pub use attach::{
-    attach_all, kind, Auto, AutoAttachable, CgroupProgram, IterProgram, LinkSlots, Manual,
-    NetnsProgram, PerfEventProgram, ProbeProgram, RawTracepointProgram, SocketProgram, TcProgram,
-    TraceProgram, TracepointProgram, XdpProgram,
+    attach_all, kind, Auto, AutoAttachable, CgroupProgram, IterProgram, KprobeMultiProgram,
+    LinkSlots, Manual, NetnsProgram, PerfEventProgram, ProbeProgram, RawTracepointProgram,
+    SocketProgram, TcProgram, TraceProgram, TracepointProgram, UprobeMultiProgram, XdpProgram,
 };
 pub use events::EventRingBuf;
 pub use misuse::{

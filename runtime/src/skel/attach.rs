@@ -17,8 +17,9 @@ use std::path::Path;
 use super::table::Handles;
 use super::Program;
 use crate::attach::{
-    IterTarget, KprobeOptions, TcxDirection, TraceOptions, TracepointOptions, UprobeOptions,
-    UprobeTarget, XdpFlags,
+    IterTarget, KprobeMultiOptions, KprobeMultiTarget, KprobeOptions, TcxDirection, TraceOptions,
+    TracepointOptions, UprobeMultiOptions, UprobeMultiTarget, UprobeOptions, UprobeTarget,
+    XdpFlags,
 };
 use crate::error::{Error, Result, Subject};
 use crate::link::Link;
@@ -47,6 +48,12 @@ pub mod kind {
     /// `kprobe`-type programs: kprobes, kretprobes, ksyscalls, uprobes.
     #[derive(Debug)]
     pub enum Probe {}
+    /// `kprobe.multi/`, `kretprobe.multi/`, `kprobe.session/` programs.
+    #[derive(Debug)]
+    pub enum KprobeMulti {}
+    /// `uprobe.multi/`, `uretprobe.multi/`, `uprobe.session/` programs.
+    #[derive(Debug)]
+    pub enum UprobeMulti {}
     /// `perf_event` programs.
     #[derive(Debug)]
     pub enum PerfEvent {}
@@ -86,6 +93,8 @@ mod sealed {
         Cgroup,
         Socket,
         Probe,
+        KprobeMulti,
+        UprobeMulti,
         PerfEvent,
         Netns,
         Iter,
@@ -137,6 +146,12 @@ kind_trait!(
 kind_trait!(
     /// Kinds `attach_kprobe`, `attach_ksyscall` and `attach_uprobe` accept.
     ProbeProgram, "`attach_kprobe/attach_uprobe` needs a kprobe-type program; this is a `{Self}` program", "not a kprobe-type program", [Probe]);
+kind_trait!(
+    /// Kinds `attach_kprobe_multi` accepts.
+    KprobeMultiProgram, "`attach_kprobe_multi` needs a kprobe.multi program; this is a `{Self}` program", "not a kprobe.multi program", [KprobeMulti]);
+kind_trait!(
+    /// Kinds `attach_uprobe_multi` accepts.
+    UprobeMultiProgram, "`attach_uprobe_multi` needs a uprobe.multi program; this is a `{Self}` program", "not a uprobe.multi program", [UprobeMulti]);
 kind_trait!(
     /// Kinds `attach_perf_event` accepts (as the kernel does).
     PerfEventProgram, "`attach_perf_event` needs a perf_event, kprobe or tracepoint program; this is a `{Self}` program", "not a perf_event, kprobe or tracepoint program",
@@ -294,6 +309,59 @@ impl<S, K, A> Program<S, K, A> {
         K: ProbeProgram,
     {
         self.inner.attach_uprobe_with(pid, binary, target, opts)
+    }
+
+    /// Attaches a `kprobe.multi` program to every traceable kernel
+    /// function matching `pattern` (a glob, or one function's name).
+    pub fn attach_kprobe_multi(&self, pattern: &str) -> Result<Link>
+    where
+        K: KprobeMultiProgram,
+    {
+        self.inner.attach_kprobe_multi(pattern)
+    }
+
+    /// [`attach_kprobe_multi`](Self::attach_kprobe_multi) with a list of
+    /// functions or addresses, cookies, or an explicit return probe.
+    pub fn attach_kprobe_multi_with(
+        &self,
+        target: KprobeMultiTarget<'_>,
+        opts: &KprobeMultiOptions,
+    ) -> Result<Link>
+    where
+        K: KprobeMultiProgram,
+    {
+        self.inner.attach_kprobe_multi_with(target, opts)
+    }
+
+    /// Attaches a `uprobe.multi` program to every function of `binary`
+    /// matching `pattern`, for process `pid` (`None`: every process).
+    pub fn attach_uprobe_multi(
+        &self,
+        pid: Option<i32>,
+        binary: impl AsRef<Path>,
+        pattern: &str,
+    ) -> Result<Link>
+    where
+        K: UprobeMultiProgram,
+    {
+        self.inner.attach_uprobe_multi(pid, binary, pattern)
+    }
+
+    /// [`attach_uprobe_multi`](Self::attach_uprobe_multi) with a list of
+    /// functions or offsets, cookies, reference counters, or an explicit
+    /// return probe.
+    pub fn attach_uprobe_multi_with(
+        &self,
+        pid: Option<i32>,
+        binary: impl AsRef<Path>,
+        target: UprobeMultiTarget<'_>,
+        opts: &UprobeMultiOptions,
+    ) -> Result<Link>
+    where
+        K: UprobeMultiProgram,
+    {
+        self.inner
+            .attach_uprobe_multi_with(pid, binary, target, opts)
     }
 
     /// Attaches the program to an open perf event.
