@@ -26,11 +26,15 @@ use crate::plain::Plain;
 use crate::prog::TestRunOutput;
 use crate::{map, open, prog};
 
+#[cfg(feature = "tokio")]
+mod async_ring;
 mod attach;
 mod events;
 mod misuse;
 mod poller;
 mod table;
+#[cfg(feature = "tokio")]
+pub use async_ring::AsyncRingBuf;
 pub use attach::{
     attach_all, kind, Auto, AutoAttachable, CgroupProgram, IterProgram, KprobeMultiProgram,
     LinkSlots, Manual, NetnsProgram, PerfEventProgram, ProbeProgram, RawTracepointProgram,
