@@ -76,6 +76,20 @@ fn load() -> Multiprobe {
 
 const PATTERN: &str = "bpf_skeleton_multi_target_*";
 
+/// Whether this kernel has uprobe.multi links (Linux 6.6); if not, the
+/// attach error says so and the test is skipped.
+fn has_uprobe_multi(skel: &Multiprobe) -> bool {
+    let exe = std::env::current_exe().unwrap();
+    match skel.progs.upm.attach_uprobe_multi(Some(0), &exe, PATTERN) {
+        Ok(_) => true,
+        Err(e) if e.to_string().contains("uprobe.multi links need Linux 6.6") => {
+            common::skip(&format!("uprobe.multi: {e}"));
+            false
+        }
+        Err(e) => panic!("{e}"),
+    }
+}
+
 #[test]
 fn uprobe_multi_pattern_and_list_count_exactly_and_stop_on_drop() {
     let _turn = turn();
@@ -89,6 +103,9 @@ fn uprobe_multi_pattern_and_list_count_exactly_and_stop_on_drop() {
     );
 
     let skel = load();
+    if !has_uprobe_multi(&skel) {
+        return;
+    }
     // A glob: both targets, one link, this process only.
     let link = skel
         .progs
@@ -159,6 +176,9 @@ fn uprobe_multi_pid_filter_counts_only_that_process() {
     let _turn = turn();
     let exe = std::env::current_exe().unwrap();
     let skel = load();
+    if !has_uprobe_multi(&skel) {
+        return;
+    }
     let mut child = std::process::Command::new("sleep")
         .arg("30")
         .spawn()
@@ -192,6 +212,9 @@ fn uprobe_multi_auto_attaches_from_its_section() {
     // kprobe.multi needs CONFIG_FPROBE; its auto-attach is tested below.
     open.progs.kpm_auto.set_autoattach(false);
     let mut skel = open.load().unwrap();
+    if !has_uprobe_multi(&skel) {
+        return;
+    }
     assert!(skel.progs.upm_auto.raw().can_auto_attach());
     skel.attach().unwrap();
     assert!(skel.links.upm_auto.is_some());

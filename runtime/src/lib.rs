@@ -39,6 +39,7 @@ pub mod link;
 pub mod load;
 pub mod map;
 pub mod mmap;
+mod netlink;
 pub mod open;
 pub mod perf;
 pub mod perf_event;
@@ -51,7 +52,7 @@ mod sys;
 pub mod user_ringbuf;
 
 pub use attach::{
-    AutoAttach, Iter, IterTarget, KprobeMultiOptions, KprobeMultiTarget, KprobeOptions,
+    AutoAttach, Iter, IterTarget, KprobeMultiOptions, KprobeMultiTarget, KprobeOptions, TcOptions,
     TcxDirection, TraceOptions, TracepointOptions, UprobeMultiOptions, UprobeMultiTarget,
     UprobeOptions, UprobeTarget, XdpFlags,
 };

@@ -54,6 +54,9 @@ enum Kind {
     PerfIoctl,
     /// A socket filter: the fd is a duplicate of the socket.
     Socket,
+    /// A netlink tc filter (no tcx): the fd is the netlink socket it was
+    /// created with, which deletes it on drop.
+    TcFilter(crate::attach::tc::TcFilter),
 }
 
 /// An attached program. Dropping it detaches the program (unless the link
@@ -106,6 +109,19 @@ impl Link {
         }
     }
 
+    pub(crate) fn tc_filter(
+        netlink: OwnedFd,
+        filter: crate::attach::tc::TcFilter,
+        what: String,
+    ) -> Self {
+        Link {
+            fd: netlink,
+            kind: Kind::TcFilter(filter),
+            what,
+            pin: None,
+        }
+    }
+
     /// Whether this is a BPF link (pinnable, updatable, with [`info`]).
     ///
     /// [`info`]: Link::info
@@ -132,6 +148,13 @@ impl Link {
             Kind::Socket => Err(Error::invalid(
                 Subject::Link(self.what.clone()),
                 format!("cannot {op}: socket filters are attached with setsockopt, not a BPF link"),
+            )),
+            Kind::TcFilter(_) => Err(Error::invalid(
+                Subject::Link(self.what.clone()),
+                format!(
+                    "cannot {op}: a tc filter made with netlink (this kernel has no tcx links, \
+                     Linux 6.6), not a BPF link"
+                ),
             )),
         }
     }
@@ -271,7 +294,8 @@ impl Link {
 
 impl AsFd for Link {
     /// The BPF link's fd; for a socket filter, a duplicate of the socket;
-    /// for a perf event attached by ioctl, the perf event.
+    /// for a perf event attached by ioctl, the perf event; for a netlink tc
+    /// filter, the netlink socket that deletes it.
     fn as_fd(&self) -> BorrowedFd<'_> {
         self.fd.as_fd()
     }
@@ -279,6 +303,17 @@ impl AsFd for Link {
 
 impl Drop for Link {
     fn drop(&mut self) {
+        if let Kind::TcFilter(filter) = &self.kind {
+            // Deleting the filter in the namespace of the socket that made
+            // it; errors (the interface is gone, and the filter with it)
+            // are ignored.
+            if let Ok(dup) = self.fd.try_clone() {
+                let _ = crate::attach::tc::delete_filter(
+                    &mut crate::netlink::Socket::from_fd(dup),
+                    filter,
+                );
+            }
+        }
         if let Kind::Socket = self.kind {
             // Detaching the socket filter from the socket (closing our
             // duplicate alone would leave it attached).

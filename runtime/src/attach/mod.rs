@@ -27,6 +27,7 @@ pub mod multi;
 pub mod net;
 pub mod probe;
 use crate::obj::auto_attach as section;
+pub mod tc;
 pub mod trace;
 
 use std::os::fd::BorrowedFd;
@@ -42,6 +43,7 @@ pub use multi::{KprobeMultiOptions, KprobeMultiTarget, UprobeMultiOptions, Uprob
 pub use net::{TcxDirection, XdpFlags};
 pub use probe::{symbol_file_offset, KprobeOptions, UprobeOptions, UprobeTarget};
 pub use section::AutoAttach;
+pub use tc::TcOptions;
 pub use trace::{TraceOptions, TracepointOptions};
 
 impl Program {

@@ -17,9 +17,9 @@ use std::path::Path;
 use super::table::Handles;
 use super::Program;
 use crate::attach::{
-    IterTarget, KprobeMultiOptions, KprobeMultiTarget, KprobeOptions, TcxDirection, TraceOptions,
-    TracepointOptions, UprobeMultiOptions, UprobeMultiTarget, UprobeOptions, UprobeTarget,
-    XdpFlags,
+    IterTarget, KprobeMultiOptions, KprobeMultiTarget, KprobeOptions, TcOptions, TcxDirection,
+    TraceOptions, TracepointOptions, UprobeMultiOptions, UprobeMultiTarget, UprobeOptions,
+    UprobeTarget, XdpFlags,
 };
 use crate::error::{Error, Result, Subject};
 use crate::link::Link;
@@ -190,12 +190,22 @@ impl<S, K, A> Program<S, K, A> {
         self.inner.attach_xdp(ifindex, flags)
     }
 
-    /// Attaches a tc classifier with tcx to `ifindex` in `direction`.
+    /// Attaches a tc classifier with tcx to `ifindex` in `direction` (a
+    /// netlink filter where the kernel has no tcx).
     pub fn attach_tcx(&self, ifindex: u32, direction: TcxDirection) -> Result<Link>
     where
         K: TcProgram,
     {
         self.inner.attach_tcx(ifindex, direction)
+    }
+
+    /// Attaches a tc classifier to `ifindex` in `direction` with a netlink
+    /// `cls_bpf` filter (handle and priority in `opts`), on any kernel.
+    pub fn attach_tc(&self, ifindex: u32, direction: TcxDirection, opts: &TcOptions) -> Result<Link>
+    where
+        K: TcProgram,
+    {
+        self.inner.attach_tc(ifindex, direction, opts)
     }
 
     /// Attaches a tracepoint program to tracepoint `category/name`.
