@@ -141,6 +141,7 @@ pub struct ModuleKfuncObject;
 /// `tests/bpf/sanitize.bpf.o`.
 #[bpf_skeleton("tests/bpf/sanitize.bpf.o")]
 pub struct SanitizeObject;
+
 /// `tests/bpf/struct_ops.bpf.o`.
 #[bpf_skeleton("tests/bpf/struct_ops.bpf.o")]
 pub struct StructOpsObject;
@@ -156,6 +157,10 @@ pub struct StructOpsMismatchObject;
 /// `tests/bpf/struct_ops_unknown.bpf.o`.
 #[bpf_skeleton("tests/bpf/struct_ops_unknown.bpf.o")]
 pub struct StructOpsUnknownObject;
+
+/// `tests/bpf/multiprobe.bpf.o`.
+#[bpf_skeleton("tests/bpf/multiprobe.bpf.o")]
+pub struct MultiprobeObject;
 
 /// Every object of the corpus the loader opens, and its skeleton's `open()`.
 /// A skeleton's `open()`, its result dropped.
@@ -209,6 +214,7 @@ const SKELETONS: &[(&str, Open)] = &[
     ("struct_ops_unknown.bpf.o", || {
         StructOpsUnknownObject::open().map(drop)
     }),
+    ("multiprobe.bpf.o", || MultiprobeObject::open().map(drop)),
 ];
 
 #[test]

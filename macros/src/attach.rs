@@ -24,7 +24,11 @@ fn kind_marker(p: &ProgItem) -> &'static str {
         | CGROUP_SOCKOPT => "Cgroup",
         SOCKET_FILTER => "Socket",
         KPROBE if auto_attach::is_usdt(&p.def.section) => "Usdt",
-        KPROBE => "Probe",
+        KPROBE => match p.def.kind.expected_attach_type {
+            Some(42 | 56) => "KprobeMulti", // BPF_TRACE_KPROBE_MULTI, _SESSION
+            Some(48 | 57) => "UprobeMulti", // BPF_TRACE_UPROBE_MULTI, _SESSION
+            _ => "Probe",
+        },
         PERF_EVENT => "PerfEvent",
         SK_LOOKUP | FLOW_DISSECTOR => "Netns",
         TRACING if p.def.kind.expected_attach_type == Some(attach_type::TRACE_ITER) => "Iter",

@@ -58,6 +58,25 @@ pub enum AutoAttach {
         /// The probe's name.
         name: String,
     },
+    /// `kprobe.multi/PATTERN`, `kretprobe.multi/PATTERN`: every kernel
+    /// function matching the glob (`*`, `?`), or the one named.
+    KprobeMulti {
+        /// The glob or function name, as written (checked at attach).
+        pattern: String,
+        /// `kretprobe.multi`.
+        retprobe: bool,
+    },
+    /// `uprobe.multi/BINARY:PATTERN`, `uretprobe.multi/...` (and `.s`
+    /// forms): every function of the binary matching the glob; all
+    /// processes.
+    UprobeMulti {
+        /// The executable or shared library.
+        binary: String,
+        /// The glob or function name.
+        pattern: String,
+        /// `uretprobe.multi`.
+        retprobe: bool,
+    },
 }
 
 /// Whether a section is a USDT one (`usdt`, `usdt/...`, `usdt.s`,
@@ -138,6 +157,34 @@ pub fn parse(section: &str) -> Option<AutoAttach> {
     }
     if rest(section, &["iter", "iter.s"]).is_some_and(|t| !t.is_empty()) {
         return Some(AutoAttach::Iter);
+    }
+    for (prefix, retprobe) in [("kprobe.multi", false), ("kretprobe.multi", true)] {
+        if let Some(pattern) = rest(section, &[prefix]) {
+            // libbpf: a bare `kprobe.multi` is not auto-attached; anything
+            // after the `/` is the pattern (an empty or malformed one fails
+            // at attach, as in libbpf).
+            return Some(AutoAttach::KprobeMulti {
+                pattern: pattern.into(),
+                retprobe,
+            });
+        }
+    }
+    for (prefixes, retprobe) in [
+        (["uprobe.multi", "uprobe.multi.s"], false),
+        (["uretprobe.multi", "uretprobe.multi.s"], true),
+    ] {
+        if let Some(r) = rest(section, &prefixes) {
+            // libbpf splits at the first ':' as for `uprobe/`.
+            let (binary, pattern) = r.split_once(':')?;
+            if binary.is_empty() || pattern.is_empty() {
+                return None;
+            }
+            return Some(AutoAttach::UprobeMulti {
+                binary: binary.into(),
+                pattern: pattern.into(),
+                retprobe,
+            });
+        }
     }
     for (prefix, retprobe) in [("kprobe", false), ("kretprobe", true)] {
         if let Some(r) = rest(section, &[prefix]) {
@@ -272,6 +319,24 @@ mod tests {
         );
         assert_eq!(parse("usdt/libc:p"), None);
         assert_eq!(parse("usdt/libc::n"), None);
+        assert_eq!(
+            parse("kretprobe.multi/tcp_*"),
+            Some(AutoAttach::KprobeMulti {
+                pattern: "tcp_*".into(),
+                retprobe: true
+            })
+        );
+        assert_eq!(parse("kprobe.multi"), None);
+        assert_eq!(
+            parse("uprobe.multi.s//bin/x:f?o*"),
+            Some(AutoAttach::UprobeMulti {
+                binary: "/bin/x".into(),
+                pattern: "f?o*".into(),
+                retprobe: false
+            })
+        );
+        assert_eq!(parse("uretprobe.multi"), None);
+        assert_eq!(parse("uprobe.multi/bin"), None);
         assert_eq!(parse("uprobe"), None);
         assert_eq!(parse("uprobe/bash"), None);
         for s in [

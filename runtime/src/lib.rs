@@ -40,6 +40,7 @@ pub mod link;
 pub mod load;
 pub mod map;
 pub mod mmap;
+mod netlink;
 pub mod open;
 pub mod options;
 pub mod perf;
@@ -54,7 +55,8 @@ mod sys;
 pub mod user_ringbuf;
 
 pub use attach::{
-    AutoAttach, Iter, IterTarget, KprobeOptions, TcxDirection, TraceOptions, TracepointOptions,
+    AutoAttach, Iter, IterTarget, KprobeMultiOptions, KprobeMultiTarget, KprobeOptions, TcOptions,
+    TcxDirection, TraceOptions, TracepointOptions, UprobeMultiOptions, UprobeMultiTarget,
     UprobeOptions, UprobeTarget, XdpFlags,
 };
 /// The object model (bytes to relocated programs, no syscalls), from the

@@ -63,6 +63,9 @@ enum Kind {
         probes: Vec<Link>,
         _specs: crate::attach::usdt::SpecIds,
     },
+    /// A netlink tc filter (no tcx): the fd is the netlink socket it was
+    /// created with, which deletes it on drop.
+    TcFilter(crate::attach::tc::TcFilter),
 }
 
 /// An attached program. Dropping it detaches the program (unless the link
@@ -154,6 +157,19 @@ impl Link {
         }
     }
 
+    pub(crate) fn tc_filter(
+        netlink: OwnedFd,
+        filter: crate::attach::tc::TcFilter,
+        what: String,
+    ) -> Self {
+        Link {
+            fd: netlink,
+            kind: Kind::TcFilter(filter),
+            what,
+            pin: None,
+        }
+    }
+
     /// Whether this is a BPF link (pinnable, updatable, with [`info`]).
     ///
     /// [`info`]: Link::info
@@ -194,6 +210,13 @@ impl Link {
                     "cannot {op}: a USDT attachment is {} uprobe links, not one BPF link \
                      (see `usdt_probes`)",
                     probes.len()
+                ),
+            )),
+            Kind::TcFilter(_) => Err(Error::invalid(
+                Subject::Link(self.what.clone()),
+                format!(
+                    "cannot {op}: a tc filter made with netlink (this kernel has no tcx links, \
+                     Linux 6.6), not a BPF link"
                 ),
             )),
         }
@@ -335,7 +358,8 @@ impl Link {
 impl AsFd for Link {
     /// The BPF link's fd; for a socket filter, a duplicate of the socket;
     /// for a perf event attached by ioctl, the perf event; for a USDT
-    /// attachment, a duplicate of its first uprobe link's.
+    /// attachment, a duplicate of its first uprobe link's; for a netlink tc
+    /// filter, the netlink socket that deletes it.
     fn as_fd(&self) -> BorrowedFd<'_> {
         self.fd.as_fd()
     }
@@ -350,6 +374,17 @@ impl Drop for Link {
             // SAFETY: a struct_ops map's key is 4 bytes; the fd is owned by
             // this link.
             let _ = unsafe { sys::map_delete(self.fd.as_fd(), &key) };
+        }
+        if let Kind::TcFilter(filter) = &self.kind {
+            // Deleting the filter in the namespace of the socket that made
+            // it; errors (the interface is gone, and the filter with it)
+            // are ignored.
+            if let Ok(dup) = self.fd.try_clone() {
+                let _ = crate::attach::tc::delete_filter(
+                    &mut crate::netlink::Socket::from_fd(dup),
+                    filter,
+                );
+            }
         }
         if let Kind::Socket = self.kind {
             // Detaching the socket filter from the socket (closing our

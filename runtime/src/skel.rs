@@ -26,6 +26,8 @@ use crate::plain::Plain;
 use crate::prog::TestRunOutput;
 use crate::{map, open, prog};
 
+#[cfg(feature = "tokio")]
+mod async_ring;
 mod attach;
 mod events;
 #[doc(hidden)]
@@ -33,10 +35,13 @@ pub mod layout;
 mod misuse;
 mod poller;
 mod table;
+#[cfg(feature = "tokio")]
+pub use async_ring::AsyncRingBuf;
 pub use attach::{
-    attach_all, kind, Auto, AutoAttachable, CgroupProgram, IterProgram, LinkSlots, Manual,
-    NetnsProgram, PerfEventProgram, ProbeProgram, RawTracepointProgram, SocketProgram, TcProgram,
-    TraceProgram, TracepointProgram, UsdtProgram, XdpProgram,
+    attach_all, kind, Auto, AutoAttachable, CgroupProgram, IterProgram, KprobeMultiProgram,
+    LinkSlots, Manual, NetnsProgram, PerfEventProgram, ProbeProgram, RawTracepointProgram,
+    SocketProgram, TcProgram, TraceProgram, TracepointProgram, UprobeMultiProgram, UsdtProgram,
+    XdpProgram,
 };
 pub use events::EventRingBuf;
 pub use misuse::{

@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod mounts;
+pub mod veth;
 
 use std::path::PathBuf;
 

@@ -56,10 +56,83 @@ pub(crate) fn symbol_offset(
     symbol: &str,
     functions_only: bool,
 ) -> Result<u64, String> {
+    let data = read(path)?;
+    let file = parse(path, &data)?;
+    find(&file, path, symbol, functions_only)
+}
+
+/// The file offsets of functions `symbols` in the ELF file `path`, in
+/// order, each resolved as [`symbol_offset`] does.
+pub(crate) fn function_offsets(path: &Path, symbols: &[&str]) -> Result<Vec<u64>, String> {
+    let data = read(path)?;
+    let file = parse(path, &data)?;
+    symbols.iter().map(|s| find(&file, path, s, true)).collect()
+}
+
+/// The file offsets of the defined functions of `path` whose names match
+/// `matches`, as libbpf's uprobe.multi resolves a pattern: from `.symtab`,
+/// or from `.dynsym` only if `.symtab` has none (so a function in both is
+/// found once). Names with the offsets, in symbol table order.
+pub(crate) fn matching_functions(
+    path: &Path,
+    matches: impl Fn(&str) -> bool,
+) -> Result<Vec<(String, u64)>, String> {
+    let data = read(path)?;
+    let file = parse(path, &data)?;
     let shown = path.display();
-    let data = std::fs::read(path).map_err(|e| format!("cannot read `{shown}`: {e}"))?;
-    let file = object::File::parse(&*data)
-        .map_err(|e| format!("`{shown}` is not an ELF file we can read: {e}"))?;
+    for dynamic in [false, true] {
+        let syms = if dynamic {
+            file.dynamic_symbols()
+        } else {
+            file.symbols()
+        };
+        let mut found = Vec::new();
+        for sym in syms {
+            let Ok(name) = sym.name() else { continue };
+            if sym.kind() != SymbolKind::Text || sym.is_undefined() || !matches(name) {
+                continue;
+            }
+            let off = file_offset(&file, sym.address()).ok_or_else(|| {
+                format!(
+                    "function `{name}` at 0x{:x} lies in no loadable segment of `{shown}`",
+                    sym.address()
+                )
+            })?;
+            found.push((name.to_string(), off));
+        }
+        if !found.is_empty() {
+            return Ok(found);
+        }
+    }
+    Ok(Vec::new())
+}
+
+fn read(path: &Path) -> Result<Vec<u8>, String> {
+    std::fs::read(path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))
+}
+
+fn parse<'d>(path: &Path, data: &'d [u8]) -> Result<object::File<'d>, String> {
+    object::File::parse(data)
+        .map_err(|e| format!("`{}` is not an ELF file we can read: {e}", path.display()))
+}
+
+/// The file offset of virtual address `addr`, through the loadable
+/// segment holding it.
+fn file_offset(file: &object::File<'_>, addr: u64) -> Option<u64> {
+    file.segments().find_map(|seg| {
+        let (file_off, file_size) = seg.file_range();
+        let start = seg.address();
+        (addr >= start && addr - start < file_size).then(|| addr - start + file_off)
+    })
+}
+
+fn find(
+    file: &object::File<'_>,
+    path: &Path,
+    symbol: &str,
+    functions_only: bool,
+) -> Result<u64, String> {
+    let shown = path.display();
     let mut found: Option<u64> = None;
     for sym in file.symbols().chain(file.dynamic_symbols()) {
         let Ok(name) = sym.name() else { continue };
@@ -86,14 +159,7 @@ pub(crate) fn symbol_offset(
     }
     let what = if functions_only { "function" } else { "symbol" };
     let addr = found.ok_or_else(|| format!("no {what} `{symbol}` in `{shown}`"))?;
-    for seg in file.segments() {
-        let (file_off, file_size) = seg.file_range();
-        let start = seg.address();
-        if addr >= start && addr - start < file_size {
-            return Ok(addr - start + file_off);
-        }
-    }
-    Err(format!(
-        "{what} `{symbol}` at 0x{addr:x} lies in no loadable segment of `{shown}`"
-    ))
+    file_offset(file, addr).ok_or_else(|| {
+        format!("{what} `{symbol}` at 0x{addr:x} lies in no loadable segment of `{shown}`")
+    })
 }

@@ -5,7 +5,9 @@
 //! section name says where (`tp/C/N`, `raw_tp/N`, `tp_btf/N`, `fentry/F`,
 //! `fexit/F`, `fmod_ret/F`, `lsm/H`, `iter/I`, `kprobe/F[+off]`,
 //! `kretprobe/F[+off]`, `ksyscall/S`, `kretsyscall/S`,
-//! `uprobe/BINARY:FUNC[+off]`, `uretprobe/...`, `usdt/BINARY:PROVIDER:NAME`). Sections that do not name
+//! `uprobe/BINARY:FUNC[+off]`, `uretprobe/...`, `usdt/BINARY:PROVIDER:NAME`,
+//! `kprobe.multi/PATTERN`, `kretprobe.multi/PATTERN`,
+//! `uprobe.multi/BINARY:PATTERN`, `uretprobe.multi/...`). Sections that do not name
 //! a target (`xdp`, `tc`, `tcx/ingress`, `socket`, `perf_event`, every
 //! cgroup section, `sk_lookup`, or a bare `kprobe`) are not
 //! auto-attachable, as in libbpf: [`Program::can_auto_attach`] says so and
@@ -14,15 +16,18 @@
 //! The explicit methods check the program's type first, so a wrong kind
 //! is an error naming the program and its section before any syscall.
 //! Families: [`trace`] (tracepoints, raw tracepoints, BTF-typed tracing),
-//! [`probe`] (kprobes, uprobes, perf events), [`usdt`], [`net`] (XDP, tcx, socket
+//! [`probe`] (kprobes, uprobes, perf events), [`usdt`], [`multi`] (kprobe.multi,
+//! uprobe.multi), [`net`] (XDP, tcx, socket
 //! filters, network namespaces), [`cgroup`], [`iter`].
 
 pub mod cgroup;
 mod elf;
 pub mod iter;
+pub mod multi;
 pub mod net;
 pub mod probe;
 use crate::obj::auto_attach as section;
+pub mod tc;
 pub mod trace;
 pub mod usdt;
 
@@ -35,9 +40,11 @@ use crate::obj::ProgramDef;
 use crate::prog::Program;
 
 pub use iter::{Iter, IterTarget};
+pub use multi::{KprobeMultiOptions, KprobeMultiTarget, UprobeMultiOptions, UprobeMultiTarget};
 pub use net::{TcxDirection, XdpFlags};
 pub use probe::{symbol_file_offset, KprobeOptions, UprobeOptions, UprobeTarget};
 pub use section::AutoAttach;
+pub use tc::TcOptions;
 pub use trace::{TraceOptions, TracepointOptions};
 
 impl Program {
@@ -129,6 +136,26 @@ impl Program {
                 &KprobeOptions {
                     retprobe: Some(retprobe),
                     ..KprobeOptions::default()
+                },
+            ),
+            AutoAttach::KprobeMulti { pattern, retprobe } => self.attach_kprobe_multi_with(
+                KprobeMultiTarget::Pattern(&pattern),
+                &KprobeMultiOptions {
+                    retprobe: Some(retprobe),
+                    ..KprobeMultiOptions::default()
+                },
+            ),
+            AutoAttach::UprobeMulti {
+                binary,
+                pattern,
+                retprobe,
+            } => self.attach_uprobe_multi_with(
+                None,
+                &binary,
+                UprobeMultiTarget::Pattern(&pattern),
+                &UprobeMultiOptions {
+                    retprobe: Some(retprobe),
+                    ..UprobeMultiOptions::default()
                 },
             ),
             AutoAttach::Uprobe {

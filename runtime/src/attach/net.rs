@@ -44,7 +44,7 @@ fn link_err(what: &str, op: &'static str, e: std::io::Error, reason: String) -> 
 
 /// Whether interface `ifindex` exists in the calling thread's network
 /// namespace.
-fn interface_exists(ifindex: u32) -> bool {
+pub(crate) fn interface_exists(ifindex: u32) -> bool {
     let mut name = [0 as libc::c_char; libc::IF_NAMESIZE];
     // SAFETY: if_indextoname writes at most IF_NAMESIZE bytes into `name`.
     !unsafe { libc::if_indextoname(ifindex, name.as_mut_ptr()) }.is_null()
@@ -83,8 +83,9 @@ impl Program {
     /// interface `ifindex` with a tcx link (Linux 6.6), after the programs
     /// already there.
     ///
-    /// Not implemented: the netlink `cls_bpf` filter that libbpf uses on
-    /// kernels without tcx; there this fails with an error saying so.
+    /// On kernels without tcx links it falls back to a netlink `cls_bpf`
+    /// filter ([`attach_tc`](Self::attach_tc) with default options); that
+    /// link is not a BPF link ([`Link::is_bpf_link`] is false).
     pub fn attach_tcx(&self, ifindex: u32, direction: TcxDirection) -> Result<Link> {
         self.expect_type("attach_tcx", &[prog_type::SCHED_CLS])?;
         let (ty, side) = match direction {
@@ -102,6 +103,9 @@ impl Program {
                 ));
             }
         }
+        if matches!(crate::probe::link(crate::probe::Link::Tcx), Ok(false)) {
+            return self.attach_tc(ifindex, direction, &super::tc::TcOptions::default());
+        }
         let what = format!("`{}` on tcx {side} of ifindex {ifindex}", self.name());
         let fd = bpf::link_create(
             self.attach_fd()?,
@@ -118,9 +122,7 @@ impl Program {
                 Some(libc::ENODEV | libc::EINVAL) if !interface_exists(ifindex) => {
                     format!("no interface with index {ifindex}")
                 }
-                Some(libc::EINVAL) => "tcx links need Linux 6.6 (netlink tc filters, \
-                                       their predecessor, are not implemented)"
-                    .into(),
+                Some(libc::EINVAL) => "tcx links need Linux 6.6".into(),
                 _ => String::new(),
             };
             link_err(&what, "BPF_LINK_CREATE", e, reason)

@@ -154,12 +154,28 @@ fn syscall_prefix() -> &'static str {
 
 /// Whether the kernel was built with kprobes at all (its symbol table has
 /// `register_kprobe`), to say which option is missing.
-fn kernel_has_kprobes() -> Option<bool> {
+pub(crate) fn kernel_has_kprobes() -> Option<bool> {
     let text = std::fs::read_to_string("/proc/kallsyms").ok()?;
     Some(text.lines().any(|l| l.ends_with(" register_kprobe")))
 }
 
 impl Program {
+    /// Fails for a program loaded for a multi link (`kprobe.multi`,
+    /// `uprobe.multi`...), which the kernel does not run on a perf event.
+    fn expect_single_probe(&self, method: &str) -> Result<()> {
+        match self.def.kind.expected_attach_type {
+            Some(t) if t != 0 => Err(Error::invalid(
+                self.subject(),
+                format!(
+                    "{method} needs a single-probe program; section `{}` loads it for a multi \
+                     link: use attach_kprobe_multi or attach_uprobe_multi",
+                    self.section()
+                ),
+            )),
+            _ => Ok(()),
+        }
+    }
+
     fn retprobe_from_section(&self, explicit: Option<bool>) -> bool {
         explicit.unwrap_or_else(|| {
             let s = self.section().trim_start_matches('?');
@@ -183,6 +199,7 @@ impl Program {
         opts: &KprobeOptions,
     ) -> Result<Link> {
         self.expect_type("attach_kprobe", &[prog_type::KPROBE])?;
+        self.expect_single_probe("attach_kprobe")?;
         let retprobe = self.retprobe_from_section(opts.retprobe);
         let kind = if retprobe { "kretprobe" } else { "kprobe" };
         let what = format!("`{}` on {kind} {symbol}+0x{offset:x}", self.name());
@@ -273,6 +290,7 @@ impl Program {
         opts: &UprobeOptions,
     ) -> Result<Link> {
         self.expect_type("attach_uprobe", &[prog_type::KPROBE])?;
+        self.expect_single_probe("attach_uprobe")?;
         let target = target.into();
         let retprobe = self.retprobe_from_section(opts.retprobe);
         let binary = binary.as_ref();

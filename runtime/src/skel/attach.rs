@@ -17,7 +17,8 @@ use std::path::Path;
 use super::table::Handles;
 use super::Program;
 use crate::attach::{
-    IterTarget, KprobeOptions, TcxDirection, TraceOptions, TracepointOptions, UprobeOptions,
+    IterTarget, KprobeMultiOptions, KprobeMultiTarget, KprobeOptions, TcOptions, TcxDirection,
+    TraceOptions, TracepointOptions, UprobeMultiOptions, UprobeMultiTarget, UprobeOptions,
     UprobeTarget, XdpFlags,
 };
 use crate::error::{Error, Result, Subject};
@@ -47,6 +48,12 @@ pub mod kind {
     /// `kprobe`-type programs: kprobes, kretprobes, ksyscalls, uprobes.
     #[derive(Debug)]
     pub enum Probe {}
+    /// `kprobe.multi/`, `kretprobe.multi/`, `kprobe.session/` programs.
+    #[derive(Debug)]
+    pub enum KprobeMulti {}
+    /// `uprobe.multi/`, `uretprobe.multi/`, `uprobe.session/` programs.
+    #[derive(Debug)]
+    pub enum UprobeMulti {}
     /// `perf_event` programs.
     #[derive(Debug)]
     pub enum PerfEvent {}
@@ -89,6 +96,8 @@ mod sealed {
         Cgroup,
         Socket,
         Probe,
+        KprobeMulti,
+        UprobeMulti,
         PerfEvent,
         Netns,
         Iter,
@@ -143,6 +152,12 @@ kind_trait!(
     /// (not `usdt` programs, whose arguments need `attach_usdt`).
     ProbeProgram, "`attach_kprobe/attach_uprobe` needs a kprobe, ksyscall or uprobe program; this is a `{Self}` program", "not a kprobe, ksyscall or uprobe program", [Probe]);
 kind_trait!(
+    /// Kinds `attach_kprobe_multi` accepts.
+    KprobeMultiProgram, "`attach_kprobe_multi` needs a kprobe.multi program; this is a `{Self}` program", "not a kprobe.multi program", [KprobeMulti]);
+kind_trait!(
+    /// Kinds `attach_uprobe_multi` accepts.
+    UprobeMultiProgram, "`attach_uprobe_multi` needs a uprobe.multi program; this is a `{Self}` program", "not a uprobe.multi program", [UprobeMulti]);
+kind_trait!(
     /// Kinds `attach_perf_event` accepts (as the kernel does).
     PerfEventProgram, "`attach_perf_event` needs a perf_event, kprobe or tracepoint program; this is a `{Self}` program", "not a perf_event, kprobe or tracepoint program",
     [PerfEvent, Probe, Tracepoint]);
@@ -183,12 +198,22 @@ impl<S, K, A> Program<S, K, A> {
         self.inner.attach_xdp(ifindex, flags)
     }
 
-    /// Attaches a tc classifier with tcx to `ifindex` in `direction`.
+    /// Attaches a tc classifier with tcx to `ifindex` in `direction` (a
+    /// netlink filter where the kernel has no tcx).
     pub fn attach_tcx(&self, ifindex: u32, direction: TcxDirection) -> Result<Link>
     where
         K: TcProgram,
     {
         self.inner.attach_tcx(ifindex, direction)
+    }
+
+    /// Attaches a tc classifier to `ifindex` in `direction` with a netlink
+    /// `cls_bpf` filter (handle and priority in `opts`), on any kernel.
+    pub fn attach_tc(&self, ifindex: u32, direction: TcxDirection, opts: &TcOptions) -> Result<Link>
+    where
+        K: TcProgram,
+    {
+        self.inner.attach_tc(ifindex, direction, opts)
     }
 
     /// Attaches a tracepoint program to tracepoint `category/name`.
@@ -302,6 +327,59 @@ impl<S, K, A> Program<S, K, A> {
         K: ProbeProgram,
     {
         self.inner.attach_uprobe_with(pid, binary, target, opts)
+    }
+
+    /// Attaches a `kprobe.multi` program to every traceable kernel
+    /// function matching `pattern` (a glob, or one function's name).
+    pub fn attach_kprobe_multi(&self, pattern: &str) -> Result<Link>
+    where
+        K: KprobeMultiProgram,
+    {
+        self.inner.attach_kprobe_multi(pattern)
+    }
+
+    /// [`attach_kprobe_multi`](Self::attach_kprobe_multi) with a list of
+    /// functions or addresses, cookies, or an explicit return probe.
+    pub fn attach_kprobe_multi_with(
+        &self,
+        target: KprobeMultiTarget<'_>,
+        opts: &KprobeMultiOptions,
+    ) -> Result<Link>
+    where
+        K: KprobeMultiProgram,
+    {
+        self.inner.attach_kprobe_multi_with(target, opts)
+    }
+
+    /// Attaches a `uprobe.multi` program to every function of `binary`
+    /// matching `pattern`, for process `pid` (`None`: every process).
+    pub fn attach_uprobe_multi(
+        &self,
+        pid: Option<i32>,
+        binary: impl AsRef<Path>,
+        pattern: &str,
+    ) -> Result<Link>
+    where
+        K: UprobeMultiProgram,
+    {
+        self.inner.attach_uprobe_multi(pid, binary, pattern)
+    }
+
+    /// [`attach_uprobe_multi`](Self::attach_uprobe_multi) with a list of
+    /// functions or offsets, cookies, reference counters, or an explicit
+    /// return probe.
+    pub fn attach_uprobe_multi_with(
+        &self,
+        pid: Option<i32>,
+        binary: impl AsRef<Path>,
+        target: UprobeMultiTarget<'_>,
+        opts: &UprobeMultiOptions,
+    ) -> Result<Link>
+    where
+        K: UprobeMultiProgram,
+    {
+        self.inner
+            .attach_uprobe_multi_with(pid, binary, target, opts)
     }
 
     /// Attaches the program to an open perf event.

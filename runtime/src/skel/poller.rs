@@ -138,6 +138,12 @@ impl<'a> RingBufPoller<'a> {
         first_err.map_or(Ok(total), Err)
     }
 
+    /// The `epoll` fd the rings are registered with (for async runtimes).
+    #[cfg(feature = "tokio")]
+    pub(crate) fn epoll_fd(&self) -> std::os::fd::RawFd {
+        self.epoll.as_raw_fd()
+    }
+
     /// Consumes every ring's available records without waiting.
     pub fn consume(&mut self) -> Result<usize> {
         let mut total = 0;

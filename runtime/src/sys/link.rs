@@ -37,6 +37,43 @@ pub(crate) enum LinkExtra<'a> {
         /// Expected revision of the attachment point (0: any).
         expected_revision: u64,
     },
+    /// `kprobe_multi`: exactly one of `syms` / `addrs` non-empty; `cookies`
+    /// empty or as long.
+    KprobeMulti {
+        /// `BPF_F_KPROBE_MULTI_RETURN` (1) or 0.
+        flags: u32,
+        /// Kernel function names.
+        syms: &'a [&'a CStr],
+        /// Kernel function addresses.
+        addrs: &'a [u64],
+        /// One BPF cookie per function.
+        cookies: &'a [u64],
+    },
+    /// `uprobe_multi`: `offsets`, and `ref_ctr_offsets` / `cookies` empty or
+    /// as long.
+    UprobeMulti {
+        /// The binary.
+        path: &'a CStr,
+        /// File offsets of the probes.
+        offsets: &'a [u64],
+        /// Reference counter (semaphore) file offsets, one per probe.
+        ref_ctr_offsets: &'a [u64],
+        /// One BPF cookie per probe.
+        cookies: &'a [u64],
+        /// `BPF_F_UPROBE_MULTI_RETURN` (1) or 0.
+        flags: u32,
+        /// Only this process (0: every process).
+        pid: u32,
+    },
+}
+
+/// A u64 array for the kernel, or 0 for an empty one.
+fn array(a: &[u64]) -> u64 {
+    if a.is_empty() {
+        0
+    } else {
+        a.as_ptr() as usize as u64
+    }
 }
 
 /// `BPF_LINK_CREATE`.
@@ -52,6 +89,8 @@ pub(crate) fn link_create(
     a.u32(4, target);
     a.u32(8, attach_type);
     a.u32(12, flags);
+    // The pointer array of `KprobeMulti::syms`, alive for the whole call.
+    let sym_ptrs: Vec<u64>;
     let size = match extra {
         LinkExtra::None => 16,
         LinkExtra::PerfCookie(c) => {
@@ -75,9 +114,60 @@ pub(crate) fn link_create(
             a.u64(24, expected_revision);
             32
         }
+        LinkExtra::KprobeMulti {
+            flags,
+            syms,
+            addrs,
+            cookies,
+        } => {
+            let cnt = syms.len().max(addrs.len());
+            if syms.is_empty() == addrs.is_empty() || (!cookies.is_empty() && cookies.len() != cnt)
+            {
+                return Err(io::Error::from_raw_os_error(libc::EINVAL));
+            }
+            sym_ptrs = syms.iter().map(|s| s.as_ptr() as usize as u64).collect();
+            a.u32(16, flags);
+            a.u32(
+                20,
+                u32::try_from(cnt).map_err(|_| io::Error::from_raw_os_error(libc::E2BIG))?,
+            );
+            a.u64(24, array(&sym_ptrs));
+            a.u64(32, array(addrs));
+            a.u64(40, array(cookies));
+            48
+        }
+        LinkExtra::UprobeMulti {
+            path,
+            offsets,
+            ref_ctr_offsets,
+            cookies,
+            flags,
+            pid,
+        } => {
+            let cnt = offsets.len();
+            if cnt == 0
+                || (!ref_ctr_offsets.is_empty() && ref_ctr_offsets.len() != cnt)
+                || (!cookies.is_empty() && cookies.len() != cnt)
+            {
+                return Err(io::Error::from_raw_os_error(libc::EINVAL));
+            }
+            a.u64(16, path.as_ptr() as usize as u64);
+            a.u64(24, array(offsets));
+            a.u64(32, array(ref_ctr_offsets));
+            a.u64(40, array(cookies));
+            a.u32(
+                48,
+                u32::try_from(cnt).map_err(|_| io::Error::from_raw_os_error(libc::E2BIG))?,
+            );
+            a.u32(52, flags);
+            a.u32(56, pid);
+            64
+        }
     };
-    // SAFETY: the only pointer is `iter_info`, borrowed from `extra` for the
-    // whole call with its exact length; the kernel only reads it.
+    // SAFETY: every pointer in the attr is borrowed from `extra` (or from
+    // `sym_ptrs`, whose entries point at NUL-terminated strings borrowed
+    // from `extra`) for the whole call; each array's length is the count
+    // written beside it (checked above); the kernel only reads them.
     owned(unsafe { bpf(cmd::LINK_CREATE, &mut a, size)? })
 }
 
