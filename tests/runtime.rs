@@ -45,7 +45,7 @@ fn every_program_loads_and_its_hash_is_the_kernels_digest() {
             checked += 1;
         }
     }
-    assert_eq!(checked + skipped, 45, "programs in the loadable corpus");
+    assert_eq!(checked + skipped, 46, "programs in the loadable corpus");
 }
 
 #[test]

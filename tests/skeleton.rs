@@ -544,4 +544,27 @@ fn maps_of_maps_and_initial_slots() {
         1
     );
     assert_eq!(skel.bss.jumped(), 1);
+
+    // Ring buffers in a map-of-maps: the template's 1000 bytes are created
+    // as 4096 (libbpf's rounding), the template map and new inner maps
+    // alike, and the program's output into the slot's ring succeeds.
+    assert_eq!(skel.maps.ring_a.raw().info().unwrap().max_entries, 4096);
+    let ring = skel.maps.rings.create_inner().unwrap();
+    assert_eq!(ring.info().unwrap().max_entries, 4096);
+    let pass = 2;
+    assert_eq!(
+        skel.progs.via_rings.test_run(&packet(64)).unwrap().retval,
+        pass
+    );
+    skel.maps.rings.set(&0, &ring).unwrap();
+    assert_eq!(
+        skel.progs.via_rings.test_run(&packet(64)).unwrap().retval,
+        pass
+    );
+    assert!(skel.maps.rings.delete(&0).unwrap());
+    let drop = 1;
+    assert_eq!(
+        skel.progs.via_rings.test_run(&packet(64)).unwrap().retval,
+        drop
+    );
 }

@@ -425,7 +425,7 @@ fn prove_exclusive(
 /// What libbpf applies to a definition before creating (or comparing) a
 /// map: a perf event array without max_entries gets one slot per possible
 /// CPU, and a ring buffer's size is rounded up to a power-of-two multiple
-/// of the page size.
+/// of the page size; the same for a map-of-maps' inner template.
 fn apply_defaults(def: &mut MapDef) -> Result<()> {
     if def.map_type == map_type::PERF_EVENT_ARRAY && def.max_entries == 0 {
         let cpus = sys::possible_cpus()
@@ -434,6 +434,12 @@ fn apply_defaults(def: &mut MapDef) -> Result<()> {
     }
     if matches!(def.map_type, map_type::RINGBUF | map_type::USER_RINGBUF) {
         def.max_entries = ringbuf_size(def.max_entries, sys::page_size());
+    }
+    // A map-of-maps' inner template too (libbpf creates a ring buffer
+    // template of 1000 bytes with 4096): the template map, and the inner
+    // maps `create_inner` makes later, follow it.
+    if let Some(inner) = def.inner.as_deref_mut() {
+        apply_defaults(inner)?;
     }
     Ok(())
 }
