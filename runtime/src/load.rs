@@ -115,8 +115,11 @@ impl OpenObject {
         // fails with the error that names the cause.
         let features = match (core.btf_features, &file.btf) {
             (Some(f), _) => f,
-            (None, Some(_)) => {
-                crate::probe::btf_features().unwrap_or(crate::obj::btf::sanitize::BtfFeatures::ALL)
+            // Only the kinds this object's BTF uses are probed.
+            (None, Some(b)) => {
+                let needed = crate::obj::btf::sanitize::BtfFeatures::used_by(b.raw());
+                crate::probe::btf_features_for(&needed)
+                    .unwrap_or(crate::obj::btf::sanitize::BtfFeatures::ALL)
             }
             (None, None) => crate::obj::btf::sanitize::BtfFeatures::ALL,
         };

@@ -456,6 +456,18 @@ fn btf_loads(types: &[u32], strings: &[u8]) -> Result<bool> {
 /// again next time). The loader sanitizes an object's BTF for what is
 /// missing ([`crate::obj::btf::sanitize`]).
 pub fn btf_features() -> Result<crate::obj::btf::sanitize::BtfFeatures> {
+    btf_features_for(&crate::obj::btf::sanitize::BtfFeatures::ALL)
+}
+
+/// [`btf_features`], probing only the features set in `needed` (as
+/// [`BtfFeatures::used_by`](crate::obj::btf::sanitize::BtfFeatures::used_by)
+/// gives for an object): the others are reported present, which rewrites
+/// nothing in an object that does not use them. libbpf probes all of them
+/// for every object with BTF; skipping a probe saves a `BPF_BTF_LOAD` and
+/// a `close` per feature in a fresh process.
+pub fn btf_features_for(
+    needed: &crate::obj::btf::sanitize::BtfFeatures,
+) -> Result<crate::obj::btf::sanitize::BtfFeatures> {
     const fn info(kind: u32, kflag: u32, vlen: u32) -> u32 {
         (kflag << 31) | (kind << 24) | vlen
     }
@@ -562,16 +574,17 @@ pub fn btf_features() -> Result<crate::obj::btf::sanitize::BtfFeatures> {
             qmark_datasec: false,
         });
     }
+    let probe_if = |want: bool, p: BtfProbe| if want { probe(p) } else { Ok(true) };
     Ok(crate::obj::btf::sanitize::BtfFeatures {
         btf,
-        func: probe(BtfProbe::Func)?,
-        global_func: probe(BtfProbe::GlobalFunc)?,
-        datasec: probe(BtfProbe::Datasec)?,
-        float: probe(BtfProbe::Float)?,
-        decl_tag: probe(BtfProbe::DeclTag)?,
-        type_tag: probe(BtfProbe::TypeTag)?,
-        enum64: probe(BtfProbe::Enum64)?,
-        qmark_datasec: probe(BtfProbe::QmarkDatasec)?,
+        func: probe_if(needed.func, BtfProbe::Func)?,
+        global_func: probe_if(needed.global_func, BtfProbe::GlobalFunc)?,
+        datasec: probe_if(needed.datasec, BtfProbe::Datasec)?,
+        float: probe_if(needed.float, BtfProbe::Float)?,
+        decl_tag: probe_if(needed.decl_tag, BtfProbe::DeclTag)?,
+        type_tag: probe_if(needed.type_tag, BtfProbe::TypeTag)?,
+        enum64: probe_if(needed.enum64, BtfProbe::Enum64)?,
+        qmark_datasec: probe_if(needed.qmark_datasec, BtfProbe::QmarkDatasec)?,
     })
 }
 

@@ -72,6 +72,67 @@ impl BtfFeatures {
             && self.enum64
             && self.qmark_datasec)
     }
+    /// The features whose absence would change the object BTF `raw` (the
+    /// kinds and forms it uses): a feature set to `false` here rewrites
+    /// nothing, so the runtime need not probe the kernel for it. `btf`
+    /// and `func` are always set (they also decide whether BTF and
+    /// `func_info` are loaded at all). A blob this cannot walk needs
+    /// everything (sanitizing it then reports the error).
+    pub fn used_by(raw: &[u8]) -> BtfFeatures {
+        Self::scan(raw).unwrap_or(BtfFeatures::ALL)
+    }
+
+    fn scan(raw: &[u8]) -> Result<BtfFeatures> {
+        let hdr_len = rd(raw, 4)? as usize;
+        let (type_off, type_len) = (rd(raw, 8)? as usize, rd(raw, 12)? as usize);
+        let (str_off, str_len) = (rd(raw, 16)? as usize, rd(raw, 20)? as usize);
+        let range = |off: usize, len: usize| {
+            hdr_len
+                .checked_add(off)
+                .and_then(|s| Some(s..s.checked_add(len)?))
+                .and_then(|r| raw.get(r))
+                .ok_or_else(|| bad("section out of range"))
+        };
+        let types = range(type_off, type_len)?;
+        let strings = range(str_off, str_len)?;
+        let mut used = BtfFeatures {
+            btf: true,
+            func: true,
+            global_func: false,
+            datasec: false,
+            float: false,
+            decl_tag: false,
+            type_tag: false,
+            enum64: false,
+            qmark_datasec: false,
+        };
+        let mut pos = 0;
+        while pos < types.len() {
+            let word = rd(types, pos + 4)?;
+            let (kind, vlen) = ((word >> 24) & 0x1f, word & 0xffff);
+            match kind {
+                FUNC if vlen != 0 => used.global_func = true,
+                VAR => used.datasec = true,
+                DATASEC => {
+                    used.datasec = true;
+                    if strings.get(rd(types, pos)? as usize) == Some(&b'?') {
+                        used.qmark_datasec = true;
+                    }
+                }
+                FLOAT => used.float = true,
+                DECL_TAG => used.decl_tag = true,
+                TYPE_TAG => used.type_tag = true,
+                // Without ENUM64 an ENUM only loses its signedness flag.
+                ENUM if word >> 31 != 0 => used.enum64 = true,
+                ENUM64 => used.enum64 = true,
+                _ => {}
+            }
+            let len = tail_len(kind, vlen as usize)
+                .ok_or_else(|| bad(format!("unknown kind {kind} at offset {pos}")))?;
+            pos += 12 + len;
+        }
+        Ok(used)
+    }
 }
 
 const INT: u32 = 1;
@@ -401,6 +462,50 @@ mod tests {
     /// All 256 combinations of the eight probes: the result parses, keeps
     /// every type id (plus the placeholder without ENUM64), and holds no
     /// kind or form the kernel lacks.
+    #[test]
+    fn features_an_object_does_not_use_rewrite_nothing() {
+        assert_eq!(BtfFeatures::used_by(&every_kind()), BtfFeatures::ALL);
+        assert_eq!(BtfFeatures::used_by(b"junk"), BtfFeatures::ALL);
+        let mut seen = 0;
+        for dir in ["tests/bpf", "bench/bpf"] {
+            let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("..")
+                .join(dir);
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                if !path.to_string_lossy().ends_with(".bpf.o") {
+                    continue;
+                }
+                let bytes = std::fs::read(&path).unwrap();
+                let Some(btf) = crate::ObjectFile::parse(&bytes).ok().and_then(|o| o.btf) else {
+                    continue;
+                };
+                let raw = btf.raw();
+                let used = BtfFeatures::used_by(raw);
+                seen += 1;
+                for bits in 0..256 {
+                    let f = features(bits);
+                    // The same kernel, with every feature the object does
+                    // not use reported present (what the runtime does).
+                    let g = BtfFeatures {
+                        btf: true,
+                        func: f.func || !used.func,
+                        global_func: f.global_func || !used.global_func,
+                        datasec: f.datasec || !used.datasec,
+                        float: f.float || !used.float,
+                        decl_tag: f.decl_tag || !used.decl_tag,
+                        type_tag: f.type_tag || !used.type_tag,
+                        enum64: f.enum64 || !used.enum64,
+                        qmark_datasec: f.qmark_datasec || !used.qmark_datasec,
+                    };
+                    let (a, b) = (sanitize(raw, &f).unwrap(), sanitize(raw, &g).unwrap());
+                    assert!(a == b, "{}: {f:?} vs {g:?}", path.display());
+                }
+            }
+        }
+        assert!(seen > 10, "only {seen} objects with BTF");
+    }
+
     #[test]
     fn every_combination_leaves_only_what_the_kernel_accepts() {
         let raw = every_kind();
