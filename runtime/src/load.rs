@@ -187,7 +187,7 @@ impl OpenObject {
             };
             loaded.push(Program {
                 insn_count: p.linked.insns.len(),
-                hash: p.hash,
+                hash: p.hash(),
                 def: p.def,
                 fd,
                 autoattach: p.autoattach,
@@ -595,7 +595,7 @@ fn create_map(
         Some(inner) => Some(create_plain(inner, btf_fd, None, None)?),
         None => None,
     };
-    let hash = designated.map(|p| p.hash);
+    let hash = designated.map(OpenProgram::hash);
     let fd = create_plain(
         &m.def,
         btf_fd,
@@ -729,11 +729,13 @@ fn load_program(
     // The digest is a property of the submitted instructions: what hash()
     // reported and exclusive maps were created with must be what the kernel
     // will compute, or no exclusive map would name this program.
+    // A digest not yet taken is this one (nothing has named it yet).
     let submitted = crate::hash::program_digest(&insns);
-    if submitted != p.hash {
+    let expected = *p.hash.get_or_init(|| submitted);
+    if submitted != expected {
         return Err(Error::DigestMismatch {
             program: p.name().to_string(),
-            expected: p.hash,
+            expected,
             submitted,
         });
     }
@@ -909,7 +911,7 @@ mod tests {
         let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/bpf/counter.bpf.o");
         let mut open = OpenObject::from_file(path).unwrap();
         let prog = open.program_mut("count_packets").unwrap();
-        let hash = prog.hash;
+        let hash = prog.hash();
         // `r0 = XDP_PASS` becomes `r0 = XDP_DROP`: a real, loadable change.
         let exit = prog.linked.insns.len() - 1;
         let mov = prog.linked.insns[..exit]

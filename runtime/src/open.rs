@@ -399,7 +399,10 @@ pub struct OpenProgram {
     pub(crate) index: usize,
     pub(crate) def: ProgramDef,
     pub(crate) linked: LinkedProgram,
-    pub(crate) hash: [u8; 32],
+    /// The digest, taken when first asked for ([`Self::hash`], an
+    /// exclusive map's creation) or by the load itself: a fresh process
+    /// that never asks hashes each program once, not twice.
+    pub(crate) hash: std::sync::OnceLock<[u8; 32]>,
     pub(crate) autoload: bool,
     /// Strong externs the program uses that could not be resolved at open
     /// (name, why): refused when the program loads.
@@ -600,7 +603,7 @@ impl OpenProgram {
     /// the instructions are only partly relocated: it cannot load, and its
     /// digest names no program the kernel will ever run.
     pub fn hash(&self) -> [u8; 32] {
-        self.hash
+        *self.hash.get_or_init(|| program_digest(&self.linked.insns))
     }
 
     /// The relocated program.
@@ -814,7 +817,7 @@ impl OpenObject {
                 Ok(OpenProgram {
                     object_id,
                     index,
-                    hash: program_digest(&linked.insns),
+                    hash: std::sync::OnceLock::new(),
                     autoload: def.kind.autoload,
                     autoattach: true,
                     def: def.clone(),
