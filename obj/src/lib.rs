@@ -420,16 +420,17 @@ fn section_functions(
     let Some(sec) = elf.section(index) else {
         return Ok(());
     };
-    let sloc = format!("section `{}`", sec.name);
+    // Locations are formatted only for an error.
+    let sloc = || format!("section `{}`", sec.name);
     let insns = insn::decode(sec.data).ok_or_else(|| {
         Error::malformed(
-            &sloc,
+            sloc(),
             format!("size {} is not a multiple of 8", sec.data.len()),
         )
     })?;
     if insns.len() > MAX_INSNS {
         return Err(Error::malformed(
-            &sloc,
+            sloc(),
             format!(
                 "{} instructions, more than the kernel's limit of {MAX_INSNS}",
                 insns.len()
@@ -440,7 +441,7 @@ fn section_functions(
     // Relocations by instruction index.
     let mut targets: BTreeMap<usize, RelocTarget> = BTreeMap::new();
     for r in &sec.relocs {
-        let rloc = || format!("relocation in {sloc} at offset {:#x}", r.offset);
+        let rloc = || format!("relocation in {} at offset {:#x}", sloc(), r.offset);
         if r.offset % INSN_SIZE as u64 != 0 {
             return Err(Error::malformed(
                 rloc(),
@@ -599,7 +600,7 @@ fn section_functions(
                 .filter(|&t| t < insns.len())
                 .ok_or_else(|| {
                     Error::malformed(
-                        format!("{sloc}, instruction {at}"),
+                        format!("{}, instruction {at}", sloc()),
                         format!("call target {target} is outside the section"),
                     )
                 })?;
@@ -621,7 +622,7 @@ fn section_functions(
     syms.sort_by_key(|s| s.value);
     if syms.is_empty() {
         return Err(Error::malformed(
-            &sloc,
+            sloc(),
             "executable section without function symbols",
         ));
     }
@@ -637,10 +638,10 @@ fn section_functions(
         .is_some_and(|v| sorted_by(v, |r| r.insn_off));
     let mut covered = 0usize;
     for (k, s) in syms.iter().enumerate() {
-        let floc = format!("function `{}` in {sloc}", s.name);
+        let floc = || format!("function `{}` in {}", s.name, sloc());
         if s.value % INSN_SIZE as u64 != 0 || s.size % INSN_SIZE as u64 != 0 {
             return Err(Error::malformed(
-                &floc,
+                floc(),
                 "offset or size is not instruction-aligned",
             ));
         }
@@ -653,7 +654,7 @@ fn section_functions(
         };
         if start < covered || end > insns.len() || start >= end {
             return Err(Error::malformed(
-                &floc,
+                floc(),
                 format!("instructions {start}..{end} overlap another function or leave the section ({} instructions)", insns.len()),
             ));
         }
@@ -661,7 +662,10 @@ fn section_functions(
         let body = insns.get(start..end).unwrap_or_default().to_vec();
         if let Some(last) = body.last() {
             if last.is_ld_imm64() {
-                return Err(Error::malformed(&floc, "ends in the middle of an ld_imm64"));
+                return Err(Error::malformed(
+                    floc(),
+                    "ends in the middle of an ld_imm64",
+                ));
             }
         }
         let relocs = targets
