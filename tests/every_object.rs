@@ -162,6 +162,10 @@ pub struct StructOpsUnknownObject;
 #[bpf_skeleton("tests/bpf/multiprobe.bpf.o")]
 pub struct MultiprobeObject;
 
+/// `tests/bpf/session.bpf.o`.
+#[bpf_skeleton("tests/bpf/session.bpf.o")]
+pub struct SessionObject;
+
 /// Every object of the corpus the loader opens, and its skeleton's `open()`.
 /// A skeleton's `open()`, its result dropped.
 type Open = fn() -> bpf_skeleton::Result<()>;
@@ -215,6 +219,7 @@ const SKELETONS: &[(&str, Open)] = &[
         StructOpsUnknownObject::open().map(drop)
     }),
     ("multiprobe.bpf.o", || MultiprobeObject::open().map(drop)),
+    ("session.bpf.o", || SessionObject::open().map(drop)),
 ];
 
 #[test]

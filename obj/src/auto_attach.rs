@@ -59,7 +59,10 @@ pub enum AutoAttach {
         name: String,
     },
     /// `kprobe.multi/PATTERN`, `kretprobe.multi/PATTERN`: every kernel
-    /// function matching the glob (`*`, `?`), or the one named.
+    /// function matching the glob (`*`, `?`), or the one named. Also
+    /// `kprobe.session/PATTERN` (`retprobe` false: a session program runs
+    /// at entry and, unless its entry returned non-zero, at return; its
+    /// program's attach type, `BPF_TRACE_KPROBE_SESSION`, says so).
     KprobeMulti {
         /// The glob or function name, as written (checked at attach).
         pattern: String,
@@ -68,7 +71,9 @@ pub enum AutoAttach {
     },
     /// `uprobe.multi/BINARY:PATTERN`, `uretprobe.multi/...` (and `.s`
     /// forms): every function of the binary matching the glob; all
-    /// processes.
+    /// processes. Also `uprobe.session/BINARY:PATTERN` (and `.s`), with
+    /// `retprobe` false (the program's attach type,
+    /// `BPF_TRACE_UPROBE_SESSION`, makes it a session).
     UprobeMulti {
         /// The executable or shared library.
         binary: String,
@@ -158,9 +163,14 @@ pub fn parse(section: &str) -> Option<AutoAttach> {
     if rest(section, &["iter", "iter.s"]).is_some_and(|t| !t.is_empty()) {
         return Some(AutoAttach::Iter);
     }
-    for (prefix, retprobe) in [("kprobe.multi", false), ("kretprobe.multi", true)] {
+    for (prefix, retprobe) in [
+        ("kprobe.multi", false),
+        ("kretprobe.multi", true),
+        ("kprobe.session", false),
+    ] {
         if let Some(pattern) = rest(section, &[prefix]) {
-            // libbpf: a bare `kprobe.multi` is not auto-attached; anything
+            // libbpf: a bare `kprobe.multi` (`kprobe.session`) is not
+            // auto-attached; anything
             // after the `/` is the pattern (an empty or malformed one fails
             // at attach, as in libbpf).
             return Some(AutoAttach::KprobeMulti {
@@ -172,6 +182,7 @@ pub fn parse(section: &str) -> Option<AutoAttach> {
     for (prefixes, retprobe) in [
         (["uprobe.multi", "uprobe.multi.s"], false),
         (["uretprobe.multi", "uretprobe.multi.s"], true),
+        (["uprobe.session", "uprobe.session.s"], false),
     ] {
         if let Some(r) = rest(section, &prefixes) {
             // libbpf splits at the first ':' as for `uprobe/`.
@@ -336,6 +347,24 @@ mod tests {
             })
         );
         assert_eq!(parse("uretprobe.multi"), None);
+        assert_eq!(
+            parse("kprobe.session/__x64_sys_getp?id"),
+            Some(AutoAttach::KprobeMulti {
+                pattern: "__x64_sys_getp?id".into(),
+                retprobe: false
+            })
+        );
+        assert_eq!(parse("kprobe.session"), None);
+        assert_eq!(
+            parse("uprobe.session.s//proc/self/exe:f*"),
+            Some(AutoAttach::UprobeMulti {
+                binary: "/proc/self/exe".into(),
+                pattern: "f*".into(),
+                retprobe: false
+            })
+        );
+        assert_eq!(parse("uprobe.session"), None);
+        assert_eq!(parse("uprobe.session/bin"), None);
         assert_eq!(parse("uprobe.multi/bin"), None);
         assert_eq!(parse("uprobe"), None);
         assert_eq!(parse("uprobe/bash"), None);

@@ -2,6 +2,10 @@
 //! program on many kernel functions at once (`BPF_TRACE_KPROBE_MULTI`,
 //! Linux 5.18, on the kernel's fprobe: `CONFIG_FPROBE`); `uprobe.multi` on
 //! many functions of one binary (`BPF_TRACE_UPROBE_MULTI`, Linux 6.6).
+//! Sessions (`kprobe.session`, Linux 6.10; `uprobe.session`, Linux 6.13)
+//! attach through the same links with their own attach type: the program
+//! runs at entry and, if its entry returned 0, again at return
+//! (`bpf_session_is_return()` tells which).
 //!
 //! Targets are named as libbpf names them: a glob pattern (`*` any run,
 //! `?` any one character) matched against the kernel's traceable functions
@@ -235,15 +239,36 @@ impl Program {
         }
     }
 
-    fn multi_retprobe(&self, explicit: Option<bool>, attach_type: u32, ret_prefix: &str) -> bool {
-        if attach_type == TRACE_KPROBE_SESSION || attach_type == TRACE_UPROBE_SESSION {
-            return false;
+    /// Whether to attach return probes, and the kind's name for messages.
+    /// A session program (`kprobe.session`, `uprobe.session`) is both
+    /// entry and return probe already: asking it for a return probe is
+    /// refused, as libbpf refuses `retprobe` with `session`.
+    fn multi_kind(
+        &self,
+        explicit: Option<bool>,
+        attach_type: u32,
+        family: &'static str,
+    ) -> Result<(bool, &'static str)> {
+        let session = attach_type == TRACE_KPROBE_SESSION || attach_type == TRACE_UPROBE_SESSION;
+        let (kprobe, ret, session_kind) = match family {
+            "kprobe" => ("kprobe.multi", "kretprobe.multi", "kprobe.session"),
+            _ => ("uprobe.multi", "uretprobe.multi", "uprobe.session"),
+        };
+        if session {
+            if explicit == Some(true) {
+                return Err(Error::invalid(
+                    self.subject(),
+                    format!(
+                        "a {session_kind} program runs at entry and return already: \
+                         it cannot be attached as a return probe"
+                    ),
+                ));
+            }
+            return Ok((false, session_kind));
         }
-        explicit.unwrap_or_else(|| {
-            self.section()
-                .trim_start_matches('?')
-                .starts_with(ret_prefix)
-        })
+        let retprobe =
+            explicit.unwrap_or_else(|| self.section().trim_start_matches('?').starts_with(ret));
+        Ok((retprobe, if retprobe { ret } else { kprobe }))
     }
 
     /// Attaches a `kprobe.multi` (or `kretprobe.multi`, as the section
@@ -268,9 +293,9 @@ impl Program {
             &[TRACE_KPROBE_MULTI, TRACE_KPROBE_SESSION],
             "`kprobe.multi/...`, `kretprobe.multi/...` or `kprobe.session/...`",
         )?;
-        let retprobe = self.multi_retprobe(opts.retprobe, attach_type, "kretprobe.multi");
-        let kind = if retprobe {
-            "kretprobe.multi"
+        let (retprobe, kind) = self.multi_kind(opts.retprobe, attach_type, "kprobe")?;
+        let hook = if kind == "kprobe.session" {
+            "kprobe.session"
         } else {
             "kprobe.multi"
         };
@@ -349,10 +374,15 @@ impl Program {
         .map_err(|e| match e.raw_os_error() {
             Some(libc::EOPNOTSUPP) => Error::HookUnavailable {
                 program: self.name().into(),
-                hook: "kprobe.multi",
+                hook,
                 message: format!(
-                    "kprobe.multi is not available: this kernel is built without \
-                     CONFIG_FPROBE (multi-kprobes run on fprobe{})",
+                    "{hook} is not available: this kernel is built without \
+                     CONFIG_FPROBE ({} run on fprobe{})",
+                    if hook == "kprobe.session" {
+                        "kprobe sessions"
+                    } else {
+                        "multi-kprobes"
+                    },
                     if super::probe::kernel_has_kprobes() == Some(false) {
                         ", and it has no kprobes at all: CONFIG_KPROBES is off"
                     } else {
@@ -417,12 +447,7 @@ impl Program {
             &[TRACE_UPROBE_MULTI, TRACE_UPROBE_SESSION],
             "`uprobe.multi/...`, `uretprobe.multi/...` or `uprobe.session/...`",
         )?;
-        let retprobe = self.multi_retprobe(opts.retprobe, attach_type, "uretprobe.multi");
-        let kind = if retprobe {
-            "uretprobe.multi"
-        } else {
-            "uprobe.multi"
-        };
+        let (retprobe, kind) = self.multi_kind(opts.retprobe, attach_type, "uprobe")?;
         let binary = binary.as_ref();
         let bad = |m: String| Error::invalid(self.subject(), m);
         let shown = match target {
