@@ -90,14 +90,7 @@ fn sanitized_btf_is_accepted_for_each_missing_feature() {
 fn sanitized_btf_is_accepted_with_every_feature_missing() {
     load_as(BtfFeatures {
         btf: true,
-        func: false,
-        global_func: false,
-        datasec: false,
-        float: false,
-        decl_tag: false,
-        type_tag: false,
-        enum64: false,
-        qmark_datasec: false,
+        ..BtfFeatures::NONE
     });
     // As on a kernel from before 5.2: functions, but no data sections,
     // floats, tags or 64-bit enums.

@@ -1393,22 +1393,25 @@ impl Btf {
     }
 }
 
+/// A raw BTF blob: the 24-byte header, then the type words and strings.
+#[cfg(test)]
+pub(crate) fn test_blob(types: &[u32], strings: &[u8]) -> Vec<u8> {
+    let mut out = vec![0x9f, 0xeb, 1, 0];
+    let tl = (types.len() * 4) as u32;
+    for w in [24, 0, tl, tl, strings.len() as u32] {
+        out.extend_from_slice(&w.to_le_bytes());
+    }
+    for w in types {
+        out.extend_from_slice(&w.to_le_bytes());
+    }
+    out.extend_from_slice(strings);
+    out
+}
+
 #[cfg(test)]
 mod split_tests {
+    use super::test_blob as blob;
     use super::*;
-
-    fn blob(types: &[u32], strings: &[u8]) -> Vec<u8> {
-        let mut out = vec![0x9f, 0xeb, 1, 0];
-        let tl = (types.len() * 4) as u32;
-        for w in [24, 0, tl, tl, strings.len() as u32] {
-            out.extend_from_slice(&w.to_le_bytes());
-        }
-        for w in types {
-            out.extend_from_slice(&w.to_le_bytes());
-        }
-        out.extend_from_slice(strings);
-        out
-    }
 
     /// Split BTF as the kernel gives a module's: ids after the base's,
     /// string offsets after the base's table, types referring to the

@@ -562,17 +562,7 @@ pub fn btf_features_for(
     };
     let btf = probe(BtfProbe::Btf)?;
     if !btf {
-        return Ok(crate::obj::btf::sanitize::BtfFeatures {
-            btf: false,
-            func: false,
-            global_func: false,
-            datasec: false,
-            float: false,
-            decl_tag: false,
-            type_tag: false,
-            enum64: false,
-            qmark_datasec: false,
-        });
+        return Ok(crate::obj::btf::sanitize::BtfFeatures::NONE);
     }
     let probe_if = |want: bool, p: BtfProbe| if want { probe(p) } else { Ok(true) };
     Ok(crate::obj::btf::sanitize::BtfFeatures {

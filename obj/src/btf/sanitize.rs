@@ -60,6 +60,19 @@ impl BtfFeatures {
         qmark_datasec: true,
     };
 
+    /// No feature, not even BTF itself: a kernel that loads no BTF.
+    pub const NONE: BtfFeatures = BtfFeatures {
+        btf: false,
+        func: false,
+        global_func: false,
+        datasec: false,
+        float: false,
+        decl_tag: false,
+        type_tag: false,
+        enum64: false,
+        qmark_datasec: false,
+    };
+
     /// Whether an object's BTF must be rewritten for this kernel (libbpf's
     /// `btf_needs_sanitization`).
     pub fn needs_sanitization(&self) -> bool {
@@ -98,13 +111,7 @@ impl BtfFeatures {
         let mut used = BtfFeatures {
             btf: true,
             func: true,
-            global_func: false,
-            datasec: false,
-            float: false,
-            decl_tag: false,
-            type_tag: false,
-            enum64: false,
-            qmark_datasec: false,
+            ..BtfFeatures::NONE
         };
         let mut pos = 0;
         while pos < types.len() {
@@ -422,16 +429,7 @@ mod tests {
             1,
             0,
         ];
-        let mut out = vec![0x9f, 0xeb, 1, 0];
-        let tl = (types.len() * 4) as u32;
-        for w in [24, 0, tl, tl, strings.len() as u32] {
-            out.extend_from_slice(&w.to_le_bytes());
-        }
-        for w in types {
-            out.extend_from_slice(&w.to_le_bytes());
-        }
-        out.extend_from_slice(strings);
-        out
+        crate::btf::test_blob(&types, strings)
     }
 
     fn features(bits: u32) -> BtfFeatures {
