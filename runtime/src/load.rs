@@ -503,20 +503,12 @@ fn create_plain(
     // With BTF the kernel needs a value type (a key type alone is EINVAL).
     let with_btf = btf_allowed && def.btf_value_type_id != 0;
     let opts = MapCreateOpts {
-        map_type: def.map_type,
-        key_size: def.key_size,
-        value_size: def.value_size,
-        max_entries: def.max_entries,
-        map_flags: def.map_flags,
-        numa_node: def.numa_node,
         inner_map_fd,
-        name: &def.name,
         btf_fd: btf_fd.filter(|_| with_btf),
         btf_key_type_id: if with_btf { def.btf_key_type_id } else { 0 },
         btf_value_type_id: if with_btf { def.btf_value_type_id } else { 0 },
-        map_extra: def.map_extra,
         excl_prog_hash: hash,
-        btf_vmlinux_value_type_id: 0,
+        ..crate::map::create_opts(def)
     };
     match sys::map_create(&opts) {
         // As libbpf: a map the kernel refuses with its BTF types (say a

@@ -82,6 +82,23 @@ pub struct MapInfo {
     pub map_extra: u64,
 }
 
+/// `BPF_MAP_CREATE`'s attributes for `def`'s shape (type, sizes, max
+/// entries, flags, NUMA node, name, `map_extra`); no BTF, inner map or
+/// exclusive hash, which callers add.
+pub(crate) fn create_opts(def: &MapDef) -> sys::MapCreateOpts<'_> {
+    sys::MapCreateOpts {
+        map_type: def.map_type,
+        key_size: def.key_size,
+        value_size: def.value_size,
+        max_entries: def.max_entries,
+        map_flags: def.map_flags,
+        numa_node: def.numa_node,
+        name: &def.name,
+        map_extra: def.map_extra,
+        ..Default::default()
+    }
+}
+
 impl Map {
     /// Creates a map from `spec`, outside any object. With
     /// `excl_prog_hash`, the map is exclusive to the program with that
@@ -95,15 +112,8 @@ impl Map {
         def.map_flags = spec.map_flags;
         def.map_extra = spec.map_extra;
         let fd = sys::map_create(&sys::MapCreateOpts {
-            map_type: def.map_type,
-            key_size: def.key_size,
-            value_size: def.value_size,
-            max_entries: def.max_entries,
-            map_flags: def.map_flags,
-            name: &def.name,
-            map_extra: def.map_extra,
             excl_prog_hash: spec.excl_prog_hash.as_ref(),
-            ..Default::default()
+            ..create_opts(&def)
         })
         .map_err(|e| Error::syscall("BPF_MAP_CREATE", Subject::map(&spec.name), e))?;
         let exclusive = spec.excl_prog_hash.map(|h| crate::hash::hex(&h));
@@ -157,18 +167,8 @@ impl Map {
             .inner
             .as_deref()
             .ok_or_else(|| Error::invalid(self.subject(), "not a map-of-maps"))?;
-        let fd = sys::map_create(&sys::MapCreateOpts {
-            map_type: inner.map_type,
-            key_size: inner.key_size,
-            value_size: inner.value_size,
-            max_entries: inner.max_entries,
-            map_flags: inner.map_flags,
-            numa_node: inner.numa_node,
-            name: &inner.name,
-            map_extra: inner.map_extra,
-            ..Default::default()
-        })
-        .map_err(|e| Error::syscall("BPF_MAP_CREATE", Subject::map(&inner.name), e))?;
+        let fd = sys::map_create(&create_opts(inner))
+            .map_err(|e| Error::syscall("BPF_MAP_CREATE", Subject::map(&inner.name), e))?;
         Map::new(inner.clone(), fd, None)
     }
 

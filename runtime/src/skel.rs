@@ -556,6 +556,23 @@ impl<S> PerfEventArray<S> {
     }
 }
 
+/// A map's entries from its keys and a lookup of each: a key deleted
+/// while iterating (the lookup finds nothing) is skipped; errors are
+/// passed on.
+fn entries<'a, K: 'a, V: 'a>(
+    keys: impl Iterator<Item = Result<K>> + 'a,
+    lookup: impl Fn(&K) -> Result<Option<V>> + 'a,
+) -> impl Iterator<Item = Result<(K, V)>> + 'a {
+    keys.filter_map(move |k| match k {
+        Ok(k) => match lookup(&k) {
+            Ok(Some(v)) => Some(Ok((k, v))),
+            Ok(None) => None,
+            Err(e) => Some(Err(e)),
+        },
+        Err(e) => Some(Err(e)),
+    })
+}
+
 fn decode<T: Plain>(bytes: &[u8], what: &str, name: &str) -> Result<T> {
     T::from_bytes(bytes).ok_or_else(|| {
         Error::invalid(
@@ -598,14 +615,7 @@ impl<S, K: Plain, V: Plain> Map<S, K, V> {
 
     /// The entries; keys deleted while iterating are skipped.
     pub fn iter(&self) -> impl Iterator<Item = Result<(K, V)>> + '_ {
-        self.keys().filter_map(|k| match k {
-            Ok(k) => match self.lookup(&k) {
-                Ok(Some(v)) => Some(Ok((k, v))),
-                Ok(None) => None,
-                Err(e) => Some(Err(e)),
-            },
-            Err(e) => Some(Err(e)),
-        })
+        entries(self.keys(), |k| self.lookup(k))
     }
 
     /// All entries with `BPF_MAP_LOOKUP_BATCH` (hash, LRU and array maps),

@@ -183,14 +183,7 @@ impl<S, K: Plain, V: Plain> PerCpuMap<S, K, V> {
     /// The entries, each key with one value per possible CPU; keys deleted
     /// while iterating are skipped.
     pub fn iter(&self) -> impl Iterator<Item = Result<(K, Vec<V>)>> + '_ {
-        self.keys().filter_map(|k| match k {
-            Ok(k) => match self.lookup(&k) {
-                Ok(Some(v)) => Some(Ok((k, v))),
-                Ok(None) => None,
-                Err(e) => Some(Err(e)),
-            },
-            Err(e) => Some(Err(e)),
-        })
+        super::entries(self.keys(), |k| self.lookup(k))
     }
 
     /// All entries with `BPF_MAP_LOOKUP_BATCH`, 256 per syscall.
